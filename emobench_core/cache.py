@@ -1,0 +1,134 @@
+"""On-disk cache of fine-tuned checkpoints, keyed by a hash of everything that determines them.
+
+An entry is built in a private staging folder and published with one atomic rename, after a
+``manifest.json`` with the sha256 of every file is written into it. A reader trusts an entry
+only when its manifest is present and every checksum matches; a corrupted entry is reported and
+rebuilt. A file lock per key makes concurrent processes build an entry once: the others wait
+and reuse it.
+
+    pytest bench/ --emobench-cache-dir ~/.cache/emobench   # the bench fixtures use this
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR_ENV = "EMOBENCH_CACHE_DIR"
+MANIFEST = "manifest.json"
+CACHE_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """``$EMOBENCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/emobench``, else ``~/.cache/emobench``."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "emobench"
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    """A short stable hash of ``parts`` (JSON, sorted keys)."""
+    blob = json.dumps({"cache_format": CACHE_FORMAT, **parts}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): _sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+class CheckpointCache:
+    """Checkpoints under ``root / <key>``."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser()
+
+    def entry(self, key: str) -> Path:
+        return self.root / key
+
+    def verify(self, key: str) -> str | None:
+        """``None`` if the entry is complete and intact, else why it cannot be trusted."""
+        folder = self.entry(key)
+        manifest = folder / MANIFEST
+        if not folder.is_dir():
+            return "missing"
+        if not manifest.is_file():
+            return "no manifest (an interrupted build)"
+        try:
+            recorded = json.loads(manifest.read_text())["files"]
+            if not isinstance(recorded, dict):
+                raise TypeError(f"'files' is a {type(recorded).__name__}, not a mapping")
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"unreadable manifest ({exc})"
+        actual = _files(folder)
+        if set(actual) != set(recorded):
+            return f"file list differs from manifest ({sorted(set(actual) ^ set(recorded))})"
+        bad = [name for name, digest in recorded.items() if actual[name] != digest]
+        return f"checksum mismatch in {bad}" if bad else None
+
+    @contextlib.contextmanager
+    def _lock(self, key: str) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / f".{key}.lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def get_or_build(
+        self, parts: dict[str, Any], build: Callable[[Path], None]
+    ) -> tuple[Path, bool]:
+        """The entry for ``parts``, building it with ``build(staging_dir)`` if needed.
+
+        Returns:
+            ``(folder, hit)``: ``hit`` is true when a valid entry was reused.
+        """
+        key = cache_key(parts)
+        folder = self.entry(key)
+        with self._lock(key):
+            problem = self.verify(key)
+            if problem is None:
+                log.info("cache hit %s (%s)", key, parts.get("model"))
+                return folder, True
+            if problem != "missing":
+                log.warning("cache entry %s cannot be trusted: %s; rebuilding it", key, problem)
+                shutil.rmtree(folder)
+            for stale in self.root.glob(f".{key}.staging-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            staging = self.root / f".{key}.staging-{os.getpid()}"
+            staging.mkdir(parents=True)
+            try:
+                build(staging)
+                (staging / "key.json").write_text(
+                    json.dumps(parts, indent=1, sort_keys=True, default=str)
+                )
+                manifest = {"key": key, "files": _files(staging)}
+                (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
+                os.replace(staging, folder)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        return folder, False

@@ -1,0 +1,122 @@
+"""Typed configuration: the label set and the one fine-tuning recipe shared by every model.
+
+Everything that determines a fine-tuned checkpoint is in :class:`Recipe`; its
+:meth:`Recipe.to_dict` feeds the checkpoint-cache key, so changing any field retrains.
+
+    emobench run --models bert-tiny --epochs 5 --output runs/
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+LABELS: tuple[str, ...] = ("sadness", "joy", "love", "anger", "fear", "surprise")
+"""Class names of dair-ai/emotion, in label-id order (0 sadness ... 5 surprise)."""
+
+NUM_LABELS = len(LABELS)
+
+Init = Literal["pretrained", "random"]
+INITS: tuple[str, ...] = ("pretrained", "random")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The fine-tuning recipe shared by all transformer models.
+
+    Model selection uses the validation split only: evaluate after every epoch, keep the
+    checkpoint with the best validation macro-F1 and stop once it has not improved for
+    ``early_stopping_patience`` epochs.
+
+    Learning rates: ``learning_rate`` applies to pretrained weights (the usual BERT
+    fine-tuning range); ``learning_rate_random`` to randomly initialised weights, which need a
+    larger step to learn from scratch. Both were chosen on the validation split (see README,
+    "Recipe") and each result records the one it used.
+    """
+
+    max_length: int = 128
+    batch_size: int = 32
+    eval_batch_size: int = 256
+    epochs: int = 10
+    learning_rate: float = 5e-5
+    learning_rate_random: float = 5e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    lr_scheduler: str = "linear"
+    optimizer: str = "adamw_torch"
+    early_stopping_patience: int = 2
+    seed: int = 42
+    max_train_rows: int | None = None
+    group_by_length: bool = True
+
+    def __post_init__(self) -> None:
+        checks: list[tuple[str, Any, bool, str]] = [
+            ("max_length", self.max_length, 8 <= self.max_length <= 512, "be in [8, 512]"),
+            ("batch_size", self.batch_size, self.batch_size >= 1, "be >= 1"),
+            ("eval_batch_size", self.eval_batch_size, self.eval_batch_size >= 1, "be >= 1"),
+            ("epochs", self.epochs, self.epochs >= 1, "be >= 1"),
+            ("learning_rate", self.learning_rate, self.learning_rate > 0, "be > 0"),
+            (
+                "learning_rate_random",
+                self.learning_rate_random,
+                self.learning_rate_random > 0,
+                "be > 0",
+            ),
+            ("weight_decay", self.weight_decay, self.weight_decay >= 0, "be >= 0"),
+            ("warmup_ratio", self.warmup_ratio, 0 <= self.warmup_ratio < 1, "be in [0, 1)"),
+            (
+                "early_stopping_patience",
+                self.early_stopping_patience,
+                self.early_stopping_patience >= 1,
+                "be >= 1",
+            ),
+            ("seed", self.seed, self.seed >= 0, "be >= 0"),
+            (
+                "max_train_rows",
+                self.max_train_rows,
+                self.max_train_rows is None or self.max_train_rows >= 1,
+                "be >= 1 or None",
+            ),
+        ]
+        for name, value, ok, rule in checks:
+            if not ok:
+                raise ValueError(f"`recipe.{name}` ({value!r}) must {rule}")
+
+    def lr_for(self, init: str) -> float:
+        """The learning rate this recipe uses for weights initialised as ``init``."""
+        if init not in INITS:
+            raise ValueError(f"`init` ({init!r}) must be one of {', '.join(INITS)}")
+        return self.learning_rate_random if init == "random" else self.learning_rate
+
+    def replace(self, **changes: Any) -> Recipe:
+        """A copy with ``changes`` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Recipe:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown recipe field(s) {unknown}; known: {sorted(known)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One model through the pipeline: which model, how initialised, on what device."""
+
+    model: str
+    init: str = "pretrained"
+    recipe: Recipe = field(default_factory=Recipe)
+    device: str = "cpu"
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        if self.init not in INITS:
+            raise ValueError(f"`init` ({self.init!r}) must be one of {', '.join(INITS)}")
+        if self.device not in ("cpu", "cuda"):
+            raise ValueError(f"`device` ({self.device!r}) must be 'cpu' or 'cuda'")

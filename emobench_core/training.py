@@ -1,0 +1,197 @@
+"""Fine-tuning with the Hugging Face ``Trainer`` under the shared :class:`~.config.Recipe`.
+
+Tokenization happens once per split, without padding; ``DataCollatorWithPadding`` pads each
+batch to its longest tweet (dynamic padding), and length-grouped sampling keeps batches of
+similar length together. The validation split selects the model: evaluation after every epoch,
+best validation macro-F1 kept, early stopping on no improvement.
+
+    emobench train --model bert-tiny --init random --output runs/bert-tiny
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Recipe
+from .efficiency import peak_rss_mb
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int
+    val_macro_f1: float
+    val_accuracy: float
+    train_loss: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainingInfo:
+    """What fine-tuning did and what it cost."""
+
+    wall_s: float
+    samples_per_s: float
+    train_rows: int
+    epochs_run: int
+    best_epoch: int
+    best_val_macro_f1: float
+    hyperparameters: dict[str, float]
+    """Selected on validation or set by the recipe: ``learning_rate``, or ``C`` for the SVM."""
+    peak_memory_mb: float
+    device: str
+    history: list[EpochRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingInfo:
+        return cls(**{**data, "history": [EpochRecord(**h) for h in data.get("history", [])]})
+
+
+def tokenize_splits(dsd: Any, tokenizer: Any, max_length: int) -> Any:
+    """Token ids for every split (no padding; truncation at ``max_length``), plus a
+    ``length`` column for length-grouped sampling. Labels become ``labels``."""
+
+    def encode(batch: dict[str, list[Any]]) -> dict[str, Any]:
+        enc = tokenizer(batch["text"], truncation=True, max_length=max_length)
+        enc["length"] = [len(ids) for ids in enc["input_ids"]]
+        return enc
+
+    out = dsd.map(
+        encode, batched=True, remove_columns=["text"], desc="tokenize", load_from_cache_file=False
+    )
+    return out.rename_column("label", "labels")
+
+
+def _macro_f1_metrics(eval_pred: Any) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    logits, labels = eval_pred
+    preds = np.asarray(logits).argmax(-1)
+    return {
+        "macro_f1": float(f1_score(labels, preds, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(labels, preds)),
+    }
+
+
+def training_arguments(
+    recipe: Recipe, init: str, output_dir: Path, device: str, quiet: bool
+) -> Any:
+    """``TrainingArguments`` for the recipe: one dict of defaults, the recipe merged over it."""
+    from transformers import TrainingArguments
+
+    args: dict[str, Any] = {
+        "output_dir": str(output_dir),
+        "per_device_train_batch_size": recipe.batch_size,
+        "per_device_eval_batch_size": recipe.eval_batch_size,
+        "num_train_epochs": recipe.epochs,
+        "learning_rate": recipe.lr_for(init),
+        "weight_decay": recipe.weight_decay,
+        "warmup_steps": recipe.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio
+        "lr_scheduler_type": recipe.lr_scheduler,
+        "optim": recipe.optimizer,
+        "eval_strategy": "epoch",
+        "save_strategy": "epoch",
+        "save_total_limit": 1,
+        "save_only_model": True,
+        "load_best_model_at_end": True,
+        "metric_for_best_model": "macro_f1",
+        "greater_is_better": True,
+        "logging_strategy": "epoch",
+        "report_to": "none",
+        "seed": recipe.seed,
+        "data_seed": recipe.seed,
+        "disable_tqdm": quiet,
+        "use_cpu": device == "cpu",
+        "bf16": device == "cuda",
+        "tf32": True if device == "cuda" else None,
+        "dataloader_num_workers": 0,
+    }
+    accepted = inspect.signature(TrainingArguments.__init__).parameters
+    if recipe.group_by_length:
+        # renamed between transformers 5 minor versions
+        if "train_sampling_strategy" in accepted:
+            args["train_sampling_strategy"] = "group_by_length"
+        elif "group_by_length" in accepted:
+            args["group_by_length"] = True
+    return TrainingArguments(**{k: v for k, v in args.items() if v is not None})
+
+
+def fine_tune(
+    model: Any,
+    tokenizer: Any,
+    dsd: Any,
+    recipe: Recipe,
+    *,
+    init: str,
+    output_dir: Path,
+    device: str = "cpu",
+    quiet: bool = False,
+) -> TrainingInfo:
+    """Fine-tune ``model`` on ``dsd['train']``, select on ``dsd['validation']``.
+
+    The best model and its tokenizer are saved to ``output_dir / "model"``; Trainer
+    checkpoints go to ``output_dir / "trainer"`` and are removed at the end.
+    """
+    import shutil
+
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer
+
+    tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
+    args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=tokenized["train"],
+        eval_dataset=tokenized["validation"],
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=_macro_f1_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
+    )
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    trainer.train()
+    wall = time.perf_counter() - start
+    history = _history(trainer.state.log_history)
+    best = max(history, key=lambda h: h.val_macro_f1)
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else peak_rss_mb()
+    model_dir = output_dir / "model"
+    trainer.save_model(str(model_dir))
+    shutil.rmtree(output_dir / "trainer", ignore_errors=True)
+    rows = len(tokenized["train"])
+    return TrainingInfo(
+        wall_s=wall,
+        samples_per_s=rows * len(history) / wall if wall > 0 else math.nan,
+        train_rows=rows,
+        epochs_run=len(history),
+        best_epoch=best.epoch,
+        best_val_macro_f1=best.val_macro_f1,
+        hyperparameters={"learning_rate": recipe.lr_for(init)},
+        peak_memory_mb=float(peak),
+        device=device,
+        history=history,
+    )
+
+
+def _history(log_history: list[dict[str, Any]]) -> list[EpochRecord]:
+    losses = {round(e["epoch"]): e["loss"] for e in log_history if "loss" in e}
+    return [
+        EpochRecord(
+            epoch=round(e["epoch"]),
+            val_macro_f1=float(e["eval_macro_f1"]),
+            val_accuracy=float(e["eval_accuracy"]),
+            train_loss=losses.get(round(e["epoch"])),
+        )
+        for e in log_history
+        if "eval_macro_f1" in e
+    ]
