@@ -13,8 +13,8 @@ from emobench_core.config import LABELS
 @pytest.mark.quality
 def test_quality(emobench_runner, emobench_case, emobench_seed):
     """Test accuracy and macro-F1 are at or above the model's minimum for the profile."""
-    minimum = emobench_runner.threshold(emobench_case)
     result = emobench_runner.result(emobench_case, emobench_seed)
+    minimum = emobench_runner.threshold(emobench_case)
     m = result.metrics
     path = emobench_runner.results_path(emobench_case, emobench_seed)
     assert m.accuracy >= minimum["accuracy"], (

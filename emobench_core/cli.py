@@ -111,6 +111,43 @@ def build_parser() -> argparse.ArgumentParser:
     _recipe_args(p)
 
     p = sub.add_parser(
+        "distill",
+        help="students taught by a fine-tuned teacher (knowledge distillation)",
+        description="Fine-tune (or reuse) the teacher, cache its logits on the training split, "
+        "then train each student on the Hinton objective (Recipe.kd_alpha, kd_temperature); "
+        "one results JSON per student and seed, as rows '<student> ← <teacher> (KD)'.",
+    )
+    p.add_argument("--teacher", default="minilm-l6", help="default: minilm-l6")
+    p.add_argument(
+        "--teacher-init", choices=INITS, default="pretrained", help="default: pretrained"
+    )
+    p.add_argument(
+        "--student",
+        dest="models",
+        default="bert-tiny",
+        help="comma-separated student models; default: bert-tiny",
+    )
+    p.add_argument(
+        "--student-init", dest="init", choices=INITS, default="random", help="default: random"
+    )
+    p.add_argument("--seeds", default="42", help="comma-separated seeds; default: 42")
+    p.add_argument("--output", required=True, type=Path, help="folder for the results JSON")
+    _data_args(p)
+    p.add_argument(
+        "--vocab-dir",
+        default=None,
+        help="folder with the bert-base-uncased vocab.txt, for random init; "
+        "default: $EMOBENCH_VOCAB_DIR, else the hub",
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="checkpoint cache; default: $EMOBENCH_CACHE_DIR or ~/.cache/emobench",
+    )
+    _recipe_args(p)
+
+    p = sub.add_parser(
         "train",
         help="fine-tune one model and save its checkpoint",
         description="Fine-tune one model (or reuse it from the cache) and copy "
@@ -214,10 +251,13 @@ def _cache(ns: argparse.Namespace) -> Any:
 
 def cmd_run(ns: argparse.Namespace) -> int:
     from .data import load_emotion, source_label
-    from .pipeline import run_model
-    from .registry import parse_models
+    from .pipeline import Teacher, run_model
+    from .registry import get_spec, parse_models
 
     specs = parse_models(ns.models)
+    teacher = None
+    if getattr(ns, "teacher", None):
+        teacher = Teacher(get_spec(ns.teacher), ns.teacher_init)
     seeds = _seeds(ns.seeds)
     _check_device(ns.device)
     recipes = [_recipe(ns, s) for s in seeds]
@@ -238,6 +278,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
                 data_source=source,
                 vocab_dir=ns.vocab_dir,
                 quiet=ns.quiet,
+                teacher=teacher,
             )
             path = result.save(ns.output)
             m, e = result.metrics, result.efficiency
@@ -386,6 +427,7 @@ def cmd_models(ns: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "distill": cmd_run,
     "run": cmd_run,
     "train": cmd_train,
     "evaluate": cmd_evaluate,

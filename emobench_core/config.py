@@ -29,6 +29,10 @@ class Recipe:
     checkpoint with the best validation macro-F1 and stop once it has not improved for
     ``early_stopping_patience`` epochs.
 
+    Distillation (students only): ``kd_alpha`` weighs the gold-label cross-entropy against the
+    teacher term and ``kd_temperature`` softens both distributions (Hinton et al. 2015; alpha 0.5
+    and T 3 as in the published BERT-Tiny KD row of ANCHORS.md).
+
     Learning rates: ``learning_rate`` applies to pretrained weights (the usual BERT
     fine-tuning range); ``learning_rate_random`` to randomly initialised weights, which need a
     larger step to learn from scratch. Both were chosen on the validation split (see README,
@@ -49,6 +53,8 @@ class Recipe:
     seed: int = 42
     max_train_rows: int | None = None
     group_by_length: bool = True
+    kd_alpha: float = 0.5
+    kd_temperature: float = 3.0
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, Any, bool, str]] = [
@@ -72,6 +78,8 @@ class Recipe:
                 "be >= 1",
             ),
             ("seed", self.seed, self.seed >= 0, "be >= 0"),
+            ("kd_alpha", self.kd_alpha, 0 <= self.kd_alpha <= 1, "be in [0, 1]"),
+            ("kd_temperature", self.kd_temperature, self.kd_temperature > 0, "be > 0"),
             (
                 "max_train_rows",
                 self.max_train_rows,

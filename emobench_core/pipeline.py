@@ -18,9 +18,10 @@ import numpy as np
 from .cache import CheckpointCache
 from .config import Recipe
 from .data import fingerprint
+from .distill import teacher_logits
 from .efficiency import count_parameters, dir_size_bytes, measure_latency
 from .evaluation import compute_metrics
-from .registry import ModelSpec, build_model, load_tokenizer
+from .registry import ModelSpec, RegistryError, build_model, load_tokenizer
 from .results import DataInfo, Efficiency, ModelInfo, RunResult, environment, git_commit
 from .training import TrainingInfo, fine_tune
 
@@ -28,6 +29,18 @@ log = logging.getLogger(__name__)
 
 LATENCY_INPUTS = 64
 """Test texts cycled through by the batch-1 latency measurement."""
+
+
+@dataclass(frozen=True)
+class Teacher:
+    """The teacher of a distilled student: a registry model and its init."""
+
+    spec: ModelSpec
+    init: str
+
+    @property
+    def label(self) -> str:
+        return self.spec.name if self.init == "pretrained" else f"{self.spec.name} ({self.init})"
 
 
 @dataclass(frozen=True)
@@ -108,10 +121,19 @@ def _train_transformer(
     device: str,
     vocab_dir: str | Path | None,
     quiet: bool,
+    teacher_logits: np.ndarray | None = None,
 ) -> None:
     model, tokenizer, source = build_model(spec, init, vocab_dir=vocab_dir, seed=recipe.seed)
     info = fine_tune(
-        model, tokenizer, dsd, recipe, init=init, output_dir=staging, device=device, quiet=quiet
+        model,
+        tokenizer,
+        dsd,
+        recipe,
+        init=init,
+        output_dir=staging,
+        device=device,
+        quiet=quiet,
+        teacher_logits=teacher_logits,
     )
     tokenizer.save_pretrained(str(staging / "model"))
     logits = predict_logits(
@@ -152,18 +174,56 @@ def train_checkpoint(
     device: str = "cpu",
     vocab_dir: str | Path | None = None,
     quiet: bool = False,
+    teacher: Teacher | None = None,
 ) -> tuple[Path, bool]:
     """The cache entry of the fine-tuned ``spec``, training it if the cache lacks it.
+
+    With ``teacher``, the student is distilled from that model fine-tuned under the same recipe
+    and seed (itself taken from, or added to, the cache), and its logits on the training split
+    (computed once, cached).
 
     Returns:
         ``(entry, hit)``: the entry folder, and whether it was reused.
     """
     init_used = init if spec.is_transformer else "n/a"
-    parts = cache_parts(spec, init_used, recipe, fingerprint(dsd), device)
+    data_fp = fingerprint(dsd)
+    logits = None
+    extra = None
+    if teacher is not None:
+        if not (spec.is_transformer and teacher.spec.is_transformer):
+            raise RegistryError(
+                "distillation needs a transformer teacher and student "
+                f"(got {teacher.spec.name!r} -> {spec.name!r})"
+            )
+        t_entry, _ = train_checkpoint(
+            teacher.spec,
+            teacher.init,
+            recipe,
+            dsd,
+            cache=cache,
+            device=device,
+            vocab_dir=vocab_dir,
+            quiet=quiet,
+        )
+        logits = teacher_logits(
+            cache,
+            t_entry,
+            list(dsd["train"]["text"]),
+            data_fp,
+            max_length=recipe.max_length,
+            batch_size=recipe.eval_batch_size,
+            device=device,
+        )
+        extra = {
+            "teacher": {"model": teacher.spec.name, "init": teacher.init, "entry": t_entry.name}
+        }
+    parts = cache_parts(spec, init_used, recipe, data_fp, device, extra)
     if spec.is_transformer:
         entry, hit = cache.get_or_build(
             parts,
-            lambda s: _train_transformer(s, spec, init, recipe, dsd, device, vocab_dir, quiet),
+            lambda s: _train_transformer(
+                s, spec, init, recipe, dsd, device, vocab_dir, quiet, logits
+            ),
         )
     else:
         entry, hit = cache.get_or_build(parts, lambda s: _train_svm(s, recipe, dsd))
@@ -183,13 +243,23 @@ def run_model(
     vocab_dir: str | Path | None = None,
     quiet: bool = False,
     latency: LatencySettings | None = None,
+    teacher: Teacher | None = None,
 ) -> RunResult:
     """Fine-tune (or reuse) ``spec``, evaluate it on the test split and measure its costs.
 
     ``dsd`` must already be cut to ``recipe.max_train_rows`` (``load_emotion`` does it).
+    A distilled student (``teacher`` given) is its own row: ``"<student> ← <teacher> (KD)"``.
     """
     entry, hit = train_checkpoint(
-        spec, init, recipe, dsd, cache=cache, device=device, vocab_dir=vocab_dir, quiet=quiet
+        spec,
+        init,
+        recipe,
+        dsd,
+        cache=cache,
+        device=device,
+        vocab_dir=vocab_dir,
+        quiet=quiet,
+        teacher=teacher,
     )
     init_used = init if spec.is_transformer else "n/a"
     training = TrainingInfo.from_dict(json.loads((entry / "training.json").read_text()))
@@ -217,10 +287,22 @@ def run_model(
     env["cache_entry"] = entry.name
     env["cache_hit"] = hit
     now = _dt.datetime.now(_dt.UTC)
+    name, slug, distillation = spec.name, spec.name, None
+    if teacher is not None:
+        name = f"{spec.name} ← {teacher.label} (KD)"
+        slug = f"{spec.name}-kd-{teacher.spec.name}-{teacher.init}"
+        distillation = {
+            "teacher": teacher.spec.name,
+            "teacher_init": teacher.init,
+            "student": spec.name,
+            "alpha": recipe.kd_alpha,
+            "temperature": recipe.kd_temperature,
+        }
     return RunResult(
-        run_id=_safe(f"{spec.name}-{init_used}-s{recipe.seed}-{entry.name[:8]}"),
+        run_id=_safe(f"{slug}-{init_used}-s{recipe.seed}-{entry.name[:8]}"),
+        distillation=distillation,
         model=ModelInfo(
-            name=spec.name,
+            name=name,
             source=outcome["source"],
             init=init_used,
             kind=spec.kind,

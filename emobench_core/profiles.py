@@ -22,11 +22,16 @@ class Case:
 
     model: str
     init: str = AUTO
+    teacher: str | None = None
+    """Registry name of the teacher for a distilled student (fine-tuned from pretrained
+    weights where reachable, else random init)."""
 
     @property
     def id(self) -> str:
-        """Test id: the registry name, with ``@init`` when the init is pinned."""
-        return self.model if self.init == AUTO else f"{self.model}@{self.init}"
+        """Test id: the registry name, with ``@init`` when the init is pinned and
+        ``-kd-<teacher>`` for a distilled student."""
+        base = self.model if self.init == AUTO else f"{self.model}@{self.init}"
+        return f"{base}-kd-{self.teacher}" if self.teacher else base
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Profile:
     def __post_init__(self) -> None:
         for case in self.cases:
             get_spec(case.model)
+            if case.teacher:
+                get_spec(case.teacher)
             if case.init not in (AUTO, "pretrained", "random"):
                 raise RegistryError(
                     f"profile {self.name!r}: init {case.init!r} of "

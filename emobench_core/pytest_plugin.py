@@ -32,6 +32,7 @@ class ThresholdsError(ValueError):
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("emobench", "emobench bench harness")
+    _add_overrides(g)
     g.addoption(
         "--emobench-profile",
         default="smoke",
@@ -73,13 +74,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _add_overrides(g: Any) -> None:
+    g.addoption(
+        "--emobench-device",
+        default=None,
+        choices=("cpu", "cuda"),
+        help="run the profile on this device instead of its own (default: the "
+        "profile's: cuda for gpu, else cpu)",
+    )
+    g.addoption(
+        "--emobench-epochs",
+        default=None,
+        type=int,
+        help="override the recipe's maximum epochs (default: the profile's recipe)",
+    )
+    g.addoption(
+        "--emobench-max-train-rows",
+        default=None,
+        type=int,
+        help="override the training rows (default: the profile's recipe)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "quality: asserts a model's minimum test accuracy")
     config.addinivalue_line("markers", "latency: times a model's forward pass")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    profile = get_profile(config.getoption("--emobench-profile"))
+    profile = effective_profile(config)
     return [
         f"emobench: profile {profile.name} ({profile.description})",
         f"emobench: seeds {','.join(map(str, _seeds(config, profile)))}; cache "
@@ -169,6 +192,15 @@ class BenchRunner:
         init = resolve_init(spec, case.init)
         return init
 
+    def teacher_for(self, case: Case) -> Any:
+        """The :class:`~.pipeline.Teacher` of a distilled case, else None."""
+        from .pipeline import Teacher
+
+        if case.teacher is None:
+            return None
+        spec = get_spec(case.teacher)
+        return Teacher(spec, resolve_init(spec, AUTO))
+
     def result(self, case: Case, seed: int) -> RunResult:
         """The fine-tuned, evaluated and measured result for ``case`` and ``seed``."""
         from .data import source_label
@@ -194,6 +226,7 @@ class BenchRunner:
                     cache=self.cache,
                     device=self.profile.device,
                     data_source=source_label(self.data_dir),
+                    teacher=self.teacher_for(case),
                     vocab_dir=self.vocab_dir,
                     quiet=True,
                 )
@@ -247,7 +280,20 @@ class BenchRunner:
 
 @pytest.fixture(scope="session")
 def emobench_profile(pytestconfig: pytest.Config) -> Profile:
-    return get_profile(pytestconfig.getoption("--emobench-profile"))
+    """The selected profile, with any --emobench-device / -epochs / -max-train-rows override
+    applied (each result records the recipe and device it actually ran with)."""
+    return effective_profile(pytestconfig)
+
+
+def effective_profile(config: pytest.Config) -> Profile:
+    profile = get_profile(config.getoption("--emobench-profile"))
+    recipe = profile.recipe
+    if config.getoption("--emobench-epochs") is not None:
+        recipe = recipe.replace(epochs=config.getoption("--emobench-epochs"))
+    if config.getoption("--emobench-max-train-rows") is not None:
+        recipe = recipe.replace(max_train_rows=config.getoption("--emobench-max-train-rows"))
+    device = config.getoption("--emobench-device") or profile.device
+    return dataclasses.replace(profile, recipe=recipe, device=device)
 
 
 @pytest.fixture(scope="session")

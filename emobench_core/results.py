@@ -81,6 +81,8 @@ class RunResult:
     """``{"y_true": [...], "y_pred": [...]}`` on the test split, in dataset order."""
     created_at: str
     tags: dict[str, Any] = field(default_factory=dict)
+    distillation: dict[str, Any] | None = None
+    """For a distilled student: teacher, teacher_init, student, alpha, temperature."""
     schema: str = SCHEMA_NAME
     schema_version: int = SCHEMA_VERSION
 

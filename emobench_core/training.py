@@ -134,8 +134,12 @@ def fine_tune(
     output_dir: Path,
     device: str = "cpu",
     quiet: bool = False,
+    teacher_logits: np.ndarray | None = None,
 ) -> TrainingInfo:
     """Fine-tune ``model`` on ``dsd['train']``, select on ``dsd['validation']``.
+
+    With ``teacher_logits`` (one row per training example, in dataset order) the training loss
+    is the distillation loss of :mod:`.distill`; selection stays on validation macro-F1.
 
     The best model and its tokenizer are saved to ``output_dir / "model"``; Trainer
     checkpoints go to ``output_dir / "trainer"`` and are removed at the end.
@@ -147,7 +151,23 @@ def fine_tune(
 
     tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
     args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
-    trainer = Trainer(
+    trainer_cls: Any = Trainer
+    extra: dict[str, Any] = {}
+    if teacher_logits is not None:
+        from .distill import distillation_trainer_class
+
+        if len(teacher_logits) != len(tokenized["train"]):
+            raise ValueError(
+                f"teacher_logits has {len(teacher_logits)} rows for "
+                f"{len(tokenized['train'])} training examples"
+            )
+        tokenized["train"] = tokenized["train"].add_column(
+            "teacher_logits", [row.tolist() for row in np.asarray(teacher_logits)]
+        )
+        args.remove_unused_columns = False  # keep teacher_logits; the trainer pops it
+        trainer_cls = distillation_trainer_class()
+        extra = {"kd_alpha": recipe.kd_alpha, "kd_temperature": recipe.kd_temperature}
+    trainer = trainer_cls(
         model=model,
         args=args,
         train_dataset=tokenized["train"],
@@ -156,6 +176,7 @@ def fine_tune(
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=_macro_f1_metrics,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
+        **extra,
     )
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
