@@ -196,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, text in (
         ("report", "render RESULTS.md from benchmark and results JSON"),
+        ("latency", "CPU latency and inference memory of each architecture (random weights)"),
         ("recommend", "the best model under a latency / size / memory budget"),
     ):
         p = sub.add_parser(name, help=text, add_help=False)
@@ -448,6 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .report import recommend_main
 
         return (report_main if args[0] == "report" else recommend_main)(args[1:])
+    if args and args[0] == "latency":  # own parser, own --help
+        from .probe import main as latency_main
+
+        return latency_main(args[1:])
     ns = build_parser().parse_args(args)
     logging.basicConfig(
         level=logging.WARNING if ns.quiet else logging.INFO,

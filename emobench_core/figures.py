@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .config import LABELS
-from .study import PARETO_AXES, Study
+from .study import AXIS_LABELS, CPU_PROBE_AXES, Study
 
 FILES = {
     "per_class_f1": "results_per_class_f1.png",
@@ -26,6 +26,12 @@ FILES = {
     "pareto_params_total": "results_pareto_params.png",
 }
 """Figure key -> file name, written into the figures folder."""
+
+CPU_FILES = {
+    "pareto_cpu_latency_p50_ms": "results_pareto_cpu_latency.png",
+    "pareto_cpu_inference_mb": "results_pareto_cpu_memory.png",
+}
+"""Figures of the CPU-probe fronts, written only when the study has them (``--latency``)."""
 
 
 def _new(width: float, height: float) -> Figure:
@@ -125,21 +131,26 @@ def pareto_scatter(study: Study, axis: str, path: Path) -> None:
             ax.annotate(name, (c, f1), textcoords="offset points", xytext=(4, 4), fontsize=7)
         ax.set_xscale("log")
         ax.margins(x=0.2, y=0.1)
-        ax.set_xlabel(PARETO_AXES[axis] + " (log scale)")
+        ax.set_xlabel(AXIS_LABELS[axis] + " (log scale)")
         ax.set_ylabel("macro-F1 (mean over seeds)")
         ax.set_title(f"{front.device}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="lower right", fontsize=7)
-    fig.suptitle(f"Macro-F1 vs {PARETO_AXES[axis]}")
+    fig.suptitle(f"Macro-F1 vs {AXIS_LABELS[axis]}")
     _save(fig, path)
 
 
 def render_figures(study: Study, figures_dir: Path) -> dict[str, Path]:
-    """Write every figure of :data:`FILES` into ``figures_dir``; return key -> path."""
+    """Write every figure of :data:`FILES` (and of :data:`CPU_FILES` for the CPU-probe fronts
+    the study has) into ``figures_dir``; return key -> path."""
     figures_dir = Path(figures_dir)
     paths = {key: figures_dir / name for key, name in FILES.items()}
     per_class_heatmap(study, paths["per_class_f1"])
     confusion_grid(study, paths["confusion"])
     for axis in ("latency_p50_ms", "params_total"):
         pareto_scatter(study, axis, paths[f"pareto_{axis}"])
+    for axis in CPU_PROBE_AXES:
+        if any(f.axis == axis for f in study.pareto):
+            paths[f"pareto_{axis}"] = figures_dir / CPU_FILES[f"pareto_{axis}"]
+            pareto_scatter(study, axis, paths[f"pareto_{axis}"])
     return paths

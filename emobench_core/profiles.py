@@ -75,7 +75,8 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "gpu",
             "full data on CUDA; all five transformer models (pretrained where reachable, else "
-            "random init; MiniLM-L6 both ways) and the SVM row; 3 seeds",
+            "random init; MiniLM-L6 both ways), BERT-Tiny and BERT-Mini (random init) distilled "
+            "from MiniLM-L6, and the SVM row; 3 seeds",
             (
                 Case("bert-tiny"),
                 Case("bert-mini"),
@@ -83,6 +84,8 @@ PROFILES: dict[str, Profile] = {
                 Case("distilbert"),
                 Case("minilm-l6", "pretrained"),
                 Case("minilm-l6", "random"),
+                Case("bert-tiny", "random", teacher="minilm-l6"),
+                Case("bert-mini", "random", teacher="minilm-l6"),
                 Case("tfidf-svm"),
             ),
             Recipe(),

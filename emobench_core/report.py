@@ -8,6 +8,7 @@ reads the clock.
     pytest bench/ --emobench-results-dir runs/ --benchmark-json runs/bench.json
     python -m emobench_core.report runs/bench.json --output RESULTS.md
     python -m emobench_core.report --no-bench --results runs/ --output RESULTS.md
+    python -m emobench_core.report runs/bench.json --latency results/latency-cpu.json
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from .figures import render_figures
+from .latency import LatencyReport, load_latency
 from .recommend import Budget, BudgetError
 from .report_markdown import ANCHOR_FIELDS, markdown
 from .results import ResultsError, RunResult, load_results
-from .study import build_study, recommend_for, summarize
+from .study import build_study, join_cpu_probe, recommend_for, summarize
 
 DEFAULT_ANCHORS = Path(__file__).resolve().parents[1] / "bench" / "anchors.toml"
 TITLE = "emobench results: compact transformer emotion classifiers on dair-ai/emotion"
@@ -108,6 +110,8 @@ def render_report(
     sources: Sequence[Path] = (),
     bench_path: Path | None = None,
     n_resamples: int = 1000,
+    latency: LatencyReport | None = None,
+    latency_path: Path | None = None,
 ) -> str:
     """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
 
@@ -121,10 +125,13 @@ def render_report(
         sources: The results files, listed in the header and used in the regenerate command.
         bench_path: The pytest-benchmark file, for the header and the command.
         n_resamples: Bootstrap resamples of every interval and paired test.
+        latency: A CPU latency probe (:func:`emobench_core.latency.load_latency`), or ``None``:
+            adds its section, CPU columns, CPU-probe Pareto fronts and CPU recommendations.
+        latency_path: Its file, for the header and the command.
     """
     out_path = Path(out_path)
     base = out_path.parent
-    st = build_study(results, n_resamples=n_resamples)
+    st = build_study(results, n_resamples=n_resamples, latency=latency)
     figs = {k: _rel(p, base) for k, p in render_figures(st, Path(figures_dir)).items()}
     files = [_rel(p, base) for p in sorted(sources)] or sorted(f"{r.run_id}.json" for r in results)
     folders = sorted({_rel(Path(p).parent, base) for p in sources}) or ["RESULTS_DIR"]
@@ -133,8 +140,12 @@ def render_report(
     command += ["--results", *folders, "--output", out_path.name]
     command += ["--figures-dir", _rel(figures_dir, base)]
     command += [] if n_resamples == 1000 else ["--bootstrap", str(n_resamples)]
+    if latency is not None:
+        command += ["--latency", _rel(latency_path, base) if latency_path else "LATENCY_JSON"]
     if bench_json is not None and bench_path:
         files.append(_rel(bench_path, base))
+    if latency is not None and latency_path:
+        files.append(_rel(latency_path, base))
     text = markdown(
         st,
         results,
@@ -187,6 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-bench", action="store_true", help="leave out pytest-benchmark records; default: off"
     )
     p.add_argument("--bootstrap", type=int, default=1000, help="resamples; default: 1000")
+    p.add_argument(
+        "--latency",
+        type=Path,
+        help="CPU latency report of `emobench latency --output FILE`; default: none",
+    )
     ns = p.parse_args(argv)
     if ns.results is None and ns.bench_json is None:
         p.error("give BENCH_JSON, or --results DIR with --no-bench")
@@ -207,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sources=_result_files(items, results),
             n_resamples=ns.bootstrap,
             bench_path=None if bench is None else ns.bench_json,
+            latency=None if ns.latency is None else load_latency(ns.latency),
+            latency_path=ns.latency,
         )
     except (ResultsError, BudgetError) as exc:
         print(f"emobench report: error: {exc}", file=sys.stderr)
@@ -231,13 +249,25 @@ def recommend_main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--max-latency-ms", type=float, help="p50 batch-1 latency; default: no limit")
     p.add_argument("--max-params", type=_count, help="e.g. 15e6; default: no limit")
-    p.add_argument("--max-memory-mb", type=float, help="training peak; default: no limit")
+    p.add_argument(
+        "--max-memory-mb",
+        type=float,
+        help="training peak (on CPU with --latency: inference peak); default: no limit",
+    )
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
+    p.add_argument(
+        "--latency",
+        type=Path,
+        help="CPU latency report (`emobench latency`): CPU latency and memory of every probed "
+        "architecture, whatever device its results ran on; default: none",
+    )
     ns = p.parse_args(argv)
     try:
         budget = Budget(ns.max_latency_ms, ns.max_params, ns.max_memory_mb, ns.device)
         # one resample: the intervals are not shown, only means and costs are used
         summaries = summarize(load_results(list(ns.results)), n_resamples=1)
+        latency = None if ns.latency is None else load_latency(ns.latency)
+        summaries = join_cpu_probe(summaries, latency)
         print(recommend_for(summaries, budget))
     except (ResultsError, BudgetError, ValueError) as exc:
         print(f"emobench recommend: error: {exc}", file=sys.stderr)

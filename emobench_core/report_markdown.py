@@ -16,9 +16,10 @@ from typing import Any
 from tabulate import tabulate
 
 from .config import LABELS
+from .latency import TABLE_HEADERS, length_note, table_rows
 from .results import RunResult
 from .stats import Interval, precision_note
-from .study import ALPHA, PARETO_AXES, Study
+from .study import ALPHA, AXIS_LABELS, CPU_PROBE_AXES, PARETO_AXES, Study
 
 ANCHOR_FIELDS = ("model", "accuracy", "macro_f1", "split", "recipe", "source")
 """Fields of each published reference row (bench/anchors.toml), all strings."""
@@ -51,6 +52,10 @@ def _env(value: Any) -> str:
 
 def _p(value: float, floor: float = 1e-4) -> str:
     return f"<{floor:g}" if value < floor else f"{value:.4f}"
+
+
+def _opt(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 # ---------------------------------------------------------------------------- sections
@@ -131,12 +136,19 @@ def _leaderboard(st: Study) -> list[str]:
             f"{s.throughput_b32:.1f}",
             f"{s.train_wall_s:.1f}",
             f"{s.peak_memory_mb:.0f}",
+            *(
+                [_opt(s.cpu_latency_p50_ms, 3), _opt(s.cpu_inference_mb, 1)]
+                if st.latency is not None
+                else []
+            ),
             s.device,
         ]
         for s in st.summaries
     ]
     heads = ["tier", "model", "init", "seeds", "accuracy", "macro-F1", "params (M)"]
     heads += ["p50 b1 (ms)", "p99 b1 (ms)", "b32 (samples/s)", "train (s)", "peak mem (MiB)"]
+    if st.latency is not None:
+        heads += ["CPU p50 b1 (ms)", "CPU inference (MiB)"]
     out = ["## Leaderboard", "", _table([*heads, "device"], rows), ""]
     if any(s.n_seeds < most for s in st.summaries):
         out += [f"† Fewer seeds than the {most} of other rows: less certain mean, no std.", ""]
@@ -148,9 +160,54 @@ def _leaderboard(st: Study) -> list[str]:
         f"significantly below their tier's leader on macro-F1 (paired bootstrap, Holm-adjusted, "
         f"α {ALPHA}). Latency is the model call at batch 1 (tokenizer apart; median over "
         "seeds); peak memory is the training peak (process RSS on CPU, allocated memory on "
-        "CUDA).",
+        "CUDA)."
+        + (
+            ""
+            if st.latency is None
+            else " The CPU columns come from the CPU latency probe below (this machine, each "
+            "architecture with random weights), joined by architecture: a distilled row takes "
+            "its student's; — marks a row without a probe entry."
+        ),
         "",
         precision_note(best.n_test, p=round(best.accuracy_mean, 2)),
+    ]
+
+
+def _cpu_probe(st: Study) -> list[str]:
+    lat = st.latency
+    if lat is None:
+        return []
+    env, rule = lat.environment, lat.rule
+    load = env.get("load_average_1m")
+    by_weights: dict[str, list[str]] = {}
+    for name, m in lat.models.items():
+        by_weights.setdefault(m.weights, []).append(name)
+    weights = "; ".join(f"{', '.join(names)}: {w}" for w, names in by_weights.items())
+    memory = (
+        "Inference memory is the peak RSS of a fresh process that loaded the model and ran "
+        "these measurements, minus its RSS before loading it (libraries imported, torch started)."
+        if lat.isolated
+        else "All models were measured in one process (`--in-process`), so the inference memory "
+        "figures are only lower bounds; they are left out of the fronts and recommendations."
+    )
+    return [
+        "## CPU latency and memory (this machine)",
+        "",
+        f"Measured by `emobench latency` on {_env(env.get('cpu_model'))} "
+        f"({_env(env.get('cpu_count'))} CPUs) with {lat.threads} torch thread(s); Python "
+        f"{_env(env.get('python'))}, torch {_env(env.get('torch'))}, transformers "
+        f"{_env(env.get('transformers'))}, commit {_env(env.get('git_commit'))}"
+        + ("" if load is None else f", 1-minute load average {load:.2f} at the start")
+        + f". Weights: {weights}.",
+        "",
+        f"Rule for each batch-1 figure: {rule['warmup']} warm-up calls, then at least "
+        f"{rule['min_iters']} timed calls and {rule['min_seconds']:g} s of timed work. Latency is "
+        "the model call on tokenized input (max length "
+        f"{lat.max_length}; the tokenizer, or the TF-IDF vectorizer, timed apart) over the first "
+        f"64 test tweets; {length_note(lat)}; b32 is samples per second at batch 32 (median "
+        f"batch time). {memory}",
+        "",
+        _table(TABLE_HEADERS, table_rows(lat)),
     ]
 
 
@@ -236,26 +293,40 @@ def _per_emotion(st: Study, figs: dict[str, str]) -> list[str]:
 
 
 def _pareto(st: Study, figs: dict[str, str]) -> list[str]:
+    probe = [f for a in CPU_PROBE_AXES for f in st.pareto if f.axis == a]
     rows = []
     for s in st.summaries:
         row = [s.label, s.device, f"{s.macro_f1_mean:.4f}"]
         for axis in PARETO_AXES:
             front = next(f for f in st.pareto if f.axis == axis and f.device == s.device)
             row.append("yes" if s.label in front.front else "no")
+        for front in probe:
+            on = s.label in front.front
+            row.append("yes" if on else "no" if s.label in {p[0] for p in front.points} else "—")
         rows.append(row)
+    heads = ["model", "device", "macro-F1", *(f"front: {a}" for a in PARETO_AXES.values())]
+    heads += [f"front: {AXIS_LABELS[f.axis]}" for f in probe]
+    note = (
+        " The CPU-probe axes compare every row that has a probe entry, whatever device its "
+        "quality was measured on (—: no probe entry)."
+        if probe
+        else ""
+    )
+    images = [
+        ["", f"![macro-F1 vs {AXIS_LABELS[f.axis]}]({figs[f'pareto_{f.axis}']})"] for f in probe
+    ]
     return [
         "## Pareto frontier",
         "",
         "A model is on the frontier of an axis when no model on the same device has both a "
-        "higher mean macro-F1 and a lower cost on that axis.",
+        "higher mean macro-F1 and a lower cost on that axis." + note,
         "",
-        _table(
-            ["model", "device", "macro-F1", *(f"front: {a}" for a in PARETO_AXES.values())], rows
-        ),
+        _table(heads, rows),
         "",
         f"![macro-F1 vs latency]({figs['pareto_latency_p50_ms']})",
         "",
         f"![macro-F1 vs parameters]({figs['pareto_params_total']})",
+        *(line for pair in images for line in pair),
     ]
 
 
@@ -283,10 +354,16 @@ def _pretraining(st: Study) -> list[str]:
 
 
 def _recommendations(st: Study) -> list[str]:
+    memory = (
+        "memory limits apply to the training peak"
+        if st.latency is None
+        else "on CPU, latency and memory come from the CPU latency probe; elsewhere memory "
+        "limits apply to the training peak"
+    )
     out = [
         "## Recommendations",
         "",
-        "Best mean macro-F1 within each typical budget (memory limits apply to the training peak):",
+        f"Best mean macro-F1 within each typical budget ({memory}):",
         "",
     ]
     for r in st.recommendations:
@@ -387,6 +464,7 @@ def markdown(
         _header(title, list(files), command),
         _what_was_run(st),
         _leaderboard(st),
+        _cpu_probe(st),
         _significance(st),
         _per_emotion(st, figures),
         _pareto(st, figures),

@@ -250,6 +250,8 @@ def _cpu_model() -> str:
 
 def git_commit(cwd: str | Path | None = None) -> str | None:
     """The commit of the checkout (``+dirty`` when it has changes), or None outside git."""
+    if os.environ.get("EMOBENCH_GIT_COMMIT"):  # a copy of the tree without .git (remote runs)
+        return os.environ["EMOBENCH_GIT_COMMIT"]
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"],

@@ -6,6 +6,7 @@ confusions, Pareto fronts of quality against cost, the effect of pretraining, re
 for typical budgets and a list of findings written from the numbers.
 
     emobench report bench.json --results runs/   # renders build_study(load_results(...))
+    emobench report bench.json --results runs/ --latency results/latency-cpu.json
 
 Every resampling uses a fixed seed and every collection is sorted explicitly, so the same
 results give the same study, to the bit.
@@ -18,7 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from .stats import (
     tiers,
 )
 
+if TYPE_CHECKING:
+    from .latency import LatencyReport
+
 ALPHA = 0.05
 """Family-wise significance level for the Holm-adjusted tests and the tiers."""
 
@@ -45,6 +49,22 @@ PARETO_AXES: dict[str, str] = {
     "peak_memory_mb": "peak training memory (MiB)",
 }
 """Cost axes of the Pareto fronts (attribute of :class:`ModelSummary` -> axis label)."""
+
+CPU_PROBE_AXES: dict[str, str] = {
+    "cpu_latency_p50_ms": "CPU batch-1 latency p50, this machine (ms)",
+    "cpu_inference_mb": "CPU inference memory (MiB)",
+}
+"""Cost axes from the CPU latency probe (``--latency``): one front over every row that has a
+probe entry, whatever device its quality was measured on (the cost was measured on one CPU)."""
+
+AXIS_LABELS: dict[str, str] = {**PARETO_AXES, **CPU_PROBE_AXES}
+
+CPU_PROBE_NOTE = (
+    "CPU latency and memory were measured on this CPU by `emobench latency` from each "
+    "architecture (random weights: latency does not depend on weight values); memory is the "
+    "inference peak RSS, not the training peak."
+)
+"""Appended to a CPU recommendation built from the probe."""
 
 TYPICAL_BUDGETS: tuple[tuple[str, Budget], ...] = (
     ("phone-class CPU", Budget(max_latency_ms=2.0, max_params=15_000_000, device="cpu")),
@@ -66,7 +86,8 @@ class ModelSummary:
     over seeds, so they show test-set sampling noise, not seed variance (that is the std).
     Latency, tokenizer time and throughput are medians over seeds; ``train_wall_s`` is the mean
     and ``peak_memory_mb`` the maximum (training peak: process RSS on CPU, allocated memory
-    on CUDA).
+    on CUDA). ``cpu_*`` come from the CPU latency probe, joined by architecture
+    (:func:`join_cpu_probe`), and are ``None`` without one.
     """
 
     label: str
@@ -103,6 +124,10 @@ class ModelSummary:
     y_true: tuple[int, ...] = field(repr=False)
     predictions: dict[int, tuple[int, ...]] = field(repr=False)
     """Test predictions per seed."""
+    cpu_latency_p50_ms: float | None = None
+    """Batch-1 p50 of the architecture on the probe's CPU."""
+    cpu_inference_mb: float | None = None
+    """Inference peak RSS of the architecture on the probe's CPU (isolated probes only)."""
 
     @property
     def n_seeds(self) -> int:
@@ -198,6 +223,8 @@ class Study:
     superseded: tuple[str, ...]
     """Run ids left out because a later run of the same model, init, device and seed exists."""
     n_resamples: int
+    latency: LatencyReport | None = None
+    """The CPU latency probe joined into the summaries, if one was given."""
 
     def tier_of(self, label: str) -> int:
         """1-based tier of ``label``."""
@@ -346,6 +373,30 @@ def summarize(
     return sorted(out, key=lambda s: (-s.macro_f1_mean, s.label))
 
 
+def architecture(name: str) -> str:
+    """The architecture of a row's model name: a distilled row's student
+    (``"bert-tiny ← minilm-l6 (KD)"`` -> ``"bert-tiny"``), else the name itself."""
+    return name.split(" ← ", 1)[0]
+
+
+def join_cpu_probe(
+    summaries: Sequence[ModelSummary], latency: LatencyReport | None
+) -> list[ModelSummary]:
+    """``summaries`` with ``cpu_latency_p50_ms`` and ``cpu_inference_mb`` from ``latency``,
+    joined by :func:`architecture`; rows without a probe entry (and all, without a probe) are
+    unchanged. Memory is left out of probes measured in one process (only a lower bound)."""
+    if latency is None:
+        return list(summaries)
+    out = []
+    for s in summaries:
+        m = latency.models.get(architecture(s.name))
+        if m is not None:
+            memory = m.inference_peak_rss_mb if latency.isolated else None
+            s = dataclasses.replace(s, cpu_latency_p50_ms=m.b1.p50_ms, cpu_inference_mb=memory)
+        out.append(s)
+    return out
+
+
 # ---------------------------------------------------------------------------- comparisons
 
 
@@ -398,7 +449,8 @@ def confusion_pairs(s: ModelSummary, top: int = 3) -> tuple[ConfusionPair, ...]:
 
 
 def pareto_fronts(summaries: Sequence[ModelSummary]) -> list[ParetoFront]:
-    """Fronts of macro-F1 against each axis of :data:`PARETO_AXES`, per device."""
+    """Fronts of macro-F1 against each axis of :data:`PARETO_AXES`, per device, then against
+    each axis of :data:`CPU_PROBE_AXES` over all rows with a (positive) probe value."""
     out = []
     for axis in PARETO_AXES:
         for device in sorted({s.device for s in summaries}):
@@ -408,6 +460,15 @@ def pareto_fronts(summaries: Sequence[ModelSummary]) -> list[ParetoFront]:
                 if s.device == device and math.isfinite(float(getattr(s, axis)))
             )
             out.append(ParetoFront(axis, device, points, frozenset(pareto_front(points))))
+    for axis in CPU_PROBE_AXES:
+        values = [(s, getattr(s, axis)) for s in summaries]
+        points = tuple(
+            (s.label, float(v), s.macro_f1_mean)
+            for s, v in values
+            if v is not None and math.isfinite(v) and v > 0
+        )
+        if points:
+            out.append(ParetoFront(axis, "cpu", points, frozenset(pareto_front(points))))
     return out
 
 
@@ -430,35 +491,75 @@ def pretraining_gaps(summaries: Sequence[ModelSummary]) -> list[PretrainingGap]:
 
 
 def candidates(summaries: Sequence[ModelSummary]) -> list[Candidate]:
-    """Recommendation candidates: one per summary, named by its label (unique per device).
+    """Recommendation candidates, named by the summary's label (unique per device).
 
-    ``peak_memory_mb`` is the training peak (the only memory the results record).
+    One per summary on its own device, with ``peak_memory_mb`` the training peak (the only
+    memory the results record). With a CPU probe joined (:func:`join_cpu_probe`), the ``"cpu"``
+    candidates are instead every summary with a probe entry, whatever device its quality was
+    measured on, with the probe's latency and inference memory: one machine, one rule. CPU
+    summaries without a probe entry are then left out (see :func:`unprobed_cpu_rows`).
     """
-    return [
-        Candidate(
-            name=s.label,
-            macro_f1=s.macro_f1_mean,
-            accuracy=s.accuracy_mean,
-            latency_ms=s.latency_p50_ms,
-            params=s.params_total,
-            peak_memory_mb=s.peak_memory_mb,
-            device=s.device,
-            extra={"model": s.name, "init": s.init, "seeds": list(s.seeds)},
-        )
-        for s in summaries
-    ]
+    probe = any(s.cpu_latency_p50_ms is not None for s in summaries)
+    out = []
+    for s in summaries:
+        extra = {"model": s.name, "init": s.init, "seeds": list(s.seeds)}
+        probed = s.cpu_latency_p50_ms is not None
+        if not (probe and s.device == "cpu"):
+            out.append(
+                Candidate(
+                    name=s.label,
+                    macro_f1=s.macro_f1_mean,
+                    accuracy=s.accuracy_mean,
+                    latency_ms=s.latency_p50_ms,
+                    params=s.params_total,
+                    peak_memory_mb=s.peak_memory_mb,
+                    device=s.device,
+                    extra=extra,
+                )
+            )
+        if probed:
+            out.append(
+                Candidate(
+                    name=s.label,
+                    macro_f1=s.macro_f1_mean,
+                    accuracy=s.accuracy_mean,
+                    latency_ms=s.cpu_latency_p50_ms,
+                    params=s.params_total,
+                    peak_memory_mb=s.cpu_inference_mb,
+                    device="cpu",
+                    extra={**extra, "costs": "cpu latency probe", "quality_device": s.device},
+                )
+            )
+    return out
+
+
+def unprobed_cpu_rows(summaries: Sequence[ModelSummary]) -> list[str]:
+    """Labels of CPU summaries left out of the CPU candidates for want of a probe entry."""
+    if all(s.cpu_latency_p50_ms is None for s in summaries):
+        return []
+    return [s.label for s in summaries if s.device == "cpu" and s.cpu_latency_p50_ms is None]
 
 
 def recommend_for(summaries: Sequence[ModelSummary], budget: Budget) -> str:
-    """:func:`recommend.format_recommendation` text; raises :class:`BudgetError` if none fits."""
-    return format_recommendation(recommend(candidates(summaries), budget), budget)
+    """:func:`recommend.format_recommendation` text; raises :class:`BudgetError` if none fits.
+
+    A CPU budget answered with CPU-probe costs says so in a last line (:data:`CPU_PROBE_NOTE`),
+    naming the CPU rows left out for want of a probe entry.
+    """
+    text = format_recommendation(recommend(candidates(summaries), budget), budget)
+    if budget.device == "cpu" and any(s.cpu_latency_p50_ms is not None for s in summaries):
+        text += "\n" + CPU_PROBE_NOTE
+        if left_out := unprobed_cpu_rows(summaries):
+            text += f" Left out (no probe entry for the architecture): {', '.join(left_out)}."
+    return text
 
 
 def typical_recommendations(summaries: Sequence[ModelSummary]) -> list[BudgetOutcome]:
     """An outcome for each of :data:`TYPICAL_BUDGETS`; never raises for a budget."""
     out = []
+    devices = {c.device for c in candidates(summaries)}
     for name, budget in TYPICAL_BUDGETS:
-        if not any(s.device == budget.device for s in summaries):
+        if budget.device not in devices:
             out.append(
                 BudgetOutcome(name, budget, f"no results on that device ({budget.device})", False)
             )
@@ -555,13 +656,22 @@ def _findings(
 # ---------------------------------------------------------------------------- the study
 
 
-def build_study(results: Sequence[RunResult], *, n_resamples: int = 1000, seed: int = 0) -> Study:
+def build_study(
+    results: Sequence[RunResult],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    latency: LatencyReport | None = None,
+) -> Study:
     """Aggregate ``results`` into a :class:`Study` (deterministic for a given ``seed``).
+
+    ``latency``, a CPU latency probe (``emobench latency``), adds CPU latency and inference
+    memory to every row of a probed architecture, their Pareto fronts and CPU recommendations.
 
     Raises:
         ResultsError: No results, or one model's seeds scored on different test sets.
     """
-    summaries = summarize(results, n_resamples=n_resamples, seed=seed)
+    summaries = join_cpu_probe(summarize(results, n_resamples=n_resamples, seed=seed), latency)
     kept, superseded = _dedupe(results)
     kept = sorted(kept, key=lambda r: (r.created_at, r.run_id))
     comparisons = compare(summaries, n_resamples=n_resamples, seed=seed)
@@ -607,4 +717,5 @@ def build_study(results: Sequence[RunResult], *, n_resamples: int = 1000, seed: 
         recipe_differences=diffs,
         superseded=tuple(superseded),
         n_resamples=n_resamples,
+        latency=latency,
     )
