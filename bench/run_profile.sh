@@ -12,7 +12,7 @@ out=${2:?usage: bench/run_profile.sh PROFILE OUT_DIR [pytest args]}
 shift 2
 workers=${EMOBENCH_WORKERS:-8}
 cache=${EMOBENCH_CACHE_DIR:-$out/cache}
-mkdir -p "$out"
+mkdir -p "$out/results"
 py=${PYTHON:-python3}
 common=(--emobench-profile "$profile" --emobench-cache-dir "$cache" "$@")
 xdist=()

@@ -461,8 +461,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ns.quiet:
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         import datasets
+        import transformers
 
         datasets.disable_progress_bars()
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
     try:
         return COMMANDS[ns.command](ns)
     except (UsageError, DataError, RegistryError, ResultsError, FileNotFoundError) as exc:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .figures import render_figures
+from .kd_study import distillation_gains
 from .latency import LatencyReport, load_latency
 from .recommend import Budget, BudgetError
 from .report_markdown import ANCHOR_FIELDS, markdown
@@ -155,6 +156,7 @@ def render_report(
         figures=figs,
         bench=bench_json,
         anchors=anchors,
+        distillation=distillation_gains(results, n_resamples=n_resamples),
     )
     write_text_atomic(out_path, text)
     return text

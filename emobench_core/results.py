@@ -135,11 +135,9 @@ class RunResult:
     @property
     def label(self) -> str:
         """Row label: model name, with the init when it is not pretrained."""
-        return (
-            self.model.name
-            if self.model.init == "pretrained"
-            else f"{self.model.name} ({self.model.init})"
-        )
+        if self.model.init in ("pretrained", "n/a"):  # n/a: the SVM has no init
+            return self.model.name
+        return f"{self.model.name} ({self.model.init})"
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:

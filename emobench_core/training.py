@@ -178,6 +178,10 @@ def fine_tune(
         callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
         **extra,
     )
+    if quiet:  # with tqdm off the Trainer prints every log dict instead; --quiet means silent
+        from transformers import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()

@@ -113,6 +113,6 @@ def test_committed_thresholds_cover_every_profile_case() -> None:
     from emobench_core.profiles import PROFILES
 
     thresholds = load_thresholds(BENCH / "thresholds.toml")
-    for name in ("smoke",):
+    for name in PROFILES:
         for case in PROFILES[name].cases:
             assert case.id in thresholds[name], f"{name}: no threshold for {case.id}"
