@@ -3,8 +3,9 @@
 An entry is built in a private staging folder and published with one atomic rename, after a
 ``manifest.json`` with the sha256 of every file is written into it. A reader trusts an entry
 only when its manifest is present and every checksum matches; a corrupted entry is reported and
-rebuilt. A file lock per key makes concurrent processes build an entry once: the others wait
-and reuse it.
+rebuilt. A build that was killed leaves only its staging folder, which is never trusted: the next
+run says so, removes it and starts the build over (it does not resume). A file lock per key makes
+concurrent processes build an entry once: the others wait (and log that they do) and reuse it.
 
     pytest bench/ --emobench-cache-dir ~/.cache/emobench   # the bench fixtures use this
 """
@@ -89,10 +90,14 @@ class CheckpointCache:
         return f"checksum mismatch in {bad}" if bad else None
 
     @contextlib.contextmanager
-    def _lock(self, key: str) -> Iterator[None]:
+    def _lock(self, key: str, what: str) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / f".{key}.lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.info("waiting for %s: another process is building cache entry %s", what, key)
+                fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -108,16 +113,30 @@ class CheckpointCache:
         """
         key = cache_key(parts)
         folder = self.entry(key)
-        with self._lock(key):
+        model = parts.get("model") or parts.get("kind")  # what is built, for the log
+        with self._lock(key, str(model)):
             problem = self.verify(key)
             if problem is None:
-                log.info("cache hit %s (%s)", key, parts.get("model"))
+                log.info("cache hit %s (%s)", key, model)
                 return folder, True
             if problem != "missing":
-                log.warning("cache entry %s cannot be trusted: %s; rebuilding it", key, problem)
+                log.warning(
+                    "cache entry %s (%s) cannot be trusted: %s; rebuilding it", key, model, problem
+                )
                 shutil.rmtree(folder)
-            for stale in self.root.glob(f".{key}.staging-*"):
-                shutil.rmtree(stale, ignore_errors=True)
+            # Under the lock no other process is building this key: a staging folder is what a
+            # killed build left behind. Training is not resumed from it; the build starts over.
+            stale = sorted(self.root.glob(f".{key}.staging-*"))
+            if stale:
+                log.warning(
+                    "found an interrupted build of %s (cache entry %s: %s left by a process that "
+                    "stopped mid-build); starting over, not resuming",
+                    model,
+                    key,
+                    ", ".join(p.name for p in stale),
+                )
+            for leftover in stale:
+                shutil.rmtree(leftover, ignore_errors=True)
             staging = self.root / f".{key}.staging-{os.getpid()}"
             staging.mkdir(parents=True)
             try:

@@ -444,15 +444,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .results import ResultsError
 
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in ("report", "recommend"):  # own parsers, own --help
+    own = args[1:] if args[:1] == ["--quiet"] else args  # they print no progress anyway
+    if own and own[0] in ("report", "recommend"):  # own parsers, own --help
         from .report import main as report_main
         from .report import recommend_main
 
-        return (report_main if args[0] == "report" else recommend_main)(args[1:])
-    if args and args[0] == "latency":  # own parser, own --help
+        return (report_main if own[0] == "report" else recommend_main)(own[1:])
+    if own and own[0] == "latency":  # own parser, own --help
         from .probe import main as latency_main
 
-        return latency_main(args[1:])
+        return latency_main(own[1:])
     ns = build_parser().parse_args(args)
     logging.basicConfig(
         level=logging.WARNING if ns.quiet else logging.INFO,

@@ -124,8 +124,35 @@ def fingerprint(dsd: datasets.DatasetDict) -> str:
     return h.hexdigest()
 
 
+def _hub_unreachable() -> str | None:
+    """Why the hub is out of reach, or ``None`` when it may be tried.
+
+    Offline (``HF_HUB_OFFLINE`` / ``HF_DATASETS_OFFLINE``) ``load_dataset`` reads only the
+    local cache and fails at once; otherwise an unreachable hub costs ~25 s of retries, so a
+    3-second TCP probe of the endpoint decides first (as ``registry._hub_has`` does).
+    """
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    offline = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    if any(os.environ.get(v, "0").lower() in ("1", "true", "yes") for v in offline):
+        return None  # load_dataset looks in the local cache only, and fails fast
+    url = urlparse(constants.ENDPOINT)
+    host, port = url.hostname or "huggingface.co", url.port or 443
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+    except OSError as exc:
+        return f"no connection to {host}:{port} ({exc.strerror or exc})"
+    return None
+
+
 def _load_hub() -> datasets.DatasetDict:
     try:
+        down = _hub_unreachable()
+        if down is not None:
+            raise ConnectionError(f"{down}; set HF_DATASETS_OFFLINE=1 to use a cached copy")
         raw = datasets.load_dataset(HUB_DATASET)
     except Exception as exc:  # offline, DNS, HTTP and hub errors all mean "not reachable"
         reason = (str(exc).splitlines() or [""])[0][:200]

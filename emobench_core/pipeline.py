@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 
 LATENCY_INPUTS = 64
 """Test texts cycled through by the batch-1 latency measurement."""
+SEEDED_TRANSFORMER: tuple[str, ...] = (
+    "python",
+    "numpy",
+    "torch",
+    "transformers.set_seed before the model is built (random init and classifier head)",
+    "Trainer seed",
+    "Trainer data_seed (training order)",
+)
+"""What a transformer run seeds with ``recipe.seed`` (recorded as ``environment.seeded``).
+The training sample of ``max_train_rows`` is always drawn with seed 0. Same seed, same CPU,
+same thread count: the same predictions. CUDA kernels are not forced to be deterministic."""
+SEEDED_SVM: tuple[str, ...] = ("LinearSVC random_state",)
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,9 @@ def _train_transformer(
     quiet: bool,
     teacher_logits: np.ndarray | None = None,
 ) -> None:
+    from transformers import set_seed
+
+    set_seed(recipe.seed)  # python, numpy, torch: also seeds the head of pretrained weights
     model, tokenizer, source = build_model(spec, init, vocab_dir=vocab_dir, seed=recipe.seed)
     info = fine_tune(
         model,
@@ -286,6 +301,7 @@ def run_model(
     env["git_commit"] = git_commit(Path(__file__).parent)
     env["cache_entry"] = entry.name
     env["cache_hit"] = hit
+    env["seeded"] = list(SEEDED_TRANSFORMER if spec.is_transformer else SEEDED_SVM)
     now = _dt.datetime.now(_dt.UTC)
     name, slug, distillation = spec.name, spec.name, None
     if teacher is not None:
@@ -348,6 +364,15 @@ def load_checkpoint(entry: Path) -> tuple[Any, Any]:
     return model.eval(), load_tokenizer(str(folder))
 
 
+def _n_batches(n_texts: int, batch_size: int) -> int:
+    """How many distinct input batches a forward call cycles through: 64 single tweets or 8
+    batches, fewer when the test split is too small to fill them (never an empty batch)."""
+    if n_texts < 1:
+        raise ValueError("no test texts to time the model on")
+    wanted = LATENCY_INPUTS if batch_size == 1 else 8
+    return min(wanted, -(-n_texts // batch_size))
+
+
 def transformer_forward(
     model: Any, tokenizer: Any, texts: list[str], batch_size: int, max_length: int, device: str
 ) -> Callable[[int], Any]:
@@ -355,7 +380,7 @@ def transformer_forward(
     import torch
 
     model.eval().to(device)
-    n = LATENCY_INPUTS if batch_size == 1 else 8
+    n = _n_batches(len(texts), batch_size)
     inputs = [
         tokenizer(
             texts[j * batch_size : (j + 1) * batch_size],
@@ -376,7 +401,7 @@ def transformer_forward(
 
 def svm_forward(pipe: Any, texts: list[str], batch_size: int) -> Callable[[int], Any]:
     """``f(i)``: the SVM's decision function on the i-th (cycled) pre-vectorized batch."""
-    n = LATENCY_INPUTS if batch_size == 1 else 8
+    n = _n_batches(len(texts), batch_size)
     inputs = [
         pipe["tfidf"].transform(texts[j * batch_size : (j + 1) * batch_size]) for j in range(n)
     ]

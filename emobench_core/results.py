@@ -141,7 +141,11 @@ class RunResult:
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write JSON to a temporary file beside ``path``, fsync it, then rename over ``path``."""
+    """Write JSON to a temporary file beside ``path``, fsync it, then rename over ``path``.
+
+    A crash at any point leaves ``path`` absent or as it was, never truncated; at worst a
+    temporary ``.NAME.*.tmp`` stays behind, which :func:`load_results` ignores.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -187,7 +191,11 @@ def load_results(paths: str | Path | list[str | Path]) -> list[RunResult]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            files = sorted(f for f in p.glob("*.json") if _is_run_result(f))
+            # dot-files are never results: write_json_atomic's temporaries (.NAME.*.tmp) and
+            # the like; only the renamed, complete file counts
+            files = sorted(
+                f for f in p.glob("*.json") if not f.name.startswith(".") and _is_run_result(f)
+            )
             if not files:
                 raise ResultsError(
                     f"no run results (*.json) in {p}; run `emobench run --output {p}` first"

@@ -338,6 +338,7 @@ def test_hub_dataset_is_validated_into_the_same_schema(tmp_path, monkeypatch):
     )
     calls = []
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")  # no reachability probe of the real hub
     monkeypatch.setattr(datasets, "load_dataset", lambda name: calls.append(name) or hub)
     dsd = load_emotion()
     assert calls == [HUB_DATASET]
