@@ -135,7 +135,7 @@ def pareto_scatter(study: Study, axis: str, path: Path) -> None:
         ax.set_ylabel("macro-F1 (mean over seeds)")
         ax.set_title(f"{front.device}")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="lower left", fontsize=7)
     fig.suptitle(f"Macro-F1 vs {AXIS_LABELS[axis]}")
     _save(fig, path)
 

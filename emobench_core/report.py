@@ -113,6 +113,7 @@ def render_report(
     n_resamples: int = 1000,
     latency: LatencyReport | None = None,
     latency_path: Path | None = None,
+    notes_path: Path | None = None,
 ) -> str:
     """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
 
@@ -129,6 +130,7 @@ def render_report(
         latency: A CPU latency probe (:func:`emobench_core.latency.load_latency`), or ``None``:
             adds its section, CPU columns, CPU-probe Pareto fronts and CPU recommendations.
         latency_path: Its file, for the header and the command.
+        notes_path: A markdown run record, included verbatim under "What was run".
     """
     out_path = Path(out_path)
     base = out_path.parent
@@ -147,6 +149,13 @@ def render_report(
         files.append(_rel(bench_path, base))
     if latency is not None and latency_path:
         files.append(_rel(latency_path, base))
+    notes = None
+    if notes_path is not None:
+        try:
+            notes = (_rel(notes_path, base), Path(notes_path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ResultsError(f"cannot read --notes {notes_path}: {exc}") from exc
+        command += ["--notes", notes[0]]
     text = markdown(
         st,
         results,
@@ -157,6 +166,7 @@ def render_report(
         bench=bench_json,
         anchors=anchors,
         distillation=distillation_gains(results, n_resamples=n_resamples),
+        notes=notes,
     )
     write_text_atomic(out_path, text)
     return text
@@ -205,6 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="CPU latency report of `emobench latency --output FILE`; default: none",
     )
+    p.add_argument(
+        "--notes",
+        type=Path,
+        help="markdown run record (how the run was made) shown verbatim under 'What was run'; "
+        "default: none",
+    )
     ns = p.parse_args(argv)
     if ns.results is None and ns.bench_json is None:
         p.error("give BENCH_JSON, or --results DIR with --no-bench")
@@ -227,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_path=None if bench is None else ns.bench_json,
             latency=None if ns.latency is None else load_latency(ns.latency),
             latency_path=ns.latency,
+            notes_path=ns.notes,
         )
     except (ResultsError, BudgetError) as exc:
         print(f"emobench report: error: {exc}", file=sys.stderr)

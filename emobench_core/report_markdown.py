@@ -538,11 +538,13 @@ def markdown(
     bench: dict[str, Any] | None,
     anchors: list[dict[str, str]] | None,
     distillation: Sequence[DistillationGain] = (),
+    notes: tuple[str, str] | None = None,
 ) -> str:
     """The whole report: sections in their fixed order, one blank line between blocks."""
     sections = [
         _header(title, list(files), command),
         _what_was_run(st),
+        [] if notes is None else [f"### Run record (`{notes[0]}`)", "", notes[1].strip(), ""],
         _leaderboard(st),
         _cpu_probe(st),
         _significance(st),

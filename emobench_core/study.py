@@ -611,7 +611,8 @@ def _findings(
         )
     families = defaultdict(list)
     for s in summaries:
-        if s.kind == "transformer":
+        # distilled rows have their own section (kd_study); the size ladder is undistilled
+        if s.kind == "transformer" and " ← " not in s.name:
             families[(s.device, s.init)].append(s)
     for (device, init), members in sorted(families.items()):
         members = sorted(members, key=lambda s: (-s.params_total, s.label))

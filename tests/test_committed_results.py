@@ -1,0 +1,61 @@
+"""The committed RESULTS.md files are exactly what `emobench report` renders from the committed
+raw JSON: no figure typed or edited by hand, nothing stale."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from emobench_core.report import main as report_main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("rendered", "argv"),
+    [
+        (
+            "RESULTS.md",
+            [
+                "results/gpu/bench.json",
+                "--results",
+                "results/gpu",
+                "--latency",
+                "results/latency-cpu.json",
+                "--notes",
+                "results/gpu/RUN.md",
+                "--output",
+                "RESULTS.md",
+                "--figures-dir",
+                "results/figures",
+            ],
+        ),
+        (
+            "results/cpu/RESULTS.md",
+            [
+                "results/cpu/bench.json",
+                "--results",
+                "results/cpu",
+                "--notes",
+                "results/cpu/RUN.md",
+                "--output",
+                "results/cpu/RESULTS.md",
+                "--figures-dir",
+                "results/cpu/figures",
+            ],
+        ),
+    ],
+    ids=["study", "cpu-profile"],
+)
+def test_committed_report_rerenders_byte_for_byte(
+    rendered: str, argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "results", tmp_path / "results")
+    monkeypatch.chdir(tmp_path)
+    assert report_main(argv) == 0
+    assert (tmp_path / rendered).read_bytes() == (ROOT / rendered).read_bytes()
+    figures = Path(argv[argv.index("--figures-dir") + 1])
+    for png in sorted((ROOT / figures).glob("*.png")):
+        assert (tmp_path / figures / png.name).read_bytes() == png.read_bytes(), png.name
