@@ -57,7 +57,7 @@ def distillation_trainer_class() -> type:
     import torch.nn.functional as F
     from transformers import Trainer
 
-    class DistillationTrainer(Trainer):  # type: ignore[misc]
+    class DistillationTrainer(Trainer):
         def __init__(
             self, *args: Any, kd_alpha: float, kd_temperature: float, **kwargs: Any
         ) -> None:

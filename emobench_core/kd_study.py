@@ -66,6 +66,11 @@ def _gains(idx: np.ndarray, y: np.ndarray, kd: np.ndarray, base: np.ndarray) -> 
     return acc, f1
 
 
+def _interval(estimate: float, draws: np.ndarray, lo: float, hi: float, level: float) -> Interval:
+    low, high = np.percentile(draws, [lo, hi])
+    return Interval(estimate, float(low), float(high), level=level)
+
+
 def distillation_gains(
     results: Sequence[RunResult], *, n_resamples: int = 1000, seed: int = 0, level: float = 0.95
 ) -> list[DistillationGain]:
@@ -109,9 +114,9 @@ def distillation_gains(
                 accuracy_base=float(np.mean([base_runs[s].metrics.accuracy for s in seeds])),
                 macro_f1=float(np.mean([kd_runs[s].metrics.macro_f1 for s in seeds])),
                 macro_f1_base=float(np.mean([base_runs[s].metrics.macro_f1 for s in seeds])),
-                gain_accuracy=Interval(acc0, *np.percentile(draws[:, 0], [lo, hi]), level=level),
+                gain_accuracy=_interval(acc0, draws[:, 0], lo, hi, level),
                 gain_accuracy_std=float(np.std(per_seed_acc)),
-                gain_macro_f1=Interval(f10, *np.percentile(draws[:, 1], [lo, hi]), level=level),
+                gain_macro_f1=_interval(f10, draws[:, 1], lo, hi, level),
                 gain_macro_f1_std=float(np.std(per_seed_f1)),
                 pvalue_macro_f1=min(1.0, 2 * below),
                 mcnemar_pvalues=tuple(

