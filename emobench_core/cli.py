@@ -62,18 +62,20 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--init",
-        choices=INITS,
-        default="pretrained",
-        help="pretrained weights, or the same architecture randomly initialised; "
-        "default: pretrained",
-    )
+def _model_args(p: argparse.ArgumentParser, *, init: bool = True) -> None:
+    """--init (unless the command has its own), --vocab-dir, --device, --cache-dir."""
+    if init:
+        p.add_argument(
+            "--init",
+            choices=INITS,
+            default="pretrained",
+            help="pretrained weights, or the same architecture randomly initialised; "
+            "default: pretrained",
+        )
     p.add_argument(
         "--vocab-dir",
         default=None,
-        help="folder with the bert-base-uncased vocab.txt, for --init random; "
+        help="folder with the bert-base-uncased vocab.txt, for random init; "
         "default: $EMOBENCH_VOCAB_DIR, else the hub",
     )
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
@@ -133,18 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default="42", help="comma-separated seeds; default: 42")
     p.add_argument("--output", required=True, type=Path, help="folder for the results JSON")
     _data_args(p)
-    p.add_argument(
-        "--vocab-dir",
-        default=None,
-        help="folder with the bert-base-uncased vocab.txt, for random init; "
-        "default: $EMOBENCH_VOCAB_DIR, else the hub",
-    )
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
-    p.add_argument(
-        "--cache-dir",
-        default=None,
-        help="checkpoint cache; default: $EMOBENCH_CACHE_DIR or ~/.cache/emobench",
-    )
+    _model_args(p, init=False)
     _recipe_args(p)
 
     p = sub.add_parser(

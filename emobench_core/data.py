@@ -24,6 +24,7 @@ import datasets
 import pandas as pd
 
 from .config import LABELS
+from .hub import offline_mode, unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -129,23 +130,11 @@ def _hub_unreachable() -> str | None:
 
     Offline (``HF_HUB_OFFLINE`` / ``HF_DATASETS_OFFLINE``) ``load_dataset`` reads only the
     local cache and fails at once; otherwise an unreachable hub costs ~25 s of retries, so a
-    3-second TCP probe of the endpoint decides first (as ``registry._hub_has`` does).
+    3-second TCP probe of the endpoint decides first (:mod:`.hub`).
     """
-    import socket
-    from urllib.parse import urlparse
-
-    from huggingface_hub import constants
-
-    offline = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
-    if any(os.environ.get(v, "0").lower() in ("1", "true", "yes") for v in offline):
+    if offline_mode("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         return None  # load_dataset looks in the local cache only, and fails fast
-    url = urlparse(constants.ENDPOINT)
-    host, port = url.hostname or "huggingface.co", url.port or 443
-    try:
-        socket.create_connection((host, port), timeout=3).close()
-    except OSError as exc:
-        return f"no connection to {host}:{port} ({exc.strerror or exc})"
-    return None
+    return unreachable()
 
 
 def _load_hub() -> datasets.DatasetDict:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import LABELS, NUM_LABELS
+from .hub import offline_mode, unreachable
 
 VOCAB_DIR_ENV = "EMOBENCH_VOCAB_DIR"
 MINILM_DIR_ENV = "EMOBENCH_MINILM_DIR"
@@ -268,22 +269,16 @@ def _hub_has(repo_id: str) -> bool:
     A plain download attempt offline retries for ~25 s; a 3-second TCP probe of the endpoint
     decides first, so an offline machine reaches the local fallbacks at once.
     """
-    import socket
-    from urllib.parse import urlparse
-
-    from huggingface_hub import constants, hf_hub_download
+    from huggingface_hub import hf_hub_download
 
     try:
         hf_hub_download(repo_id, "config.json", local_files_only=True)
         return True
     except Exception:  # not in the local cache
         pass
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+    if offline_mode("HF_HUB_OFFLINE"):
         return False  # offline: the local cache is the only source
-    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
-    try:
-        socket.create_connection((host, 443), timeout=3).close()
-    except OSError:
+    if unreachable() is not None:
         return False
     try:
         hf_hub_download(repo_id, "config.json")
