@@ -355,7 +355,12 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     model, tok = load_checkpoint(ns.checkpoint)
     dsd = load_emotion(ns.data_dir)
     logits = predict_logits(
-        model, tok, list(dsd["test"]["text"]), max_length=512, batch_size=256, device=ns.device
+        model,
+        tok,
+        list(dsd["test"]["text"]),
+        max_length=Recipe().max_length,
+        batch_size=256,
+        device=ns.device,
     )
     metrics = compute_metrics(list(dsd["test"]["label"]), logits.argmax(-1).tolist())
     print(
@@ -380,7 +385,9 @@ def cmd_predict(ns: argparse.Namespace) -> int:
     if not texts:
         raise UsageError("no texts given: pass them as arguments or one per line on stdin")
     model, tok = load_checkpoint(ns.checkpoint)
-    logits = predict_logits(model, tok, texts, max_length=512, batch_size=64, device="cpu")
+    logits = predict_logits(
+        model, tok, texts, max_length=Recipe().max_length, batch_size=64, device="cpu"
+    )
     probs = np.exp(logits - logits.max(-1, keepdims=True))
     probs /= probs.sum(-1, keepdims=True)
     for text, p in zip(texts, probs, strict=True):

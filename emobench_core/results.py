@@ -168,19 +168,27 @@ def _umask() -> int:
     return mask
 
 
+def read_json(path: Path, *, missing: str, remake: str) -> Any:
+    """JSON from ``path``; a missing or unreadable file is a :class:`ResultsError`: ``missing``
+    is the whole message for an absent file, ``remake`` says how to re-create a broken one."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ResultsError(missing) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsError(
+            f"{path} is not valid JSON ({exc}); it may be truncated — {remake}"
+        ) from exc
+
+
 def load_result(path: str | Path) -> RunResult:
     """Read one run result written by :meth:`RunResult.save`."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ResultsError(
-            f"no results file at {path}; run `emobench run --output DIR` first"
-        ) from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ResultsError(
-            f"{path} is not valid JSON ({exc}); it may be truncated — delete it and re-run"
-        ) from exc
+    data = read_json(
+        path,
+        missing=f"no results file at {path}; run `emobench run --output DIR` first",
+        remake="delete it and re-run",
+    )
     return RunResult.from_dict(data, origin=str(path))
 
 

@@ -503,28 +503,23 @@ def candidates(summaries: Sequence[ModelSummary]) -> list[Candidate]:
     out = []
     for s in summaries:
         extra = {"model": s.name, "init": s.init, "seeds": list(s.seeds)}
-        probed = s.cpu_latency_p50_ms is not None
+        own = Candidate(
+            name=s.label,
+            macro_f1=s.macro_f1_mean,
+            accuracy=s.accuracy_mean,
+            latency_ms=s.latency_p50_ms,
+            params=s.params_total,
+            peak_memory_mb=s.peak_memory_mb,
+            device=s.device,
+            extra=extra,
+        )
         if not (probe and s.device == "cpu"):
+            out.append(own)
+        if s.cpu_latency_p50_ms is not None:
             out.append(
-                Candidate(
-                    name=s.label,
-                    macro_f1=s.macro_f1_mean,
-                    accuracy=s.accuracy_mean,
-                    latency_ms=s.latency_p50_ms,
-                    params=s.params_total,
-                    peak_memory_mb=s.peak_memory_mb,
-                    device=s.device,
-                    extra=extra,
-                )
-            )
-        if probed:
-            out.append(
-                Candidate(
-                    name=s.label,
-                    macro_f1=s.macro_f1_mean,
-                    accuracy=s.accuracy_mean,
+                dataclasses.replace(
+                    own,
                     latency_ms=s.cpu_latency_p50_ms,
-                    params=s.params_total,
                     peak_memory_mb=s.cpu_inference_mb,
                     device="cpu",
                     extra={**extra, "costs": "cpu latency probe", "quality_device": s.device},

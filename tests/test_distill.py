@@ -74,22 +74,29 @@ def test_recipe_validates_kd_fields(field, value) -> None:
         Recipe(**{field: value})
 
 
+def _tiny_bert():
+    """A seeded 1-layer, 16-wide BERT classifier over the real vocabulary size."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    return BertForSequenceClassification(
+        BertConfig(
+            vocab_size=30522,
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=32,
+            num_labels=len(LABELS),
+        )
+    )
+
+
 def _tiny_checkpoint(folder: Path, vocab_dir: Path) -> None:
     """A 1-layer, 16-wide BERT classifier with the real vocab, saved as a cache entry."""
-    from transformers import BertConfig, BertForSequenceClassification
 
     from emobench_core.registry import load_tokenizer
 
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=30522,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        num_labels=len(LABELS),
-    )
-    BertForSequenceClassification(config).save_pretrained(folder / "model")
+    _tiny_bert().save_pretrained(folder / "model")
     load_tokenizer(str(vocab_dir)).save_pretrained(str(folder / "model"))
 
 
@@ -125,7 +132,6 @@ def test_distilled_fine_tune_runs_and_selects_on_validation(
     tmp_path: Path, vocab_dir: Path
 ) -> None:
     import datasets
-    from transformers import BertConfig, BertForSequenceClassification
 
     from emobench_core.registry import load_tokenizer
     from emobench_core.training import fine_tune
@@ -139,17 +145,7 @@ def test_distilled_fine_tune_runs_and_selects_on_validation(
     )
     ds = datasets.Dataset.from_dict(rows, features=features)
     dsd = datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
-    torch.manual_seed(0)
-    model = BertForSequenceClassification(
-        BertConfig(
-            vocab_size=30522,
-            hidden_size=16,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            intermediate_size=32,
-            num_labels=len(LABELS),
-        )
-    )
+    model = _tiny_bert()
     teacher = np.zeros((len(ds), len(LABELS)), dtype=np.float32)
     teacher[np.arange(len(ds)), rows["label"]] = 5.0
     recipe = Recipe(epochs=2, batch_size=8, learning_rate_random=1e-3)

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from report_fixtures import make_result, y_true
+from report_fixtures import make_result
 
 from emobench_core.kd_study import distillation_gains
 
@@ -129,4 +129,3 @@ def test_only_common_seeds_count_and_rows_without_baseline_are_skipped() -> None
     gains = distillation_gains([*base, *kd, extra_kd, orphan], n_resamples=50)
     assert [g.label for g in gains] == [KD_NAME]
     assert gains[0].seeds == (42, 43)
-    assert len(y_true()) == len(base[0].predictions["y_true"])

@@ -225,7 +225,13 @@ def test_unreachable_weights_name_both_ways_out(
     if spec.local_fallbacks:
         no_config = tmp_path / "no-config"  # a folder without config.json does not count
         no_config.mkdir()
-        spec = dataclasses.replace(spec, local_fallbacks=(lambda: None, lambda: no_config))
+        spec = dataclasses.replace(
+            spec,
+            local_fallbacks=(
+                registry.LocalCopy("nowhere", lambda: None),
+                registry.LocalCopy("no config", lambda: no_config),
+            ),
+        )
     with pytest.raises(RegistryError) as err:
         build_model(spec, "pretrained")
     message = str(err.value)
