@@ -69,6 +69,11 @@ class CheckpointCache:
     def entry(self, key: str) -> Path:
         return self.root / key
 
+    def tokens(self) -> CheckpointCache:
+        """The cache of tokenized splits, in ``root / "tokens"`` (same rules, apart from the
+        checkpoints)."""
+        return CheckpointCache(self.root / "tokens")
+
     def verify(self, key: str) -> str | None:
         """``None`` if the entry is complete and intact, else why it cannot be trusted."""
         folder = self.entry(key)

@@ -169,6 +169,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("texts", nargs="*", help="texts to classify; default: read stdin")
 
+    p = sub.add_parser(
+        "perf",
+        help="training cost: the naive Trainer pipeline against the recipe, in one run",
+        description="Time the naive pipeline (Trainer defaults, padding to 128, fp32) and the "
+        "project's recipe on each model, same epochs, same machine, one after the other; "
+        "optionally the recipe's changes one at a time (--ladder) and the recipe on 25%%/50%% "
+        "of the training rows (--scaling). Prints the ratios; writes every row to --output.",
+    )
+    p.add_argument("--models", default="bert-tiny,bert-mini", help="default: bert-tiny,bert-mini")
+    p.add_argument(
+        "--init",
+        choices=(*INITS, "auto"),
+        default="random",
+        help="auto: pretrained where the weights can be had, else random; default: random",
+    )
+    p.add_argument(
+        "--ladder", default="", help="models that also get each change on its own; default: none"
+    )
+    p.add_argument(
+        "--ladder-from",
+        default=None,
+        metavar="STEP",
+        help="time the ladder from this step on (the earlier steps still apply); default: all",
+    )
+    p.add_argument(
+        "--scaling", default="", help="models also timed on 25%%/50%% of the rows; default: none"
+    )
+    p.add_argument(
+        "--select-lr",
+        action="append",
+        default=[],
+        metavar="MODEL=LR,LR",
+        help="random-init learning rates to choose from on validation macro-F1 (repeatable)",
+    )
+    p.add_argument("--no-naive", action="store_true", help="time the recipe alone")
+    p.add_argument("--seed", type=int, default=42, help="default: 42")
+    p.add_argument("--output", required=True, type=Path, help="the perf JSON to write")
+    p.add_argument(
+        "--workdir", type=Path, default=None, help="scratch folder; default: a temporary one"
+    )
+    _data_args(p)
+    _model_args(p, init=False)
+    _recipe_args(p)
+    p.set_defaults(epochs=3)
+
     p = sub.add_parser("data", help="the data-understanding report (markdown + PNG)")
     p.add_argument("--output", required=True, type=Path, help="folder for data.md and PNGs")
     p.add_argument(
@@ -189,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("report", "render RESULTS.md from benchmark and results JSON"),
         ("latency", "CPU latency and inference memory of each architecture (random weights)"),
         ("recommend", "the best model under a latency / size / memory budget"),
+        ("deploy", "ONNX Runtime and int8 variants: size, CPU latency, accuracy change"),
     ):
         p = sub.add_parser(name, help=text, add_help=False)
         p.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -417,6 +463,76 @@ def cmd_data(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _lr_candidates(values: list[str], names: list[str]) -> dict[str, list[float]]:
+    out = {}
+    for value in values:
+        model, _, lrs = value.partition("=")
+        if model not in names:
+            raise UsageError(
+                f"--select-lr {value!r}: {model!r} is not in --models ({', '.join(names)})"
+            )
+        try:
+            out[model] = [float(x) for x in lrs.split(",") if x.strip()]
+        except ValueError:
+            out[model] = []
+        if not out[model] or min(out[model]) <= 0:
+            raise UsageError(
+                f"--select-lr {value!r} must be MODEL=LR,LR with positive rates, "
+                "e.g. distilbert=1e-4,2e-4"
+            )
+    return out
+
+
+def cmd_perf(ns: argparse.Namespace) -> int:
+    import shlex
+    import tempfile
+
+    from .data import load_emotion, source_label
+    from .perf import PerfPlan, execute, ladder, new_report, summary_lines
+    from .registry import parse_models, resolve_init
+
+    specs = [s for s in parse_models(ns.models) if s.is_transformer]
+    if not specs:
+        raise UsageError(f"--models {ns.models!r} names no transformer model to fine-tune")
+    names = [s.name for s in specs]
+    for option in ("ladder", "scaling"):
+        extra = [m for m in getattr(ns, option).split(",") if m and m not in names]
+        if extra:
+            raise UsageError(f"--{option} names {extra}, which --models does not include")
+    _check_device(ns.device)
+    steps = [s.name for s in ladder(ns.device, Recipe())]
+    if ns.ladder_from is not None and ns.ladder_from not in steps:
+        raise UsageError(f"--ladder-from {ns.ladder_from!r} must be one of {', '.join(steps)}")
+    plan = PerfPlan(
+        models=[(s, resolve_init(s, ns.init)) for s in specs],
+        ladder=[m for m in ns.ladder.split(",") if m],
+        ladder_from=ns.ladder_from,
+        scaling=[m for m in ns.scaling.split(",") if m],
+        lr_candidates=_lr_candidates(ns.select_lr, names),
+        naive=not ns.no_naive,
+    )
+    recipe = _recipe(ns, ns.seed)
+    dsd = load_emotion(ns.data_dir, max_train_rows=ns.max_train_rows)
+    command = "emobench perf " + shlex.join(sys.argv[2:] if sys.argv[1:2] == ["perf"] else [])
+    report = new_report(dsd, recipe, ns.device, source_label(ns.data_dir), command)
+    with tempfile.TemporaryDirectory(prefix="emobench-perf-") as tmp:
+        workdir = ns.workdir or Path(tmp)
+        execute(
+            plan,
+            recipe,
+            dsd,
+            report,
+            ns.output,
+            workdir=workdir,
+            device=ns.device,
+            vocab_dir=ns.vocab_dir,
+            quiet=ns.quiet,
+        )
+    print("\n\n".join(summary_lines(report)))
+    print(f"\nwrote {ns.output}")
+    return 0
+
+
 def cmd_models(ns: argparse.Namespace) -> int:
     from .registry import REGISTRY
 
@@ -433,6 +549,7 @@ COMMANDS = {
     "predict": cmd_predict,
     "data": cmd_data,
     "models": cmd_models,
+    "perf": cmd_perf,
 }
 
 
@@ -452,6 +569,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .probe import main as latency_main
 
         return latency_main(own[1:])
+    if own and own[0] == "deploy":  # own parser, own --help
+        from .deploy import main as deploy_main
+
+        return deploy_main(own[1:])
     ns = build_parser().parse_args(args)
     logging.basicConfig(
         level=logging.WARNING if ns.quiet else logging.INFO,

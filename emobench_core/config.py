@@ -48,7 +48,7 @@ class Recipe:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     lr_scheduler: str = "linear"
-    optimizer: str = "adamw_torch"
+    optimizer: str = "adamw_torch_fused"
     early_stopping_patience: int = 2
     seed: int = 42
     max_train_rows: int | None = None

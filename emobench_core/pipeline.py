@@ -134,6 +134,7 @@ def _train_transformer(
     vocab_dir: str | Path | None,
     quiet: bool,
     teacher_logits: np.ndarray | None = None,
+    token_cache: CheckpointCache | None = None,
 ) -> None:
     from transformers import set_seed
 
@@ -149,6 +150,7 @@ def _train_transformer(
         device=device,
         quiet=quiet,
         teacher_logits=teacher_logits,
+        token_cache=token_cache,
     )
     tokenizer.save_pretrained(str(staging / "model"))
     logits = predict_logits(
@@ -237,7 +239,7 @@ def train_checkpoint(
         entry, hit = cache.get_or_build(
             parts,
             lambda s: _train_transformer(
-                s, spec, init, recipe, dsd, device, vocab_dir, quiet, logits
+                s, spec, init, recipe, dsd, device, vocab_dir, quiet, logits, cache.tokens()
             ),
         )
     else:

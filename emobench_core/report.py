@@ -26,6 +26,8 @@ from typing import Any
 from .figures import render_figures
 from .kd_study import distillation_gains
 from .latency import LatencyReport, load_latency
+from .perf import load_perf
+from .perf import markdown_lines as perf_markdown
 from .recommend import Budget, BudgetError
 from .report_markdown import ANCHOR_FIELDS, markdown
 from .results import ResultsError, RunResult, load_results
@@ -114,6 +116,7 @@ def render_report(
     latency: LatencyReport | None = None,
     latency_path: Path | None = None,
     notes_path: Path | None = None,
+    perf_paths: Sequence[Path] = (),
 ) -> str:
     """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
 
@@ -131,6 +134,7 @@ def render_report(
             adds its section, CPU columns, CPU-probe Pareto fronts and CPU recommendations.
         latency_path: Its file, for the header and the command.
         notes_path: A markdown run record, included verbatim under "What was run".
+        perf_paths: ``emobench perf`` reports, rendered as the "Training cost" section.
     """
     out_path = Path(out_path)
     base = out_path.parent
@@ -156,6 +160,10 @@ def render_report(
         except OSError as exc:
             raise ResultsError(f"cannot read --notes {notes_path}: {exc}") from exc
         command += ["--notes", notes[0]]
+    perf = [(_rel(p, base), load_perf(p)) for p in perf_paths]
+    for label, _ in perf:
+        command += ["--perf", label]
+        files.append(label)
     text = markdown(
         st,
         results,
@@ -167,6 +175,7 @@ def render_report(
         anchors=anchors,
         distillation=distillation_gains(results, n_resamples=n_resamples),
         notes=notes,
+        perf=perf_markdown(perf),
     )
     write_text_atomic(out_path, text)
     return text
@@ -221,6 +230,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="markdown run record (how the run was made) shown verbatim under 'What was run'; "
         "default: none",
     )
+    p.add_argument(
+        "--perf",
+        type=Path,
+        action="append",
+        default=[],
+        help="training-cost report of `emobench perf --output FILE` (repeatable); default: none",
+    )
     ns = p.parse_args(argv)
     if ns.results is None and ns.bench_json is None:
         p.error("give BENCH_JSON, or --results DIR with --no-bench")
@@ -244,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             latency=None if ns.latency is None else load_latency(ns.latency),
             latency_path=ns.latency,
             notes_path=ns.notes,
+            perf_paths=ns.perf,
         )
     except (ResultsError, BudgetError) as exc:
         print(f"emobench report: error: {exc}", file=sys.stderr)

@@ -539,6 +539,7 @@ def markdown(
     anchors: list[dict[str, str]] | None,
     distillation: Sequence[DistillationGain] = (),
     notes: tuple[str, str] | None = None,
+    perf: Sequence[str] = (),
 ) -> str:
     """The whole report: sections in their fixed order, one blank line between blocks."""
     sections = [
@@ -553,6 +554,7 @@ def markdown(
         _pretraining(st),
         _distillation(distillation, anchors),
         _recommendations(st),
+        list(perf),
         _bench(bench),
         _environment(st, results),
         _anchors(anchors),

@@ -1,16 +1,20 @@
 """Fine-tuning with the Hugging Face ``Trainer`` under the shared :class:`~.config.Recipe`.
 
-Tokenization happens once per split, without padding; ``DataCollatorWithPadding`` pads each
-batch to its longest tweet (dynamic padding), and length-grouped sampling keeps batches of
-similar length together. The validation split selects the model: evaluation after every epoch,
-best validation macro-F1 kept, early stopping on no improvement.
+Tokenization happens once per split, without padding, and is cached on disk keyed by the
+tokenizer and the data fingerprint (:func:`cached_tokenize`); ``DataCollatorWithPadding`` pads
+each batch to its longest tweet (dynamic padding), and length-grouped sampling keeps batches of
+similar length together. AdamW is the fused implementation (one kernel per step, on CPU too).
+The validation split selects the model: evaluation after every epoch, best validation macro-F1
+kept, early stopping on no improvement.
 
     emobench train --model bert-tiny --init random --output runs/bert-tiny
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -19,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from .cache import CheckpointCache
 from .config import Recipe
+from .data import fingerprint
 from .efficiency import peak_rss_mb
 
 
@@ -46,6 +52,10 @@ class TrainingInfo:
     peak_memory_mb: float
     device: str
     history: list[EpochRecord] = field(default_factory=list)
+    tokenize_s: float | None = None
+    """Seconds to tokenize the splits, or to load them from the token cache."""
+    token_cache_hit: bool | None = None
+    """Whether the tokenized splits came from the token cache (``None``: no cache used)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +78,49 @@ def tokenize_splits(dsd: Any, tokenizer: Any, max_length: int) -> Any:
         encode, batched=True, remove_columns=["text"], desc="tokenize", load_from_cache_file=False
     )
     return out.rename_column("label", "labels")
+
+
+def tokenizer_fingerprint(tokenizer: Any) -> str:
+    """SHA-256 of what decides a tokenizer's output: its class, its full serialised pipeline
+    (vocab, normaliser, pre-tokenizer, post-processor) for fast tokenizers, else its vocab."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        # the backend also stores the truncation/padding of its last call: not part of identity
+        state = json.loads(backend.to_str())
+        state.pop("truncation", None)
+        state.pop("padding", None)
+    else:
+        state = sorted(tokenizer.get_vocab())
+    blob = json.dumps(
+        [type(tokenizer).__name__, tokenizer.model_input_names, state], sort_keys=True
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cached_tokenize(
+    dsd: Any, tokenizer: Any, max_length: int, cache: CheckpointCache, data_fp: str | None = None
+) -> tuple[Any, bool]:
+    """:func:`tokenize_splits`, done once per tokenizer, max length and data, then read back.
+
+    Entries live in ``cache`` beside the checkpoints (same atomic publish, checksums and lock), so
+    every model sharing the bert-base-uncased vocabulary, and every seed, reuses one tokenization.
+
+    Returns:
+        ``(tokenized, hit)``.
+    """
+    import datasets
+
+    parts = {
+        "kind": "tokens",
+        "tokenizer": tokenizer_fingerprint(tokenizer),
+        "max_length": max_length,
+        "data": data_fp or fingerprint(dsd),
+        "datasets": datasets.__version__,
+    }
+    entry, hit = cache.get_or_build(
+        parts, lambda staging: tokenize_splits(dsd, tokenizer, max_length).save_to_disk(staging)
+    )
+    return datasets.load_from_disk(str(entry)), hit
 
 
 def _macro_f1_metrics(eval_pred: Any) -> dict[str, float]:
@@ -97,6 +150,7 @@ def training_arguments(
         "warmup_steps": recipe.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio
         "lr_scheduler_type": recipe.lr_scheduler,
         "optim": recipe.optimizer,
+        "dataloader_pin_memory": device == "cuda",
         "eval_strategy": "epoch",
         "save_strategy": "epoch",
         "save_total_limit": 1,
@@ -135,11 +189,14 @@ def fine_tune(
     device: str = "cpu",
     quiet: bool = False,
     teacher_logits: np.ndarray | None = None,
+    token_cache: CheckpointCache | None = None,
 ) -> TrainingInfo:
     """Fine-tune ``model`` on ``dsd['train']``, select on ``dsd['validation']``.
 
     With ``teacher_logits`` (one row per training example, in dataset order) the training loss
     is the distillation loss of :mod:`.distill`; selection stays on validation macro-F1.
+
+    With ``token_cache`` the tokenized splits are read from (or added to) that cache.
 
     The best model and its tokenizer are saved to ``output_dir / "model"``; Trainer
     checkpoints go to ``output_dir / "trainer"`` and are removed at the end.
@@ -149,7 +206,13 @@ def fine_tune(
     import torch
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer
 
-    tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
+    tok_start = time.perf_counter()
+    hit = None
+    if token_cache is None:
+        tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
+    else:
+        tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache)
+    tokenize_s = time.perf_counter() - tok_start
     args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
     trainer_cls: Any = Trainer
     extra: dict[str, Any] = {}
@@ -205,6 +268,8 @@ def fine_tune(
         peak_memory_mb=float(peak),
         device=device,
         history=history,
+        tokenize_s=tokenize_s,
+        token_cache_hit=hit,
     )
 
 

@@ -1,0 +1,380 @@
+"""Unit tests for emobench_core.deploy: ONNX export, int8 variants, rows, report and CLI.
+
+A BERT of hidden size 32 (two layers) with the real WordPiece vocab is exported once per
+module; the orchestration is tested with stand-in variants, and the command line end to end
+on one tiny checkpoint with a three-call latency rule, so nothing depends on machine speed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from emobench_core import deploy
+from emobench_core.deploy import (
+    EXTRA_HINT,
+    VARIANTS,
+    DeployError,
+    DeployReport,
+    DeployRow,
+    encode,
+    evaluate_variants,
+    export_onnx,
+    load_deploy,
+    main,
+    markdown_rows,
+    ort_session,
+    quantize_onnx_int8,
+    torch_int8,
+    with_deltas,
+)
+from emobench_core.efficiency import LatencyStats
+from emobench_core.pipeline import LatencySettings
+from emobench_core.registry import load_tokenizer
+from emobench_core.results import ResultsError
+
+TINY_RULE = LatencySettings(warmup=1, min_iters=3, min_seconds=0)
+TEXTS = [
+    "i feel happy",
+    "i am so angry that nobody listened to me at the meeting again today",
+    "scared",
+    "i love the way the light falls on the river in the evening",
+    "what a surprise to see you here",
+    "i feel so sad and alone tonight",
+]
+STATS = LatencyStats.from_samples([0.001, 0.002, 0.003], warmup=1)
+
+
+def _bert(**overrides):
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = {
+        "vocab_size": 30522,
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+        "num_labels": 6,
+        # wider than BERT's 0.02, so the random logits are far apart and predictions differ
+        "initializer_range": 0.2,
+        **overrides,
+    }
+    return BertForSequenceClassification(BertConfig(**config)).eval()
+
+
+@pytest.fixture(scope="module")
+def tokenizer(vocab_dir):
+    return load_tokenizer(str(vocab_dir))
+
+
+@pytest.fixture(scope="module")
+def model():
+    return _bert()
+
+
+@pytest.fixture(scope="module")
+def exported(model, tokenizer, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("onnx")
+    fp32 = export_onnx(model, tokenizer, folder / "model.onnx")
+    return fp32, quantize_onnx_int8(fp32, folder / "model.int8.onnx")
+
+
+def _torch(model, inputs):
+    with torch.inference_mode():
+        return model(**{k: torch.from_numpy(v) for k, v in inputs.items()}).logits.numpy()
+
+
+def _ort(path, inputs):
+    return ort_session(path, threads=1).run(["logits"], inputs)[0]
+
+
+NAMES = ("input_ids", "attention_mask", "token_type_ids")
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def test_onnx_logits_match_torch_on_a_padded_batch(model, tokenizer, exported):
+    inputs = encode(tokenizer, TEXTS, NAMES, 128)
+    assert (inputs["attention_mask"] == 0).any()  # padded: the mask matters
+    got, ref = _ort(exported[0], inputs), _torch(model, inputs)
+    assert got.shape == (len(TEXTS), 6)
+    np.testing.assert_allclose(got, ref, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "texts", [TEXTS[:1], TEXTS[:3], [TEXTS[3]] * 2, [" ".join(TEXTS * 4)]], ids=str
+)
+def test_graph_has_dynamic_batch_and_sequence_axes(model, tokenizer, exported, texts):
+    inputs = encode(tokenizer, texts, NAMES, 128)
+    np.testing.assert_allclose(_ort(exported[0], inputs), _torch(model, inputs), atol=1e-4)
+    session = ort_session(exported[0], threads=1)
+    assert [i.name for i in session.get_inputs()] == list(NAMES)
+    assert {tuple(i.shape) for i in session.get_inputs()} == {("batch", "sequence")}
+    assert session.get_outputs()[0].shape == ["batch", 6]
+
+
+def test_long_text_is_truncated_to_max_length(tokenizer):
+    inputs = encode(tokenizer, [" ".join(TEXTS * 10)], NAMES, 16)
+    assert inputs["input_ids"].shape == (1, 16) and inputs["input_ids"].dtype == np.int64
+
+
+def test_distilbert_graph_takes_no_token_type_ids(tokenizer, tmp_path):
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = DistilBertConfig(
+        vocab_size=30522, dim=32, n_layers=1, n_heads=2, hidden_dim=64, num_labels=6
+    )
+    model = DistilBertForSequenceClassification(config).eval()
+    path = export_onnx(model, tokenizer, tmp_path / "distil.onnx")
+    session = ort_session(path, threads=1)
+    assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask"]
+    inputs = encode(tokenizer, TEXTS, ("input_ids", "attention_mask"), 128)
+    np.testing.assert_allclose(_ort(path, inputs), _torch(model, inputs), atol=1e-4)
+
+
+def test_failed_export_leaves_no_file(model, tokenizer, tmp_path, monkeypatch):
+    def broken(module, args, f, **kwargs):
+        with open(f, "wb") as fh:
+            fh.write(b"half a graph")
+        raise RuntimeError("exporter crashed")
+
+    monkeypatch.setattr(torch.onnx, "export", broken)
+    with pytest.raises(RuntimeError, match="exporter crashed"):
+        export_onnx(model, tokenizer, tmp_path / "model.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_that_disagrees_with_torch_is_refused(model, tokenizer, tmp_path, monkeypatch):
+    real = deploy._onnx_logits
+    monkeypatch.setattr(deploy, "_onnx_logits", lambda path, inputs: real(path, inputs) + 0.01)
+    with pytest.raises(DeployError, match=r"disagrees with torch .* > 0\.0001"):
+        export_onnx(model, tokenizer, tmp_path / "model.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- int8
+
+
+def test_onnx_int8_is_smaller_and_mostly_agrees(tokenizer, exported):
+    fp32, int8 = exported
+    assert deploy.onnx_size_bytes(int8) < 0.5 * deploy.onnx_size_bytes(fp32)
+    texts = TEXTS * 4 + [t.upper() + " !" for t in TEXTS]
+    inputs = encode(tokenizer, texts, NAMES, 128)
+    ref, got = _ort(fp32, inputs).argmax(-1), _ort(int8, inputs).argmax(-1)
+    assert len(set(ref.tolist())) > 1  # the check is not trivially "all class 0"
+    assert np.mean(ref == got) >= 0.8
+
+
+def test_torch_int8_replaces_every_linear(model, tokenizer):
+    quantized = torch_int8(model)
+    kinds = {type(m) for m in quantized.modules()}
+    assert torch.nn.Linear not in kinds
+    assert any("DynamicQuantized" in str(m) for m in quantized.modules())
+    assert type(model.classifier) is torch.nn.Linear  # the original is untouched
+    inputs = encode(tokenizer, TEXTS, NAMES, 128)
+    got, ref = _torch(quantized, inputs), _torch(model, inputs)
+    assert got.shape == ref.shape and np.mean(got.argmax(-1) == ref.argmax(-1)) >= 0.5
+
+
+# ---------------------------------------------------------------------------- orchestration
+
+
+class FakeVariant:
+    """Stand-in with fixed predictions: class ``shift + i`` mod 6 for text i."""
+
+    def __init__(self, name, shift, size_bytes=2_000_000):
+        self.name, self.shift, self.size_bytes, self.calls = name, shift, size_bytes, []
+
+    def logits(self, texts, *, batch_size=64):
+        return np.eye(6)[[(i + self.shift) % 6 for i in range(len(texts))]]
+
+    def forward_batch1(self, texts):
+        return self.calls.append
+
+
+def test_evaluate_variants_rows_and_deltas(model, tokenizer, tmp_path, monkeypatch):
+    shifts = {"torch-fp32": 0, "onnx-fp32": 0, "onnx-int8": 1, "torch-int8": 0}
+    fakes = [FakeVariant(n, s) for n, s in shifts.items()]
+    monkeypatch.setattr(deploy, "build_variants", lambda *a, **k: fakes)
+    before = torch.get_num_threads()
+    labels = [i % 6 for i in range(12)]
+    labels[0] = 1  # torch-fp32 gets 11 of 12, the shifted onnx-int8 1 of 12
+    rows = evaluate_variants(
+        (model, tokenizer),
+        [f"t{i}" for i in range(12)],
+        labels,
+        threads=1,
+        workdir=tmp_path,
+        settings=TINY_RULE,
+        name="tiny",
+    )
+    assert torch.get_num_threads() == before
+    assert [r.variant for r in rows] == list(VARIANTS)
+    ref, onnx, int8 = rows[0], rows[1], rows[2]
+    assert (ref.model, ref.init, ref.threads, ref.size_mb) == ("tiny", "random", 1, 2.0)
+    assert ref.accuracy == pytest.approx(11 / 12) and ref.delta_accuracy_pts == 0
+    assert onnx.delta_accuracy_pts == 0 and onnx.agreement == 1.0
+    assert int8.delta_accuracy_pts == pytest.approx(100 * (1 / 12 - 11 / 12))
+    assert int8.agreement == 0.0 and int8.delta_macro_f1_pts < 0
+    for fake, row in zip(fakes, rows, strict=True):
+        assert len(fake.calls) == 1 + 3 and row.latency_b1.n == 3  # warm-up + timed calls
+
+
+def test_evaluate_variants_without_accuracy(model, tokenizer, tmp_path, monkeypatch):
+    monkeypatch.setattr(deploy, "build_variants", lambda *a, **k: [FakeVariant(REF, 0)])
+    rows = evaluate_variants(
+        (model, tokenizer), ["a", "b"], threads=1, workdir=tmp_path, settings=TINY_RULE,
+        with_accuracy=False,
+    )  # fmt: skip
+    assert rows[0].accuracy is None and rows[0].delta_accuracy_pts is None
+    with pytest.raises(ValueError, match="one label per text"):
+        evaluate_variants((model, tokenizer), ["a"], threads=1, workdir=tmp_path)
+
+
+REF = "torch-fp32"
+
+
+def _row(variant, accuracy=None, macro_f1=None, model="m"):
+    return DeployRow(model, "fine-tuned", variant, 4.5, STATS, 2, accuracy, macro_f1)
+
+
+def test_deltas_are_points_against_the_same_models_reference():
+    rows = with_deltas(
+        [
+            _row(REF, 0.9000, 0.8500),
+            _row("onnx-int8", 0.8850, 0.8600),
+            _row(REF, 0.5, 0.4, model="other"),
+            _row("torch-int8", 0.6, 0.3, model="other"),
+            _row("onnx-fp32", None, None),
+        ]
+    )
+    assert rows[0].delta_accuracy_pts == 0 and rows[0].delta_macro_f1_pts == 0
+    assert rows[1].delta_accuracy_pts == pytest.approx(-1.5)
+    assert rows[1].delta_macro_f1_pts == pytest.approx(1.0)
+    assert rows[3].delta_accuracy_pts == pytest.approx(10.0)
+    assert rows[3].delta_macro_f1_pts == pytest.approx(-10.0)
+    assert rows[4].delta_accuracy_pts is None
+    assert with_deltas([_row("onnx-int8", 0.9)])[0].delta_accuracy_pts is None  # no reference
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def _report(rows):
+    return DeployReport(
+        threads=2,
+        environment={"cpu_model": "test"},
+        rule={"warmup": 20, "min_iters": 200, "min_seconds": 2.0},
+        data_fingerprint="abc",
+        export={"exporter": "torch.onnx.export(dynamo=True)"},
+        rows=rows,
+    )
+
+
+def test_report_round_trips_through_json(tmp_path):
+    report = _report(with_deltas([_row(REF, 0.9, 0.85), _row("onnx-int8", 0.89, 0.84)]))
+    path = report.save(tmp_path / "deploy.json")
+    assert load_deploy(path) == report
+    data = json.loads(path.read_text())
+    assert (data["schema"], data["schema_version"]) == ("emobench.deploy", 1)
+    assert DeployRow.from_dict(data["rows"][1]) == report.rows[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"schema": "emobench.deploy", "schema_version": 99}, "schema version 1"),
+        ({"schema": "emobench.latency", "schema_version": 1}, "not an emobench deploy report"),
+        ([1, 2], "holds a JSON list"),
+        ({"schema": "emobench.deploy", "schema_version": 1, "threads": 2}, "malformed"),
+    ],
+)
+def test_load_deploy_rejects_other_files(tmp_path, content, message):
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(ResultsError, match=message):
+        load_deploy(path)
+
+
+def test_load_deploy_of_a_missing_file(tmp_path):
+    with pytest.raises(ResultsError, match="no deploy report at .*emobench deploy --output"):
+        load_deploy(tmp_path / "absent.json")
+
+
+def test_row_rejects_unknown_variant():
+    with pytest.raises(ValueError, match="`variant` \\('onnx-fp16'\\) must be one of"):
+        _row("onnx-fp16")
+
+
+def test_markdown_rows():
+    rows = with_deltas([_row(REF, 0.9, 0.85), _row("onnx-int8", 0.895, 0.86)])
+    rows.append(replace(_row("onnx-fp32"), init="random"))
+    headers, table = markdown_rows(_report(rows))
+    assert headers[:3] == ["model", "variant", "size (MB)"] and len(headers) == 10
+    assert table[1] == [
+        "m", "onnx-int8", "4.5", "2.000", "2.800", "2.980", "0.8950", "-0.50", "0.8600", "+1.00",
+    ]  # fmt: skip
+    assert table[2][0] == "m (random)" and table[2][6:] == ["—"] * 4
+
+
+# ---------------------------------------------------------------------------- command line
+
+
+def test_missing_extra_exits_2_with_the_pip_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` fails
+    out = tmp_path / "deploy.json"
+    assert main(["--models", "bert-tiny", "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert EXTRA_HINT in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_bad_checkpoint_exits_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "deploy.json"
+    code = main(["--checkpoint", str(tmp_path / "nope"), "--output", str(out)])
+    assert code == 2
+    assert "no fine-tuned checkpoint in" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nothing_to_deploy_exits_2(tmp_path, capsys):
+    assert main(["--output", str(tmp_path / "d.json")]) == 2
+    assert "nothing to deploy" in capsys.readouterr().err
+
+
+def test_cli_measures_a_checkpoint(model, tokenizer, tmp_path, capsys):
+    checkpoint = tmp_path / "runs" / "tiny-bert"
+    model.save_pretrained(checkpoint)
+    tokenizer.save_pretrained(checkpoint)
+    data = tmp_path / "emotion"
+    data.mkdir()
+    for split in ("train", "validation", "test"):
+        lines = [json.dumps({"text": t, "label": i % 6}) for i, t in enumerate(TEXTS * 2)]
+        (data / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    out, work = tmp_path / "deploy.json", tmp_path / "work"
+    rule = ["--warmup", "1", "--min-iters", "3", "--min-seconds", "0"]
+    args = ["--checkpoint", str(checkpoint), "--data-dir", str(data), "--threads", "1", *rule]
+    assert main([*args, "--output", str(out), "--workdir", str(work)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    report = load_deploy(out)
+    assert [r.variant for r in report.rows] == list(VARIANTS)
+    assert {(r.model, r.init, r.threads) for r in report.rows} == {("tiny-bert", "fine-tuned", 1)}
+    assert report.data_fingerprint and report.rule == {
+        "warmup": 1,
+        "min_iters": 3,
+        "min_seconds": 0.0,
+    }
+    by = {r.variant: r for r in report.rows}
+    assert by["onnx-fp32"].delta_accuracy_pts == 0 and by["onnx-fp32"].agreement == 1.0
+    assert by["onnx-int8"].size_mb < 0.5 * by["onnx-fp32"].size_mb
+    assert all(r.accuracy is not None and r.latency_b1.n == 3 for r in report.rows)
+    files = {p.name for p in (work / "tiny-bert").iterdir()}
+    assert {"model.onnx", "model.int8.onnx", "torch-int8.pt", "torch-fp32"} <= files
