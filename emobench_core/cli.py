@@ -513,7 +513,10 @@ def cmd_perf(ns: argparse.Namespace) -> int:
     )
     recipe = _recipe(ns, ns.seed)
     dsd = load_emotion(ns.data_dir, max_train_rows=ns.max_train_rows)
-    command = "emobench perf " + shlex.join(sys.argv[2:] if sys.argv[1:2] == ["perf"] else [])
+    argv = sys.argv[1:]
+    command = "emobench perf " + shlex.join(
+        argv[argv.index("perf") + 1 :] if "perf" in argv else []
+    )
     report = new_report(dsd, recipe, ns.device, source_label(ns.data_dir), command)
     with tempfile.TemporaryDirectory(prefix="emobench-perf-") as tmp:
         workdir = ns.workdir or Path(tmp)
