@@ -53,6 +53,10 @@ class Recipe:
     seed: int = 42
     max_train_rows: int | None = None
     group_by_length: bool = True
+    cuda_bf16: bool = False
+    """bf16 autocast on CUDA. Off: these models are small enough that a step on an H100 is
+    bound by kernel launches, and autocast's extra casts made the recipe's steps slower
+    (results/perf); TF32 matmuls stay on."""
     kd_alpha: float = 0.5
     kd_temperature: float = 3.0
 

@@ -164,7 +164,7 @@ def training_arguments(
         "data_seed": recipe.seed,
         "disable_tqdm": quiet,
         "use_cpu": device == "cpu",
-        "bf16": device == "cuda",
+        "bf16": device == "cuda" and recipe.cuda_bf16,
         "tf32": True if device == "cuda" else None,
         "dataloader_num_workers": 0,
     }

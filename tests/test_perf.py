@@ -95,7 +95,7 @@ def test_ladder_adds_exactly_one_change_per_step(device: str) -> None:
     last = steps[-1]
     assert not last.pad_to_max_length and not last.save_checkpoints
     assert last.group_by_length and last.recipe_hyperparameters
-    assert last.mixed_precision is (device == "cuda")
+    assert last.tf32 is last.bf16 is (device == "cuda")
 
 
 def test_naive_arguments_are_trainer_defaults(tmp_path: Path) -> None:
@@ -262,7 +262,7 @@ def test_perf_runs_end_to_end_on_tiny_data(
     ("extra", "message"),
     [
         (["--ladder", "bert-mini"], "--ladder names ['bert-mini']"),
-        (["--ladder-from", "bf16"], "--ladder-from 'bf16' must be one of naive,"),
+        (["--ladder-from", "fp16"], "--ladder-from 'fp16' must be one of naive,"),
         (["--select-lr", "bert-tiny=fast"], "must be MODEL=LR,LR"),
         (["--select-lr", "distilbert=1e-4"], "'distilbert' is not in --models"),
         (["--models", "tfidf-svm"], "names no transformer model"),
