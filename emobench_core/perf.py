@@ -39,7 +39,10 @@ from .results import ResultsError, environment, git_commit, read_json, write_jso
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
+SCHEMA = 2
+MISORDERED = frozenset({"length-grouping", "recipe-batch-lr", "eval-batch", "tf32", "bf16"})
+"""Ladder steps whose test accuracy schema 1 got wrong: it compared length-grouped predictions
+with the labels in dataset order. Read from a schema-1 file, their scores are dropped."""
 KIND = "emobench-perf"
 TRAINER_DEFAULT_LR = 5e-5
 """``TrainingArguments.learning_rate``'s default: the naive pipeline's step size."""
@@ -116,8 +119,9 @@ class PerfRow:
     tokenize_s: float
     train_s: float
     test_s: float
-    accuracy: float
-    macro_f1: float
+    accuracy: float | None
+    """``None``: not valid (a ladder step read from a schema-1 report, see ``MISORDERED``)."""
+    macro_f1: float | None
     val_macro_f1: float | None = None
     token_cache_hit: bool | None = None
     selected: bool = True
@@ -163,7 +167,15 @@ class PerfReport:
     def from_dict(cls, data: Any, *, origin: str = "<dict>") -> PerfReport:
         if not isinstance(data, dict) or data.get("kind") != KIND:
             raise ResultsError(f"{origin} is not an emobench perf report (no kind {KIND!r})")
-        if data.get("schema") != SCHEMA:
+        if data.get("schema") == 1:  # same fields; drop the scores schema 1 got wrong
+            data = {
+                **data,
+                "rows": [
+                    {**r, "accuracy": None, "macro_f1": None} if r["setup"] in MISORDERED else r
+                    for r in data.get("rows", [])
+                ],
+            }
+        elif data.get("schema") != SCHEMA:
             raise ResultsError(
                 f"{origin} has perf schema {data.get('schema')!r}; this emobench reads schema "
                 f"{SCHEMA}: re-run `emobench perf` to remake it"
@@ -205,8 +217,8 @@ def _build(spec: ModelSpec, init: str, seed: int, vocab_dir: Any, device: str) -
     return model, tokenizer
 
 
-def _test_scores(logits: Any, dsd: Any) -> tuple[float, float]:
-    m = compute_metrics([int(y) for y in dsd["test"]["label"]], logits.argmax(-1).tolist())
+def _scores(logits: Any, labels: Any) -> tuple[float, float]:
+    m = compute_metrics([int(y) for y in labels], logits.argmax(-1).tolist())
     return m.accuracy, m.macro_f1
 
 
@@ -268,11 +280,13 @@ def run_setup(
     trainer.train()
     _sync(device)
     trained = time.perf_counter()
-    logits = trainer.predict(tokenized["test"]).predictions
+    prediction = trainer.predict(tokenized["test"])
     _sync(device)
     done = time.perf_counter()
     shutil.rmtree(out, ignore_errors=True)
-    accuracy, macro_f1 = _test_scores(logits, dsd)
+    # With length-grouped batches, transformers 5 groups the evaluation batches by length too:
+    # predictions come back in that order, not the dataset's; label_ids come in the same order.
+    accuracy, macro_f1 = _scores(prediction.predictions, prediction.label_ids)
     return PerfRow(
         model=spec.name,
         init=init,
@@ -378,7 +392,7 @@ def run_recipe(
     _sync(device)
     done = time.perf_counter()
     shutil.rmtree(out, ignore_errors=True)
-    accuracy, macro_f1 = _test_scores(logits, dsd)
+    accuracy, macro_f1 = _scores(logits, dsd["test"]["label"])
     tokenize_s = info.tokenize_s or 0.0
     return PerfRow(
         model=spec.name,
@@ -539,7 +553,17 @@ class Comparison:
     @property
     def accuracy_delta(self) -> float:
         """Recipe minus naive, in points."""
-        return 100 * (self.recipe.accuracy - self.naive.accuracy)
+        return 100 * (_score(self.recipe.accuracy) - _score(self.naive.accuracy))
+
+
+def _score(value: float | None) -> float:
+    if value is None:
+        raise ValueError("a naive or recipe row without test scores")
+    return value
+
+
+def _f4(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
 
 
 def comparisons(report: PerfReport) -> list[Comparison]:
@@ -584,8 +608,8 @@ def _fmt_rows(rows: Sequence[PerfRow]) -> list[list[str]]:
             f"{r.tokenize_s:.2f}",
             f"{r.test_s:.2f}",
             str(r.steps),
-            f"{r.accuracy:.4f}",
-            f"{r.macro_f1:.4f}",
+            _f4(r.accuracy),
+            _f4(r.macro_f1),
         ]
         for r in rows
     ]
@@ -620,8 +644,8 @@ def summary_lines(report: PerfReport) -> list[str]:
                         f"{c.naive.total_s:.1f}",
                         f"{c.recipe.total_s:.1f}",
                         f"{c.speedup:.2f}x",
-                        f"{c.naive.accuracy:.4f}",
-                        f"{c.recipe.accuracy:.4f}",
+                        _f4(c.naive.accuracy),
+                        _f4(c.recipe.accuracy),
                         f"{c.accuracy_delta:+.2f}",
                     ]
                     for c in comps
@@ -675,11 +699,11 @@ def _comparison_table(report: PerfReport) -> list[str]:
             f"{c.naive.total_s:.1f}",
             f"{c.recipe.total_s:.1f}",
             f"**{c.speedup:.2f}×**",
-            f"{c.naive.accuracy:.4f}",
-            f"{c.recipe.accuracy:.4f}",
+            _f4(c.naive.accuracy),
+            _f4(c.recipe.accuracy),
             f"{c.accuracy_delta:+.2f}",
-            f"{c.naive.macro_f1:.4f}",
-            f"{c.recipe.macro_f1:.4f}",
+            _f4(c.naive.macro_f1),
+            _f4(c.recipe.macro_f1),
         ]
         for c in comps
     ]
@@ -721,7 +745,7 @@ def _ladder_table(report: PerfReport, model: str) -> list[str]:
                 f"{row.test_s:.2f}",
                 "—" if prev is None else f"{prev.total_s / row.total_s:.2f}×",
                 "—" if naive is None else f"{naive.total_s / row.total_s:.2f}×",
-                f"{row.accuracy:.4f}",
+                _f4(row.accuracy),
             ]
         )
     headers = [
@@ -756,7 +780,7 @@ def _scaling_table(report: PerfReport, model: str) -> list[str]:
             f"{r.train_s:.1f}",
             f"{1000 * r.train_s / r.train_rows:.2f}",
             f"{r.train_s / small.train_s:.2f}",
-            f"{r.accuracy:.4f}",
+            _f4(r.accuracy),
         ]
         for r in rows
     ]
@@ -793,7 +817,7 @@ def _lr_table(report: PerfReport) -> list[str]:
             f"{r.learning_rate:g}",
             f"{r.val_macro_f1:.4f}" if r.val_macro_f1 is not None else "—",
             "chosen" if r.selected else "",
-            f"{r.accuracy:.4f}",
+            _f4(r.accuracy),
         ]
         for r in rows
     ]
@@ -828,6 +852,13 @@ def markdown_lines(reports: Sequence[tuple[str, PerfReport]]) -> list[str]:
         out += [f"### {report.device.upper()} (`{label}`)", "", _where(report), ""]
         if not report.complete:
             out += ["**This run did not finish: only the rows below were measured.**", ""]
+        if any(r.accuracy is None for r in report.rows):
+            out += [
+                "—: no valid test score. This run's code compared the length-grouped "
+                "predictions of those ladder steps with labels in dataset order (fixed since: "
+                "perf schema 2); their times stand.",
+                "",
+            ]
         out += [f"Command: `{report.command}`", ""]
         for block in (
             _comparison_table(report),

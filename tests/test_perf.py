@@ -343,3 +343,38 @@ def test_report_renders_the_perf_section_and_records_it_in_the_command(tmp_path:
     assert "Training cost" not in out.read_text(encoding="utf-8")
     path.write_text("{}")
     assert report_main([*argv, "--perf", str(path)]) == 2
+
+
+def test_ladder_scores_length_grouped_predictions_against_their_own_labels(
+    tmp_path: Path, vocab_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """transformers 5 evaluates in length-grouped order too: a short class and a long class,
+    interleaved in the data, must still score as learnt (misaligned, they would score ~0.5)."""
+    monkeypatch.setenv("EMOBENCH_VOCAB_DIR", str(vocab_dir))
+    short, long = "i feel happy", "i feel so very sad and lonely and tired today " * 3
+    rows = {"text": [short, long] * 32, "label": [1, 0] * 32}
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(LABELS))}
+    )
+    ds = datasets.Dataset.from_dict(rows, features=features)
+    dsd = datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
+    recipe = Recipe(epochs=8, batch_size=16, eval_batch_size=16, learning_rate_random=1e-3)
+    setup = next(s for s in ladder("cpu", recipe) if s.name == "eval-batch")
+    assert setup.group_by_length
+    row = perf.run_setup(setup, get_spec("bert-tiny"), "random", recipe, dsd, workdir=tmp_path)
+    assert row.accuracy == 1.0
+
+
+def test_schema_1_reports_lose_only_the_misordered_ladder_scores(tmp_path: Path) -> None:
+    report = _full_report()
+    report.rows.append(_row("length-grouping", 12.0, 0.26))
+    data = report.to_dict()
+    data["schema"] = 1
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    back = {r.setup: r for r in load_perf(tmp_path / "old.json").rows}
+    assert back["length-grouping"].accuracy is None and back["length-grouping"].macro_f1 is None
+    assert back["length-grouping"].total_s == 12.0
+    assert back["naive"].accuracy == 0.875 and back["dynamic-padding"].accuracy == 0.87
+    text = "\n".join(perf.markdown_lines([("old.json", load_perf(tmp_path / "old.json"))]))
+    assert "no valid test score" in text
+    assert next(r for r in _table_rows(text) if r[0] == "length-grouping")[-1] == "—"
