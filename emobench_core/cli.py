@@ -488,7 +488,8 @@ def cmd_perf(ns: argparse.Namespace) -> int:
     import tempfile
 
     from .data import load_emotion, source_label
-    from .perf import PerfPlan, execute, ladder, new_report, summary_lines
+    from .perf import PerfPlan, execute, ladder, new_report
+    from .perf_markdown import summary_lines
     from .registry import parse_models, resolve_init
 
     specs = [s for s in parse_models(ns.models) if s.is_transformer]

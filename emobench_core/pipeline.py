@@ -21,7 +21,7 @@ from .data import fingerprint
 from .distill import teacher_logits
 from .efficiency import count_parameters, dir_size_bytes, measure_latency
 from .evaluation import compute_metrics
-from .registry import ModelSpec, RegistryError, build_model, load_tokenizer
+from .registry import ModelSpec, RegistryError, build_model, load_tokenizer, recipe_for
 from .results import DataInfo, Efficiency, ModelInfo, RunResult, environment, git_commit
 from .training import TrainingInfo, fine_tune
 
@@ -202,6 +202,7 @@ def train_checkpoint(
     Returns:
         ``(entry, hit)``: the entry folder, and whether it was reused.
     """
+    recipe = recipe_for(spec, recipe)
     init_used = init if spec.is_transformer else "n/a"
     data_fp = fingerprint(dsd)
     logits = None
@@ -267,6 +268,7 @@ def run_model(
     ``dsd`` must already be cut to ``recipe.max_train_rows`` (``load_emotion`` does it).
     A distilled student (``teacher`` given) is its own row: ``"<student> ← <teacher> (KD)"``.
     """
+    recipe = recipe_for(spec, recipe)
     entry, hit = train_checkpoint(
         spec,
         init,

@@ -23,11 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .deploy_results import load_deploy
+from .deploy_results import markdown_lines as deploy_markdown
 from .figures import render_figures
 from .kd_study import distillation_gains
 from .latency import LatencyReport, load_latency
-from .perf import load_perf
-from .perf import markdown_lines as perf_markdown
+from .perf_markdown import markdown_lines as perf_markdown
+from .perf_results import load_perf
 from .recommend import Budget, BudgetError
 from .report_markdown import ANCHOR_FIELDS, markdown
 from .results import ResultsError, RunResult, load_results
@@ -117,6 +119,7 @@ def render_report(
     latency_path: Path | None = None,
     notes_path: Path | None = None,
     perf_paths: Sequence[Path] = (),
+    deploy_paths: Sequence[Path] = (),
 ) -> str:
     """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
 
@@ -135,6 +138,7 @@ def render_report(
         latency_path: Its file, for the header and the command.
         notes_path: A markdown run record, included verbatim under "What was run".
         perf_paths: ``emobench perf`` reports, rendered as the "Training cost" section.
+        deploy_paths: ``emobench deploy`` reports, rendered under the leaderboard.
     """
     out_path = Path(out_path)
     base = out_path.parent
@@ -164,6 +168,12 @@ def render_report(
     for label, _ in perf:
         command += ["--perf", label]
         files.append(label)
+    deploy: list[str] = []
+    for path in deploy_paths:
+        label = _rel(path, base)
+        command += ["--deploy", label]
+        files.append(label)
+        deploy += [*deploy_markdown(label, load_deploy(path)), ""]
     text = markdown(
         st,
         results,
@@ -176,6 +186,7 @@ def render_report(
         distillation=distillation_gains(results, n_resamples=n_resamples),
         notes=notes,
         perf=perf_markdown(perf),
+        deploy=deploy,
     )
     write_text_atomic(out_path, text)
     return text
@@ -237,6 +248,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         help="training-cost report of `emobench perf --output FILE` (repeatable); default: none",
     )
+    p.add_argument(
+        "--deploy",
+        type=Path,
+        action="append",
+        default=[],
+        help="deployment report of `emobench deploy --output FILE` (repeatable); default: none",
+    )
     ns = p.parse_args(argv)
     if ns.results is None and ns.bench_json is None:
         p.error("give BENCH_JSON, or --results DIR with --no-bench")
@@ -261,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             latency_path=ns.latency,
             notes_path=ns.notes,
             perf_paths=ns.perf,
+            deploy_paths=ns.deploy,
         )
     except (ResultsError, BudgetError) as exc:
         print(f"emobench report: error: {exc}", file=sys.stderr)

@@ -540,6 +540,7 @@ def markdown(
     distillation: Sequence[DistillationGain] = (),
     notes: tuple[str, str] | None = None,
     perf: Sequence[str] = (),
+    deploy: Sequence[str] = (),
 ) -> str:
     """The whole report: sections in their fixed order, one blank line between blocks."""
     sections = [
@@ -547,6 +548,7 @@ def markdown(
         _what_was_run(st),
         [] if notes is None else [f"### Run record (`{notes[0]}`)", "", notes[1].strip(), ""],
         _leaderboard(st),
+        list(deploy),
         _cpu_probe(st),
         _significance(st),
         _per_emotion(st, figures),

@@ -1,4 +1,5 @@
-"""Unit tests for emobench_core.deploy: ONNX export, int8 variants, rows, report and CLI.
+"""Unit tests for emobench_core.deploy, deploy_export and deploy_results: ONNX export, int8
+variants, rows, report and CLI.
 
 A BERT of hidden size 32 (two layers) with the real WordPiece vocab is exported once per
 module; the orchestration is tested with stand-in variants, and the command line end to end
@@ -15,22 +16,23 @@ import numpy as np
 import pytest
 import torch
 
-from emobench_core import deploy
-from emobench_core.deploy import (
+from emobench_core import deploy, deploy_export
+from emobench_core.deploy import evaluate_variants, main
+from emobench_core.deploy_export import (
     EXTRA_HINT,
-    VARIANTS,
     DeployError,
-    DeployReport,
-    DeployRow,
     encode,
-    evaluate_variants,
     export_onnx,
-    load_deploy,
-    main,
-    markdown_rows,
     ort_session,
     quantize_onnx_int8,
     torch_int8,
+)
+from emobench_core.deploy_results import (
+    VARIANTS,
+    DeployReport,
+    DeployRow,
+    load_deploy,
+    markdown_rows,
     with_deltas,
 )
 from emobench_core.efficiency import LatencyStats
@@ -153,8 +155,10 @@ def test_failed_export_leaves_no_file(model, tokenizer, tmp_path, monkeypatch):
 
 
 def test_export_that_disagrees_with_torch_is_refused(model, tokenizer, tmp_path, monkeypatch):
-    real = deploy._onnx_logits
-    monkeypatch.setattr(deploy, "_onnx_logits", lambda path, inputs: real(path, inputs) + 0.01)
+    real = deploy_export._onnx_logits
+    monkeypatch.setattr(
+        deploy_export, "_onnx_logits", lambda path, inputs: real(path, inputs) + 0.01
+    )
     with pytest.raises(DeployError, match=r"disagrees with torch .* > 0\.0001"):
         export_onnx(model, tokenizer, tmp_path / "model.onnx")
     assert list(tmp_path.iterdir()) == []
@@ -165,7 +169,7 @@ def test_export_that_disagrees_with_torch_is_refused(model, tokenizer, tmp_path,
 
 def test_onnx_int8_is_smaller_and_mostly_agrees(tokenizer, exported):
     fp32, int8 = exported
-    assert deploy.onnx_size_bytes(int8) < 0.5 * deploy.onnx_size_bytes(fp32)
+    assert deploy_export.onnx_size_bytes(int8) < 0.5 * deploy_export.onnx_size_bytes(fp32)
     texts = TEXTS * 4 + [t.upper() + " !" for t in TEXTS]
     inputs = encode(tokenizer, texts, NAMES, 128)
     ref, got = _ort(fp32, inputs).argmax(-1), _ort(int8, inputs).argmax(-1)
@@ -378,3 +382,30 @@ def test_cli_measures_a_checkpoint(model, tokenizer, tmp_path, capsys):
     assert all(r.accuracy is not None and r.latency_b1.n == 3 for r in report.rows)
     files = {p.name for p in (work / "tiny-bert").iterdir()}
     assert {"model.onnx", "model.int8.onnx", "torch-int8.pt", "torch-fp32"} <= files
+
+
+def test_report_renders_the_deployment_rows_under_the_leaderboard(tmp_path):
+    from report_fixtures import make_results
+
+    from emobench_core.report import main as report_main
+
+    runs = tmp_path / "runs"
+    for r in make_results():
+        r.save(runs)
+    rows = with_deltas([_row(REF, 0.9, 0.85, model="bert-tiny"), _row("onnx-int8", 0.885, 0.86)])
+    path = _report(rows).save(tmp_path / "deploy-cpu.json")
+    out = tmp_path / "R.md"
+    argv = ["--no-bench", "--results", str(runs), "--output", str(out), "--bootstrap", "20"]
+    assert report_main([*argv, "--deploy", str(path)]) == 0
+    text = out.read_text(encoding="utf-8")
+    section = text.index("### Deployment variants on CPU: extra leaderboard rows")
+    assert text.index("## Leaderboard") < section < text.index("\n## ", section)
+    assert "--deploy deploy-cpu.json`" in text and "- `deploy-cpu.json`" in text
+    cells = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in text[section:].splitlines()
+        if line.startswith("| m ")
+    ]
+    assert cells[0][:2] == ["m", "onnx-int8"] and cells[0][6:8] == ["0.8850", "—"]
+    path.write_text("[]")
+    assert report_main([*argv, "--deploy", str(path)]) == 2

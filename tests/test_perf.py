@@ -15,13 +15,12 @@ from emobench_core import perf
 from emobench_core.cache import CheckpointCache
 from emobench_core.cli import main as cli_main
 from emobench_core.config import LABELS, Recipe
-from emobench_core.perf import (
-    NAIVE,
-    PerfPlan,
+from emobench_core.perf import NAIVE, PerfPlan, ladder
+from emobench_core.perf_markdown import markdown_lines
+from emobench_core.perf_results import (
     PerfReport,
     PerfRow,
     comparisons,
-    ladder,
     load_perf,
     scaling_rows,
 )
@@ -306,7 +305,7 @@ def _table_rows(text: str) -> list[list[str]]:
 
 
 def test_markdown_section_gives_ratios_ladder_scaling_and_lr_choice() -> None:
-    text = "\n".join(perf.markdown_lines([("perf/perf-cpu.json", _full_report())]))
+    text = "\n".join(markdown_lines([("perf/perf-cpu.json", _full_report())]))
     assert "### CPU (`perf/perf-cpu.json`)" in text
     rows = _table_rows(text)
     assert ["bert-tiny", "random", "40.0", "10.0", "**4.00×**", "0.8750", "0.8800", "+0.50"] in [
@@ -321,7 +320,7 @@ def test_markdown_section_gives_ratios_ladder_scaling_and_lr_choice() -> None:
     assert "did not finish" not in text
     partial = _full_report()
     partial.complete = False
-    assert "did not finish" in "\n".join(perf.markdown_lines([("p.json", partial)]))
+    assert "did not finish" in "\n".join(markdown_lines([("p.json", partial)]))
 
 
 def test_report_renders_the_perf_section_and_records_it_in_the_command(tmp_path: Path) -> None:
@@ -375,6 +374,6 @@ def test_schema_1_reports_lose_only_the_misordered_ladder_scores(tmp_path: Path)
     assert back["length-grouping"].accuracy is None and back["length-grouping"].macro_f1 is None
     assert back["length-grouping"].total_s == 12.0
     assert back["naive"].accuracy == 0.875 and back["dynamic-padding"].accuracy == 0.87
-    text = "\n".join(perf.markdown_lines([("old.json", load_perf(tmp_path / "old.json"))]))
+    text = "\n".join(markdown_lines([("old.json", load_perf(tmp_path / "old.json"))]))
     assert "no valid test score" in text
     assert next(r for r in _table_rows(text) if r[0] == "length-grouping")[-1] == "—"

@@ -300,3 +300,15 @@ def test_resolve_init_auto(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert resolve_init(get_spec("bert-tiny"), "auto") == "random"
     assert resolve_init(get_spec(str(tmp_path)), "auto") == "pretrained"
     assert resolve_init(get_spec("bert-tiny"), "pretrained") == "pretrained"
+
+
+def test_recipe_for_gives_distilbert_its_own_random_init_rate_unless_overridden() -> None:
+    from emobench_core.config import Recipe
+    from emobench_core.registry import recipe_for
+
+    shared = Recipe()
+    assert recipe_for(get_spec("distilbert"), shared).lr_for("random") == 1e-4
+    assert recipe_for(get_spec("distilbert"), shared).lr_for("pretrained") == shared.learning_rate
+    assert recipe_for(get_spec("bert-tiny"), shared) == shared
+    explicit = shared.replace(learning_rate_random=3e-4)
+    assert recipe_for(get_spec("distilbert"), explicit) == explicit
