@@ -197,7 +197,8 @@ def markdown_lines(label: str, report: DeployReport) -> list[str]:
         "",
         f"Each model run four ways on this CPU ({env.get('cpu_model')}, {report.threads} "
         f"threads; torch {env.get('torch')}, {report.export.get('exporter')}, onnxruntime "
-        f"{report.export.get('onnxruntime')}; commit {str(env.get('git_commit'))[:7]}): "
+        f"{report.export.get('onnxruntime')}; commit {str(env.get('git_commit'))[:7]}; data "
+        f"{str(report.data_fingerprint)[:12]}): "
         "torch fp32 (the reference), exported to ONNX and run with ONNX Runtime, that graph "
         "with ONNX Runtime's dynamic int8 quantization, and torch's dynamic int8 quantization of "
         "every Linear layer. Batch-1 latency of the model call on pre-tokenized test tweets "
