@@ -56,7 +56,12 @@ from .deploy_results import (
 )
 from .efficiency import LatencyStats, measure_latency
 from .evaluation import compute_metrics
-from .pipeline import LatencySettings, load_checkpoint
+from .pipeline import (
+    LatencySettings,
+    add_latency_rule_arguments,
+    latency_rule,
+    load_checkpoint,
+)
 from .registry import RegistryError, build_model, parse_models
 from .results import ResultsError, environment, git_commit
 
@@ -279,7 +284,6 @@ def measure_deployments(
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``emobench deploy`` (for a subparser of the main CLI, or :func:`main`)."""
-    default = LatencySettings()
     p.add_argument(
         "--checkpoint",
         action="append",
@@ -313,16 +317,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="keep the exported .onnx / .pt / safetensors files here; default: a temporary "
         "folder, deleted",
     )
-    p.add_argument("--warmup", type=int, default=default.warmup, help=f"default: {default.warmup}")
-    p.add_argument(
-        "--min-iters", type=int, default=default.min_iters, help=f"default: {default.min_iters}"
-    )
-    p.add_argument(
-        "--min-seconds",
-        type=float,
-        default=default.min_seconds,
-        help=f"default: {default.min_seconds}",
-    )
+    add_latency_rule_arguments(p)
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -334,7 +329,7 @@ def run(ns: argparse.Namespace) -> int:
             data_dir=ns.data_dir,
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,
-            settings=LatencySettings(ns.warmup, ns.min_iters, ns.min_seconds),
+            settings=latency_rule(ns),
             workdir=ns.workdir,
         )
         report.save(ns.output)

@@ -205,9 +205,9 @@ def _setup_arguments(
     setup: Setup, recipe: Recipe, init: str, out: Path, device: str, quiet: bool
 ) -> Any:
     """``TrainingArguments`` of a ladder setup: the defaults, plus the setup's changes."""
-    import inspect
-
     from transformers import TrainingArguments
+
+    from .training import group_by_length_argument
 
     args: dict[str, Any] = {
         "output_dir": str(out),
@@ -220,11 +220,7 @@ def _setup_arguments(
     if not setup.save_checkpoints:
         args["save_strategy"] = "no"
     if setup.group_by_length:
-        accepted = inspect.signature(TrainingArguments.__init__).parameters
-        if "train_sampling_strategy" in accepted:
-            args["train_sampling_strategy"] = "group_by_length"
-        else:
-            args["group_by_length"] = True
+        args.update(group_by_length_argument())
     if setup.recipe_hyperparameters:
         args.update(
             per_device_train_batch_size=recipe.batch_size,

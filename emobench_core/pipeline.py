@@ -64,6 +64,27 @@ class LatencySettings:
     min_seconds: float = 2.0
 
 
+def add_latency_rule_arguments(p: Any) -> None:
+    """``--warmup``, ``--min-iters``, ``--min-seconds`` (the :class:`LatencySettings` rule) on
+    an argparse parser; :func:`latency_rule` reads them back."""
+    default = LatencySettings()
+    p.add_argument("--warmup", type=int, default=default.warmup, help=f"default: {default.warmup}")
+    p.add_argument(
+        "--min-iters", type=int, default=default.min_iters, help=f"default: {default.min_iters}"
+    )
+    p.add_argument(
+        "--min-seconds",
+        type=float,
+        default=default.min_seconds,
+        help=f"default: {default.min_seconds}",
+    )
+
+
+def latency_rule(ns: Any) -> LatencySettings:
+    """The :class:`LatencySettings` of options added by :func:`add_latency_rule_arguments`."""
+    return LatencySettings(ns.warmup, ns.min_iters, ns.min_seconds)
+
+
 def library_versions() -> dict[str, str]:
     import datasets
     import sklearn

@@ -43,7 +43,14 @@ from .latency import (
     load_latency,
     table_rows,
 )
-from .pipeline import LATENCY_INPUTS, LatencySettings, svm_forward, transformer_forward
+from .pipeline import (
+    LATENCY_INPUTS,
+    LatencySettings,
+    add_latency_rule_arguments,
+    latency_rule,
+    svm_forward,
+    transformer_forward,
+)
 from .registry import (
     ModelSpec,
     RegistryError,
@@ -385,7 +392,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["--one"] and len(args) == 3:  # the isolated subprocess
         return _child(Path(args[1]), Path(args[2]))
-    default = LatencySettings()
     p = argparse.ArgumentParser(prog="emobench latency", description=__doc__.splitlines()[0])
     p.add_argument(
         "--models", default=",".join(model_names()), help="comma-separated; default: all"
@@ -399,16 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--vocab-dir",
         help="folder with bert-base-uncased vocab.txt; default: $EMOBENCH_VOCAB_DIR, else the hub",
     )
-    p.add_argument("--warmup", type=int, default=default.warmup, help=f"default: {default.warmup}")
-    p.add_argument(
-        "--min-iters", type=int, default=default.min_iters, help=f"default: {default.min_iters}"
-    )
-    p.add_argument(
-        "--min-seconds",
-        type=float,
-        default=default.min_seconds,
-        help=f"default: {default.min_seconds}",
-    )
+    add_latency_rule_arguments(p)
     p.add_argument(
         "--in-process",
         action="store_true",
@@ -422,7 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_dir=ns.data_dir,
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,
-            settings=LatencySettings(ns.warmup, ns.min_iters, ns.min_seconds),
+            settings=latency_rule(ns),
             isolate=not ns.in_process,
         )
         report.save(ns.output)

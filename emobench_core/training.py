@@ -134,6 +134,16 @@ def _macro_f1_metrics(eval_pred: Any) -> dict[str, float]:
     }
 
 
+def group_by_length_argument() -> dict[str, Any]:
+    """The ``TrainingArguments`` option for length-grouped batches (renamed between
+    transformers 5 minor versions: ``train_sampling_strategy`` or ``group_by_length``)."""
+    from transformers import TrainingArguments
+
+    if "train_sampling_strategy" in inspect.signature(TrainingArguments.__init__).parameters:
+        return {"train_sampling_strategy": "group_by_length"}
+    return {"group_by_length": True}
+
+
 def training_arguments(
     recipe: Recipe, init: str, output_dir: Path, device: str, quiet: bool
 ) -> Any:
@@ -168,13 +178,8 @@ def training_arguments(
         "tf32": True if device == "cuda" else None,
         "dataloader_num_workers": 0,
     }
-    accepted = inspect.signature(TrainingArguments.__init__).parameters
     if recipe.group_by_length:
-        # renamed between transformers 5 minor versions
-        if "train_sampling_strategy" in accepted:
-            args["train_sampling_strategy"] = "group_by_length"
-        elif "group_by_length" in accepted:
-            args["group_by_length"] = True
+        args.update(group_by_length_argument())
     return TrainingArguments(**{k: v for k, v in args.items() if v is not None})
 
 
