@@ -488,8 +488,9 @@ def cmd_perf(ns: argparse.Namespace) -> int:
     import tempfile
 
     from .data import load_emotion, source_label
-    from .perf import PerfPlan, execute, ladder, new_report
+    from .perf import PerfPlan, execute, new_report
     from .perf_markdown import summary_lines
+    from .perf_results import ladder_steps
     from .registry import parse_models, resolve_init
 
     specs = [s for s in parse_models(ns.models) if s.is_transformer]
@@ -501,7 +502,7 @@ def cmd_perf(ns: argparse.Namespace) -> int:
         if extra:
             raise UsageError(f"--{option} names {extra}, which --models does not include")
     _check_device(ns.device)
-    steps = [s.name for s in ladder(ns.device, Recipe())]
+    steps = ladder_steps(ns.device)
     if ns.ladder_from is not None and ns.ladder_from not in steps:
         raise UsageError(f"--ladder-from {ns.ladder_from!r} must be one of {', '.join(steps)}")
     plan = PerfPlan(

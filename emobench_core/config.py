@@ -54,9 +54,9 @@ class Recipe:
     max_train_rows: int | None = None
     group_by_length: bool = True
     cuda_bf16: bool = False
-    """bf16 autocast on CUDA. Off: these models are small enough that a step on an H100 is
-    bound by kernel launches, and autocast's extra casts made the recipe's steps slower
-    (results/perf); TF32 matmuls stay on."""
+    """bf16 autocast on CUDA. Off: on an H100 the recipe's steps were slower with it
+    (results/perf, run 1 against run 2), likely because such small models are bound by kernel
+    launches and autocast adds casts; TF32 matmuls stay on."""
     kd_alpha: float = 0.5
     kd_temperature: float = 3.0
 

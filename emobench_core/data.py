@@ -93,10 +93,14 @@ def load_emotion(
             LONG_TEXT_CHARS,
             ", ".join(f"{split} {n}" for split, n in long.items() if n),
         )
-    if max_train_rows is not None:
-        train = dsd["train"].shuffle(seed=0)
-        dsd["train"] = train.select(range(min(max_train_rows, len(train))))
-    return dsd
+    return dsd if max_train_rows is None else sample_train_rows(dsd, max_train_rows)
+
+
+def sample_train_rows(dsd: datasets.DatasetDict, n: int) -> datasets.DatasetDict:
+    """``dsd`` with ``n`` training rows drawn as ``train.shuffle(seed=0).select(range(n))`` (all
+    rows, shuffled, if ``n`` exceeds the split); validation and test unchanged."""
+    train = dsd["train"].shuffle(seed=0)
+    return datasets.DatasetDict({**dsd, "train": train.select(range(min(n, len(train))))})
 
 
 def long_text_counts(dsd: datasets.DatasetDict) -> dict[str, int]:

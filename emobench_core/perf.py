@@ -33,16 +33,13 @@ from typing import Any
 
 from .cache import CheckpointCache
 from .config import Recipe
-from .data import fingerprint
+from .data import fingerprint, sample_train_rows
 from .evaluation import compute_metrics
 from .perf_results import NAIVE_CHANGE, PerfReport, PerfRow, ladder_steps
 from .registry import ModelSpec, build_model, recipe_for
 from .results import environment, git_commit
 
 log = logging.getLogger(__name__)
-
-TRAINER_DEFAULT_LR = 5e-5
-"""``TrainingArguments.learning_rate``'s default: the naive pipeline's step size."""
 
 
 @dataclass(frozen=True)
@@ -308,11 +305,7 @@ def run_recipe(
 
 def subset(dsd: Any, fraction: float) -> Any:
     """``dsd`` with ``fraction`` of its training rows, drawn as ``load_emotion`` draws them."""
-    import datasets
-
-    n = max(1, round(len(dsd["train"]) * fraction))
-    train = dsd["train"].shuffle(seed=0).select(range(n))
-    return datasets.DatasetDict({**dsd, "train": train})
+    return sample_train_rows(dsd, max(1, round(len(dsd["train"]) * fraction)))
 
 
 @dataclass(frozen=True)

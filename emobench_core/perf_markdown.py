@@ -60,36 +60,7 @@ def summary_lines(report: PerfReport) -> list[str]:
     """Plain-text tables of a report: the comparison, the ladder, the scaling."""
     from tabulate import tabulate
 
-    lines = []
-    comps = comparisons(report)
-    if comps:
-        lines.append(
-            tabulate(
-                [
-                    [
-                        c.model,
-                        c.init,
-                        f"{c.naive.total_s:.1f}",
-                        f"{c.recipe.total_s:.1f}",
-                        f"{c.speedup:.2f}x",
-                        _f4(c.naive.accuracy),
-                        _f4(c.recipe.accuracy),
-                        f"{c.accuracy_delta:+.2f}",
-                    ]
-                    for c in comps
-                ],
-                headers=[
-                    "model",
-                    "init",
-                    "naive s",
-                    "recipe s",
-                    "speed-up",
-                    "naive acc",
-                    "recipe acc",
-                    "Δ acc (points)",
-                ],
-            )
-        )
+    lines = _comparison_table(report, markdown=False)
     recipes = selected_recipe_rows(report)
     if recipes:
         total = sum(r.total_s for r in recipes)
@@ -114,8 +85,12 @@ def _where(report: PerfReport) -> str:
     )
 
 
-def _comparison_table(report: PerfReport) -> list[str]:
+def _comparison_table(report: PerfReport, *, markdown: bool = True) -> list[str]:
+    """Naive against recipe per model, and over all of them (``markdown``: else plain text)."""
     from tabulate import tabulate
+
+    def ratio(value: float) -> str:
+        return f"**{value:.2f}×**" if markdown else f"{value:.2f}×"
 
     comps = comparisons(report)
     if not comps:
@@ -126,7 +101,7 @@ def _comparison_table(report: PerfReport) -> list[str]:
             c.init,
             f"{c.naive.total_s:.1f}",
             f"{c.recipe.total_s:.1f}",
-            f"**{c.speedup:.2f}×**",
+            ratio(c.speedup),
             _f4(c.naive.accuracy),
             _f4(c.recipe.accuracy),
             f"{c.accuracy_delta:+.2f}",
@@ -137,9 +112,7 @@ def _comparison_table(report: PerfReport) -> list[str]:
     ]
     naive = sum(c.naive.total_s for c in comps)
     recipe = sum(c.recipe.total_s for c in comps)
-    rows.append(
-        ["all", "", f"{naive:.1f}", f"{recipe:.1f}", f"**{naive / recipe:.2f}×**"] + [""] * 5
-    )
+    rows.append(["all", "", f"{naive:.1f}", f"{recipe:.1f}", ratio(naive / recipe)] + [""] * 5)
     headers = [
         "model",
         "init",
@@ -152,7 +125,8 @@ def _comparison_table(report: PerfReport) -> list[str]:
         "naive macro-F1",
         "recipe macro-F1",
     ]
-    return [tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)]
+    fmt = "github" if markdown else "simple"
+    return [tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)]
 
 
 def _unpaired_table(report: PerfReport) -> list[str]:

@@ -156,6 +156,7 @@ def _train_transformer(
     quiet: bool,
     teacher_logits: np.ndarray | None = None,
     token_cache: CheckpointCache | None = None,
+    data_fp: str | None = None,
 ) -> None:
     from transformers import set_seed
 
@@ -172,6 +173,7 @@ def _train_transformer(
         quiet=quiet,
         teacher_logits=teacher_logits,
         token_cache=token_cache,
+        data_fp=data_fp,
     )
     tokenizer.save_pretrained(str(staging / "model"))
     logits = predict_logits(
@@ -223,7 +225,7 @@ def train_checkpoint(
     Returns:
         ``(entry, hit)``: the entry folder, and whether it was reused.
     """
-    recipe = recipe_for(spec, recipe)
+    own = recipe_for(spec, recipe)  # the teacher gets the shared recipe, and its own rate
     init_used = init if spec.is_transformer else "n/a"
     data_fp = fingerprint(dsd)
     logits = None
@@ -249,23 +251,33 @@ def train_checkpoint(
             t_entry,
             list(dsd["train"]["text"]),
             data_fp,
-            max_length=recipe.max_length,
-            batch_size=recipe.eval_batch_size,
+            max_length=own.max_length,
+            batch_size=own.eval_batch_size,
             device=device,
         )
         extra = {
             "teacher": {"model": teacher.spec.name, "init": teacher.init, "entry": t_entry.name}
         }
-    parts = cache_parts(spec, init_used, recipe, data_fp, device, extra)
+    parts = cache_parts(spec, init_used, own, data_fp, device, extra)
     if spec.is_transformer:
         entry, hit = cache.get_or_build(
             parts,
             lambda s: _train_transformer(
-                s, spec, init, recipe, dsd, device, vocab_dir, quiet, logits, cache.tokens()
+                s,
+                spec,
+                init,
+                own,
+                dsd,
+                device,
+                vocab_dir,
+                quiet,
+                logits,
+                cache.tokens(),
+                data_fp,
             ),
         )
     else:
-        entry, hit = cache.get_or_build(parts, lambda s: _train_svm(s, recipe, dsd))
+        entry, hit = cache.get_or_build(parts, lambda s: _train_svm(s, own, dsd))
     log.info("%s %s: %s", spec.name, init_used, "reused cached checkpoint" if hit else "trained")
     return entry, hit
 
@@ -289,7 +301,6 @@ def run_model(
     ``dsd`` must already be cut to ``recipe.max_train_rows`` (``load_emotion`` does it).
     A distilled student (``teacher`` given) is its own row: ``"<student> ← <teacher> (KD)"``.
     """
-    recipe = recipe_for(spec, recipe)
     entry, hit = train_checkpoint(
         spec,
         init,
@@ -353,7 +364,7 @@ def run_model(
             size_on_disk_bytes=size,
         ),
         seed=recipe.seed,
-        recipe=recipe.to_dict(),
+        recipe=recipe_for(spec, recipe).to_dict(),
         data=DataInfo(
             source=data_source,
             fingerprint=fingerprint(dsd),

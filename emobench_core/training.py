@@ -195,13 +195,15 @@ def fine_tune(
     quiet: bool = False,
     teacher_logits: np.ndarray | None = None,
     token_cache: CheckpointCache | None = None,
+    data_fp: str | None = None,
 ) -> TrainingInfo:
     """Fine-tune ``model`` on ``dsd['train']``, select on ``dsd['validation']``.
 
     With ``teacher_logits`` (one row per training example, in dataset order) the training loss
     is the distillation loss of :mod:`.distill`; selection stays on validation macro-F1.
 
-    With ``token_cache`` the tokenized splits are read from (or added to) that cache.
+    With ``token_cache`` the tokenized splits are read from (or added to) that cache, keyed by
+    ``data_fp`` (the data fingerprint, computed here when not given).
 
     The best model and its tokenizer are saved to ``output_dir / "model"``; Trainer
     checkpoints go to ``output_dir / "trainer"`` and are removed at the end.
@@ -216,7 +218,7 @@ def fine_tune(
     if token_cache is None:
         tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
     else:
-        tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache)
+        tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache, data_fp)
     tokenize_s = time.perf_counter() - tok_start
     args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
     trainer_cls: Any = Trainer

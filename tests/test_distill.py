@@ -172,3 +172,39 @@ def test_distilled_fine_tune_runs_and_selects_on_validation(
             quiet=True,
             teacher_logits=teacher[:3],
         )
+
+
+def test_a_students_own_learning_rate_does_not_reach_its_teacher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DistilBERT's registry rate applies to the DistilBERT student only; the teacher is built
+    with the shared recipe (and would get its own rate, if it had one)."""
+    import datasets
+
+    from emobench_core import pipeline
+    from emobench_core.registry import get_spec
+
+    rows = {"text": ["i feel happy", "i feel sad"] * 4, "label": [1, 0] * 4}
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(LABELS))}
+    )
+    ds = datasets.Dataset.from_dict(rows, features=features)
+    dsd = datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
+    built: list[tuple[str, float]] = []
+
+    def fake_get_or_build(self, parts, build):  # type: ignore[no-untyped-def]
+        built.append((parts["model"], parts["recipe"]["learning_rate_random"]))
+        return tmp_path, True
+
+    monkeypatch.setattr(CheckpointCache, "get_or_build", fake_get_or_build)
+    monkeypatch.setattr(pipeline, "teacher_logits", lambda *a, **k: np.zeros((8, 6)))
+    teacher = pipeline.Teacher(get_spec("bert-tiny"), "random")
+    pipeline.train_checkpoint(
+        get_spec("distilbert"),
+        "random",
+        Recipe(),
+        dsd,
+        cache=CheckpointCache(tmp_path),
+        teacher=teacher,
+    )
+    assert built == [("bert-tiny", Recipe().learning_rate_random), ("distilbert", 1e-4)]

@@ -116,7 +116,7 @@ def test_naive_arguments_are_trainer_defaults(tmp_path: Path) -> None:
         "bf16",
     ):
         assert getattr(naive, name) == getattr(default, name), name
-    assert naive.per_device_train_batch_size == 8 and naive.learning_rate == perf.TRAINER_DEFAULT_LR
+    assert naive.per_device_train_batch_size == 8 and naive.learning_rate == 5e-5
     final = perf._setup_arguments(
         ladder("cpu", recipe)[-1], recipe, "random", tmp_path, "cpu", True
     )
