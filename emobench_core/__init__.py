@@ -7,13 +7,15 @@ Pipeline, one module per stage: ``config`` → ``registry`` → ``data`` → ``t
     emobench run --models bert-tiny,tfidf-svm --init random --output runs/
 """
 
-from .cache import CheckpointCache, default_cache_dir
-from .config import LABELS, NUM_LABELS, Recipe, RunConfig
-from .data import DataError, fingerprint, load_emotion
-from .efficiency import LatencyStats, count_parameters, measure_latency
-from .evaluation import Metrics, compute_metrics
-from .registry import REGISTRY, ModelSpec, RegistryError, build_model, get_spec, model_names
-from .results import ResultsError, RunResult, load_result, load_results
+from emobench_core.cache import CheckpointCache, default_cache_dir
+from emobench_core.config import LABELS, NUM_LABELS, Recipe, RunConfig
+from emobench_core.data.loading import fingerprint, load_emotion
+from emobench_core.errors import DataError, RegistryError, ResultsError
+from emobench_core.measure.latency import count_parameters, measure_latency
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.models.registry import REGISTRY, ModelSpec, build_model, get_spec, model_names
+from emobench_core.schema.records import LatencyStats, Metrics
+from emobench_core.schema.run import RunResult, load_result, load_results
 
 __version__ = "0.1.0"
 

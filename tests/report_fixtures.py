@@ -13,10 +13,9 @@ from typing import Any
 import numpy as np
 
 from emobench_core.config import LABELS
-from emobench_core.efficiency import LatencyStats
-from emobench_core.evaluation import compute_metrics
-from emobench_core.results import DataInfo, Efficiency, ModelInfo, RunResult
-from emobench_core.training import TrainingInfo
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.schema.records import LatencyStats, TrainingInfo
+from emobench_core.schema.run import DataInfo, Efficiency, ModelInfo, RunResult
 
 N_TEST = 300
 SHARES = (0.29, 0.35, 0.08, 0.135, 0.12, 0.025)

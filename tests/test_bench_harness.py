@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from emobench_core.pytest_plugin import ThresholdsError, load_thresholds
+from emobench_core.errors import ThresholdsError
+from emobench_core.plugin.plugin import load_thresholds
 
 pytest_plugins = ["pytester"]
 
@@ -21,7 +22,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 BROKEN_TOKENIZER = """
 from pathlib import Path
 
-import emobench_core.registry as registry
+import emobench_core.models.registry as registry
 from transformers import BertTokenizerFast
 
 
@@ -40,7 +41,7 @@ def bench_dir(
 ) -> pytest.Pytester:
     shutil.copy(BENCH / "test_models.py", pytester.path / "test_models.py")
     shutil.copy(BENCH / "thresholds.toml", pytester.path / "thresholds.toml")
-    pytester.makeconftest('pytest_plugins = ["emobench_core.pytest_plugin"]\n')
+    pytester.makeconftest('pytest_plugins = ["emobench_core.plugin.plugin"]\n')
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
     pytester._emobench_args = [  # type: ignore[attr-defined]
         "--emobench-profile",
@@ -65,7 +66,7 @@ def _run(p: pytest.Pytester, *extra: str) -> pytest.RunResult:
 
 def test_broken_tokenizer_fails_the_quality_case(bench_dir: pytest.Pytester) -> None:
     bench_dir.makepyfile(conftest_broken=BROKEN_TOKENIZER)
-    bench_dir.makeconftest('pytest_plugins = ["emobench_core.pytest_plugin", "conftest_broken"]\n')
+    bench_dir.makeconftest('pytest_plugins = ["emobench_core.plugin.plugin", "conftest_broken"]\n')
     result = _run(bench_dir, "-k", "quality and bert-tiny")
     result.assert_outcomes(failed=1)
     result.stdout.re_match_lines([r".*bert-tiny \(random\) seed 42: accuracy 0\.\d+ < 0\.4.*"])
@@ -110,7 +111,7 @@ def test_bad_thresholds_file(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_committed_thresholds_cover_every_profile_case() -> None:
-    from emobench_core.profiles import PROFILES
+    from emobench_core.plugin.profiles import PROFILES
 
     thresholds = load_thresholds(BENCH / "thresholds.toml")
     for name in PROFILES:

@@ -44,9 +44,9 @@ def cli_env(**changes: str | None) -> dict[str, str]:
 def emobench(
     args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m emobench_core.cli --quiet ARGS`` in ``cwd``."""
+    """``python -m emobench_core.cli.main --quiet ARGS`` in ``cwd``."""
     return subprocess.run(
-        [sys.executable, "-m", "emobench_core.cli", "--quiet", *args],
+        [sys.executable, "-m", "emobench_core.cli.main", "--quiet", *args],
         cwd=cwd,
         env=env or cli_env(),
         capture_output=True,

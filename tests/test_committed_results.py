@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emobench_core.report import main as report_main
+from emobench_core.report.render import main as report_main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests for emobench_core.data: sources, validation errors, fingerprint, train subsetting."""
+"""Tests for emobench_core.data.loading: sources, validation errors, fingerprint, train subsetting."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ import pandas as pd
 import pytest
 
 from emobench_core.config import LABELS
-from emobench_core.data import (
+from emobench_core.data.loading import (
     DATA_DIR_ENV,
     FEATURES,
     HUB_DATASET,
     LONG_TEXT_CHARS,
     SPLITS,
-    DataError,
     fingerprint,
     load_emotion,
     long_text_counts,
 )
+from emobench_core.errors import DataError
 
 SHARED = Path(os.environ.get("EMOBENCH_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 
@@ -266,7 +266,7 @@ def test_blank_lines_and_bom_are_tolerated(tmp_path):
 def test_long_texts_are_kept_and_counted(tmp_path, caplog):
     long_text = "sooo " * (LONG_TEXT_CHARS // 5 + 1)
     rows = dict(ROWS, train=[*ROWS["train"], (long_text, 1)])
-    with caplog.at_level(logging.WARNING, logger="emobench_core.data"):
+    with caplog.at_level(logging.WARNING, logger="emobench_core.data.loading"):
         dsd = load_emotion(write_folder(tmp_path, rows=rows))
     assert dsd["train"]["text"][-1] == long_text
     assert long_text_counts(dsd) == {"train": 1, "validation": 0, "test": 0}
@@ -275,7 +275,7 @@ def test_long_texts_are_kept_and_counted(tmp_path, caplog):
 
 
 def test_no_warning_without_long_texts(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="emobench_core.data"):
+    with caplog.at_level(logging.WARNING, logger="emobench_core.data.loading"):
         dsd = load_emotion(write_folder(tmp_path))
     assert long_text_counts(dsd) == {"train": 0, "validation": 0, "test": 0}
     assert caplog.text == ""

@@ -1,4 +1,4 @@
-"""Tests for emobench_core.data_report: the pure statistics and the written report."""
+"""Tests for emobench_core.data.report: the pure statistics and the written report."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import datasets
 import pytest
 
 from emobench_core.config import LABELS
-from emobench_core.data import FEATURES, fingerprint
-from emobench_core.data_report import (
+from emobench_core.data.loading import FEATURES, fingerprint
+from emobench_core.data.report import (
     class_counts,
     data_report,
     informal_features,

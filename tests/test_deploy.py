@@ -1,4 +1,4 @@
-"""Unit tests for emobench_core.deploy, deploy_export and deploy_results: ONNX export, int8
+"""Unit tests for emobench_core.scenarios.deploy, deploy_export and deploy_results: ONNX export, int8
 variants, rows, report and CLI.
 
 A BERT of hidden size 32 (two layers) with the real WordPiece vocab is exported once per
@@ -16,18 +16,21 @@ import numpy as np
 import pytest
 import torch
 
-from emobench_core import deploy, deploy_export
-from emobench_core.deploy import evaluate_variants, main
-from emobench_core.deploy_export import (
+import emobench_core.models.export as deploy_export
+import emobench_core.scenarios.deploy as deploy
+from emobench_core.errors import DeployError, ResultsError
+from emobench_core.models.export import (
     EXTRA_HINT,
-    DeployError,
     encode,
     export_onnx,
     ort_session,
     quantize_onnx_int8,
     torch_int8,
 )
-from emobench_core.deploy_results import (
+from emobench_core.models.registry import load_tokenizer
+from emobench_core.scenarios.deploy import evaluate_variants, main
+from emobench_core.scenarios.run import LatencySettings
+from emobench_core.schema.deploy import (
     VARIANTS,
     DeployReport,
     DeployRow,
@@ -35,10 +38,7 @@ from emobench_core.deploy_results import (
     markdown_rows,
     with_deltas,
 )
-from emobench_core.efficiency import LatencyStats
-from emobench_core.pipeline import LatencySettings
-from emobench_core.registry import load_tokenizer
-from emobench_core.results import ResultsError
+from emobench_core.schema.records import LatencyStats
 
 TINY_RULE = LatencySettings(warmup=1, min_iters=3, min_seconds=0)
 TEXTS = [
@@ -387,7 +387,7 @@ def test_cli_measures_a_checkpoint(model, tokenizer, tmp_path, capsys):
 def test_report_renders_the_deployment_rows_under_the_leaderboard(tmp_path):
     from report_fixtures import make_results
 
-    from emobench_core.report import main as report_main
+    from emobench_core.report.render import main as report_main
 
     runs = tmp_path / "runs"
     for r in make_results():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from emobench_core import distill
+import emobench_core.training.distill as distill
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import LABELS, Recipe
 
@@ -94,7 +94,7 @@ def _tiny_bert():
 def _tiny_checkpoint(folder: Path, vocab_dir: Path) -> None:
     """A 1-layer, 16-wide BERT classifier with the real vocab, saved as a cache entry."""
 
-    from emobench_core.registry import load_tokenizer
+    from emobench_core.models.registry import load_tokenizer
 
     _tiny_bert().save_pretrained(folder / "model")
     load_tokenizer(str(vocab_dir)).save_pretrained(str(folder / "model"))
@@ -103,7 +103,7 @@ def _tiny_checkpoint(folder: Path, vocab_dir: Path) -> None:
 def test_teacher_logits_computed_once_then_reused(
     tmp_path: Path, vocab_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import emobench_core.pipeline as pipeline
+    import emobench_core.scenarios.run as pipeline
 
     teacher_entry = tmp_path / "teacher-entry"
     _tiny_checkpoint(teacher_entry, vocab_dir)
@@ -133,8 +133,8 @@ def test_distilled_fine_tune_runs_and_selects_on_validation(
 ) -> None:
     import datasets
 
-    from emobench_core.registry import load_tokenizer
-    from emobench_core.training import fine_tune
+    from emobench_core.models.registry import load_tokenizer
+    from emobench_core.training.trainer import fine_tune
 
     rows = {
         "text": [f"i feel {w}" for w in ("happy", "sad", "angry", "scared") * 8],
@@ -181,8 +181,8 @@ def test_a_students_own_learning_rate_does_not_reach_its_teacher(
     with the shared recipe (and would get its own rate, if it had one)."""
     import datasets
 
-    from emobench_core import pipeline
-    from emobench_core.registry import get_spec
+    import emobench_core.scenarios.run as pipeline
+    from emobench_core.models.registry import get_spec
 
     rows = {"text": ["i feel happy", "i feel sad"] * 4, "label": [1, 0] * 4}
     features = datasets.Features(

@@ -1,4 +1,4 @@
-"""Tests for emobench_core.efficiency: the latency tracker (on a fake clock), parameter counts
+"""Tests for emobench_core.measure.latency: the latency tracker (on a fake clock), parameter counts
 and sizes on disk. No figure here depends on the speed of the machine running the tests."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from emobench_core.efficiency import (
-    LatencyStats,
+from emobench_core.measure.latency import (
     count_parameters,
     cpu_count,
     dir_size_bytes,
     measure_latency,
     peak_rss_mb,
 )
+from emobench_core.schema.records import LatencyStats
 
 
 class FakeClock:

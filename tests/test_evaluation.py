@@ -1,4 +1,4 @@
-"""Tests for emobench_core.evaluation: metrics checked against values worked out by hand."""
+"""Tests for emobench_core.metrics.evaluation: metrics checked against values worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import pytest
 
 from emobench_core.config import LABELS
-from emobench_core.evaluation import ClassMetrics, Metrics, compute_metrics
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.schema.records import ClassMetrics, Metrics
 
 # Ten predictions over the six classes. Worked out by hand (rows: true, columns: predicted):
 #   sadness  2 of 3 right, one called joy      P 2/3  R 2/3  F1 2/3

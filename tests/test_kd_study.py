@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from report_fixtures import make_result
 
-from emobench_core.kd_study import distillation_gains
+from emobench_core.study.distillation import distillation_gains
 
 KD_NAME = "bert-tiny ← minilm-l6 (KD)"
 

@@ -11,22 +11,26 @@ from pathlib import Path
 import datasets
 import pytest
 
-from emobench_core import perf
+import emobench_core.scenarios.perf as perf
 from emobench_core.cache import CheckpointCache
-from emobench_core.cli import main as cli_main
+from emobench_core.cli.main import main as cli_main
 from emobench_core.config import LABELS, Recipe
-from emobench_core.perf import NAIVE, PerfPlan, ladder
-from emobench_core.perf_markdown import markdown_lines
-from emobench_core.perf_results import (
+from emobench_core.errors import ResultsError
+from emobench_core.models.registry import get_spec, load_tokenizer
+from emobench_core.report.perf import markdown_lines
+from emobench_core.scenarios.perf import NAIVE, PerfPlan, ladder
+from emobench_core.schema.perf import (
     PerfReport,
     PerfRow,
     comparisons,
     load_perf,
     scaling_rows,
 )
-from emobench_core.registry import get_spec, load_tokenizer
-from emobench_core.results import ResultsError
-from emobench_core.training import cached_tokenize, tokenizer_fingerprint, training_arguments
+from emobench_core.training.trainer import (
+    cached_tokenize,
+    tokenizer_fingerprint,
+    training_arguments,
+)
 
 KNOBS = [f.name for f in dataclasses.fields(perf.Setup) if f.name not in ("name", "change")]
 
@@ -326,7 +330,7 @@ def test_markdown_section_gives_ratios_ladder_scaling_and_lr_choice() -> None:
 def test_report_renders_the_perf_section_and_records_it_in_the_command(tmp_path: Path) -> None:
     from report_fixtures import make_results
 
-    from emobench_core.report import main as report_main
+    from emobench_core.report.render import main as report_main
 
     runs = tmp_path / "runs"
     for r in make_results():

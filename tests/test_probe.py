@@ -1,4 +1,4 @@
-"""Unit tests for emobench_core.probe (and the report data in emobench_core.latency).
+"""Unit tests for emobench_core.scenarios.probe (and the report data in emobench_core.schema.latency).
 
 A tiny synthetic data folder and the shared vocab: bert-tiny with random weights and tfidf-svm,
 timed with a three-call rule, so nothing here trains a transformer.
@@ -10,17 +10,17 @@ import json
 
 import pytest
 
-from emobench_core.latency import LENGTH_PERCENTILES, RANDOM_WEIGHTS, SVM_WEIGHTS
-from emobench_core.pipeline import LatencySettings
-from emobench_core.probe import (
+from emobench_core.errors import RegistryError, ResultsError
+from emobench_core.models.registry import load_tokenizer
+from emobench_core.scenarios.probe import (
     LatencyReport,
     load_latency,
     main,
     probe_models,
     probe_texts,
 )
-from emobench_core.registry import RegistryError, load_tokenizer
-from emobench_core.results import ResultsError
+from emobench_core.scenarios.run import LatencySettings
+from emobench_core.schema.latency import LENGTH_PERCENTILES, RANDOM_WEIGHTS, SVM_WEIGHTS
 
 TINY = LatencySettings(warmup=1, min_iters=3, min_seconds=0)
 CUE = ("sad", "happy", "loving", "angry", "scared", "surprised")

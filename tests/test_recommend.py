@@ -1,4 +1,4 @@
-"""Unit tests for emobench_core.recommend: budget validation, the choice, its errors and text."""
+"""Unit tests for emobench_core.study.recommend: budget validation, the choice, its errors and text."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from emobench_core.recommend import (
+from emobench_core.errors import BudgetError
+from emobench_core.study.recommend import (
     Budget,
-    BudgetError,
     Candidate,
     Recommendation,
     format_recommendation,

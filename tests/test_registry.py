@@ -1,4 +1,4 @@
-"""Tests for emobench_core.registry: lookup, parsing, random builds, tokenizers, offline loading.
+"""Tests for emobench_core.models.registry: lookup, parsing, random builds, tokenizers, offline loading.
 
 No test reaches the network: every path that could ask the hub runs with ``HF_HUB_OFFLINE=1``
 and, where the answer must not depend on this machine's HF cache, a patched ``_hub_has``.
@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from emobench_core import registry
+import emobench_core.models.registry as registry
 from emobench_core.config import LABELS
-from emobench_core.efficiency import count_parameters
-from emobench_core.registry import (
+from emobench_core.errors import RegistryError
+from emobench_core.measure.latency import count_parameters
+from emobench_core.models.registry import (
     MINILM_DIR_ENV,
     REGISTRY,
     SKLEARN_KIND,
     VOCAB_DIR_ENV,
     VOCAB_HUB_ID,
-    RegistryError,
     build_model,
     get_spec,
     load_tokenizer,
@@ -304,7 +304,7 @@ def test_resolve_init_auto(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_recipe_for_gives_distilbert_its_own_random_init_rate_unless_overridden() -> None:
     from emobench_core.config import Recipe
-    from emobench_core.registry import recipe_for
+    from emobench_core.models.registry import recipe_for
 
     shared = Recipe()
     assert recipe_for(get_spec("distilbert"), shared).lr_for("random") == 1e-4

@@ -29,10 +29,16 @@ from report_fixtures import make_results
 import emobench_core
 from emobench_core.cache import MANIFEST, CheckpointCache, cache_key
 from emobench_core.config import Recipe
-from emobench_core.data import load_emotion
-from emobench_core.pipeline import SEEDED_TRANSFORMER, LatencySettings, run_model, train_checkpoint
-from emobench_core.registry import get_spec
-from emobench_core.results import ResultsError, load_results
+from emobench_core.data.loading import load_emotion
+from emobench_core.errors import ResultsError
+from emobench_core.models.registry import get_spec
+from emobench_core.scenarios.run import (
+    SEEDED_TRANSFORMER,
+    LatencySettings,
+    run_model,
+    train_checkpoint,
+)
+from emobench_core.schema.run import load_results
 
 REPO = Path(emobench_core.__file__).resolve().parents[1]
 TRAIN = ["train", "--model", "bert-tiny", "--init", "random", "--max-train-rows", "200"]
@@ -61,7 +67,7 @@ def train_args(tmp: Path, data: Path, vocab: Path, epochs: int) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "emobench_core.cli",
+        "emobench_core.cli.main",
         "--quiet",
         *TRAIN,
         "--epochs",
@@ -177,7 +183,7 @@ WRITER = textwrap.dedent(
     """
     import json, os, sys, time
     from pathlib import Path
-    from emobench_core.results import write_json_atomic
+    from emobench_core.schema.run import write_json_atomic
 
     target, ready, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     new = json.loads(Path(sys.argv[4]).read_text())
@@ -324,7 +330,7 @@ def test_same_seed_same_cpu_same_weights_and_predictions(
 
 
 def test_forward_calls_never_build_empty_batches_on_a_small_test_split() -> None:
-    from emobench_core.pipeline import _n_batches
+    from emobench_core.scenarios.run import _n_batches
 
     assert _n_batches(2000, 32) == 8
     assert _n_batches(2000, 1) == 64

@@ -1,4 +1,4 @@
-"""Unit tests for emobench_core.report: sections, byte-identical re-rendering, inputs, CLI."""
+"""Unit tests for emobench_core.report.render: sections, byte-identical re-rendering, inputs, CLI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 import pytest
 from report_fixtures import bench_json, make_results
 
-from emobench_core.report import (
+from emobench_core.errors import ResultsError
+from emobench_core.report.render import (
     DEFAULT_ANCHORS,
     load_anchors,
     load_bench_json,
@@ -15,7 +16,7 @@ from emobench_core.report import (
     recommend_main,
     render_report,
 )
-from emobench_core.results import ResultsError, load_results
+from emobench_core.schema.run import load_results
 
 RESAMPLES = 100
 SECTIONS = (

@@ -12,11 +12,11 @@ import json
 import pytest
 from report_fixtures import MODELS, bench_json, make_result, make_results
 
-from emobench_core.efficiency import LatencyStats
-from emobench_core.latency import RANDOM_WEIGHTS, SVM_WEIGHTS, LatencyReport, ModelLatency
-from emobench_core.recommend import Budget
-from emobench_core.report import main, recommend_main, render_report
-from emobench_core.study import CPU_PROBE_NOTE, architecture, build_study, recommend_for
+from emobench_core.report.render import main, recommend_main, render_report
+from emobench_core.schema.latency import RANDOM_WEIGHTS, SVM_WEIGHTS, LatencyReport, ModelLatency
+from emobench_core.schema.records import LatencyStats
+from emobench_core.study.recommend import Budget
+from emobench_core.study.summaries import CPU_PROBE_NOTE, architecture, build_study, recommend_for
 
 RESAMPLES = 50
 KD = "bert-tiny ← minilm-l6 (KD)"

@@ -1,4 +1,4 @@
-"""Tests for emobench_core.results: save/load round trips, schema checks, atomic writes."""
+"""Tests for emobench_core.schema.run: save/load round trips, schema checks, atomic writes."""
 
 from __future__ import annotations
 
@@ -11,23 +11,21 @@ from pathlib import Path
 import pytest
 
 from emobench_core.config import Recipe
-from emobench_core.efficiency import LatencyStats
-from emobench_core.evaluation import compute_metrics
-from emobench_core.results import (
+from emobench_core.errors import ResultsError
+from emobench_core.measure.environment import environment, git_commit
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.schema.base import write_json_atomic
+from emobench_core.schema.records import EpochRecord, LatencyStats, TrainingInfo
+from emobench_core.schema.run import (
     SCHEMA_NAME,
     SCHEMA_VERSION,
     DataInfo,
     Efficiency,
     ModelInfo,
-    ResultsError,
     RunResult,
-    environment,
-    git_commit,
     load_result,
     load_results,
-    write_json_atomic,
 )
-from emobench_core.training import EpochRecord, TrainingInfo
 
 
 def make_result(run_id: str = "bert-tiny-random-s42-abcd1234", init: str = "random") -> RunResult:

@@ -1,4 +1,4 @@
-"""Unit tests for emobench_core.stats against sklearn and hand-computed values."""
+"""Unit tests for emobench_core.metrics.stats against sklearn and hand-computed values."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from emobench_core import stats
-from emobench_core.stats import (
+import emobench_core.metrics.stats as stats
+from emobench_core.metrics.stats import (
     Interval,
     McNemarResult,
     PairedResult,

@@ -1,4 +1,4 @@
-"""Unit tests for emobench_core.study: aggregation by hand, tests and tiers, fronts, findings."""
+"""Unit tests for emobench_core.study.summaries: aggregation by hand, tests and tiers, fronts, findings."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from report_fixtures import make_result, make_results, predictions, y_true
 from sklearn.metrics import f1_score
 
 from emobench_core.config import LABELS
-from emobench_core.recommend import Budget, BudgetError
-from emobench_core.results import ResultsError
-from emobench_core.stats import bootstrap_ci, mcnemar, per_class_f1_ci, tiers
-from emobench_core.study import (
+from emobench_core.errors import BudgetError, ResultsError
+from emobench_core.metrics.stats import bootstrap_ci, mcnemar, per_class_f1_ci, tiers
+from emobench_core.study.recommend import Budget
+from emobench_core.study.summaries import (
     build_study,
     candidates,
     recommend_for,

@@ -1,0 +1,49 @@
+"""Every error emobench raises on purpose, under one base class.
+
+The command line turns an :class:`EmobenchError` into one line on stderr and exit code 2
+(``emobench_core.cli``); anything else is a bug and keeps its traceback.
+
+    emobench run --models bert-tinyy   # RegistryError: unknown model 'bert-tinyy': did you mean ...
+"""
+
+from __future__ import annotations
+
+
+class EmobenchError(Exception):
+    """The base of every error emobench raises for bad input or a missing environment."""
+
+
+class UsageError(EmobenchError):
+    """Bad command-line input."""
+
+
+class DataError(EmobenchError, ValueError):
+    """Bad input data: the message says what was wrong, where, and how to fix it."""
+
+
+class RegistryError(EmobenchError, ValueError):
+    """An unknown model name, or a model that cannot be loaded as asked."""
+
+
+class ResultsError(EmobenchError, ValueError):
+    """A results file that cannot be read, or was written by an incompatible schema."""
+
+
+class BudgetError(EmobenchError, ValueError):
+    """No candidate can be recommended; the message says why and which limit to relax."""
+
+
+class ThresholdsError(EmobenchError, ValueError):
+    """A thresholds file that names an unknown profile or model, or lacks a needed entry."""
+
+
+class ProbeError(EmobenchError, RuntimeError):
+    """A model could not be measured (its subprocess failed); the message has its stderr."""
+
+
+class DeployError(EmobenchError, RuntimeError):
+    """A deployment variant that cannot be trusted (e.g. ONNX logits differ from torch's)."""
+
+
+class MissingExtraError(EmobenchError, ImportError):
+    """An optional extra (``emobench[onnx]``) is not installed; the message has the pip command."""

@@ -1,0 +1,103 @@
+"""Bench profiles: which models, inits, seeds and data size one ``pytest bench/`` run covers.
+
+``init="auto"`` means pretrained weights where they can be had, else the same architecture
+randomly initialised; every result records the init it actually used.
+
+    pytest bench/ --emobench-profile cpu --benchmark-json out.json
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emobench_core.config import Recipe
+from emobench_core.errors import RegistryError
+from emobench_core.models.registry import get_spec
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of a profile: a model and how to initialise it."""
+
+    model: str
+    init: str = AUTO
+    teacher: str | None = None
+    """Registry name of the teacher for a distilled student (fine-tuned from pretrained
+    weights where reachable, else random init)."""
+
+    @property
+    def id(self) -> str:
+        """Test id: the registry name, with ``@init`` when the init is pinned and
+        ``-kd-<teacher>`` for a distilled student."""
+        base = self.model if self.init == AUTO else f"{self.model}@{self.init}"
+        return f"{base}-kd-{self.teacher}" if self.teacher else base
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    cases: tuple[Case, ...]
+    recipe: Recipe
+    seeds: tuple[int, ...] = (42,)
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        for case in self.cases:
+            get_spec(case.model)
+            if case.teacher:
+                get_spec(case.teacher)
+            if case.init not in (AUTO, "pretrained", "random"):
+                raise RegistryError(
+                    f"profile {self.name!r}: init {case.init!r} of "
+                    f"{case.model!r} must be auto, pretrained or random"
+                )
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "smoke",
+            "seconds: 2,000 training rows, BERT-Tiny shape (random init), the SVM row; "
+            "a regression check for CI",
+            (Case("bert-tiny", "random"), Case("tfidf-svm")),
+            Recipe(max_train_rows=2000, epochs=5),
+        ),
+        Profile(
+            "cpu",
+            "full data; the models that fit a 2-core CPU run: BERT-Tiny, BERT-Mini (pretrained "
+            "where reachable, else random init) and the SVM row",
+            (Case("bert-tiny"), Case("bert-mini"), Case("tfidf-svm")),
+            Recipe(),
+        ),
+        Profile(
+            "gpu",
+            "full data on CUDA; all five transformer models (pretrained where reachable, else "
+            "random init; MiniLM-L6 both ways), BERT-Tiny and BERT-Mini (random init) distilled "
+            "from MiniLM-L6, and the SVM row; 3 seeds",
+            (
+                Case("bert-tiny"),
+                Case("bert-mini"),
+                Case("bert-small"),
+                Case("distilbert"),
+                Case("minilm-l6", "pretrained"),
+                Case("minilm-l6", "random"),
+                Case("bert-tiny", "random", teacher="minilm-l6"),
+                Case("bert-mini", "random", teacher="minilm-l6"),
+                Case("tfidf-svm"),
+            ),
+            Recipe(),
+            seeds=(42, 43, 44),
+            device="cuda",
+        ),
+    )
+}
+
+
+def get_profile(name: str) -> Profile:
+    if name not in PROFILES:
+        raise RegistryError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]

@@ -1,0 +1,335 @@
+"""RESULTS.md and its figures, rendered from saved results JSON only (never from live models).
+
+The numbers come from :mod:`emobench_core.study.summaries`, the images from :mod:`emobench_core.report.figures`
+and the markdown from :mod:`emobench_core.report.markdown`; this module reads the inputs, writes
+the files atomically and holds the two command lines. Same inputs, same bytes: nothing here
+reads the clock.
+
+    pytest bench/ --emobench-results-dir runs/ --benchmark-json runs/bench.json
+    python -m emobench_core.report.render runs/bench.json --output RESULTS.md
+    python -m emobench_core.report.render --no-bench --results runs/ --output RESULTS.md
+    python -m emobench_core.report.render runs/bench.json --latency results/latency-cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emobench_core.errors import BudgetError, ResultsError
+from emobench_core.report.figures import render_figures
+from emobench_core.report.markdown import ANCHOR_FIELDS, markdown
+from emobench_core.report.perf import markdown_lines as perf_markdown
+from emobench_core.schema.deploy import load_deploy
+from emobench_core.schema.deploy import markdown_lines as deploy_markdown
+from emobench_core.schema.latency import LatencyReport, load_latency
+from emobench_core.schema.perf import load_perf
+from emobench_core.schema.run import RunResult, load_results
+from emobench_core.study.distillation import distillation_gains
+from emobench_core.study.recommend import Budget
+from emobench_core.study.summaries import build_study, join_cpu_probe, recommend_for, summarize
+
+DEFAULT_ANCHORS = Path(__file__).resolve().parents[1] / "bench" / "anchors.toml"
+TITLE = "emobench results: compact transformer emotion classifiers on dair-ai/emotion"
+BENCH_HINT = "it must be the file written by `pytest bench/ --benchmark-json FILE`"
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+def load_bench_json(path: str | Path) -> dict[str, Any]:
+    """A pytest-benchmark JSON document, checked to have a ``benchmarks`` list of records."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ResultsError(f"no pytest-benchmark file at {path}; {BENCH_HINT}") from exc
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path} is not valid JSON ({exc}); {BENCH_HINT}") from exc
+    entries = data.get("benchmarks") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("stats"), dict) and "name" in e for e in entries
+    ):
+        raise ResultsError(
+            f"{path} is not pytest-benchmark output (no 'benchmarks' list of records with "
+            f"'name' and 'stats'); {BENCH_HINT}"
+        )
+    return data
+
+
+def load_anchors(path: str | Path) -> list[dict[str, str]]:
+    """The ``[[anchor]]`` rows of a published-numbers TOML file, every field a string."""
+    path = Path(path)
+    try:
+        rows = tomllib.loads(path.read_text(encoding="utf-8")).get("anchor")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ResultsError(f"cannot read the reference numbers {path} ({exc})") from exc
+    if not isinstance(rows, list) or not rows:
+        raise ResultsError(f"{path} has no [[anchor]] tables; see bench/anchors.toml")
+    for i, row in enumerate(rows, 1):
+        bad = [f for f in ANCHOR_FIELDS if not isinstance(row.get(f), str)]
+        if bad or set(row) - set(ANCHOR_FIELDS):
+            raise ResultsError(
+                f"{path}: anchor {i} must have exactly the string fields "
+                f"{', '.join(ANCHOR_FIELDS)} (bad or missing: {', '.join(bad) or 'extra keys'})"
+            )
+    return rows
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _rel(path: Path, base: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
+
+
+# ---------------------------------------------------------------------------- render
+
+
+def render_report(
+    results: list[RunResult],
+    *,
+    bench_json: dict[str, Any] | None,
+    out_path: Path,
+    figures_dir: Path,
+    anchors: list[dict[str, str]] | None = None,
+    title: str = TITLE,
+    sources: Sequence[Path] = (),
+    bench_path: Path | None = None,
+    n_resamples: int = 1000,
+    latency: LatencyReport | None = None,
+    latency_path: Path | None = None,
+    notes_path: Path | None = None,
+    perf_paths: Sequence[Path] = (),
+    deploy_paths: Sequence[Path] = (),
+) -> str:
+    """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
+
+    Args:
+        results: Run results (see :func:`emobench_core.results.load_results`).
+        bench_json: The pytest-benchmark document, or ``None`` to leave its records out.
+        out_path: Where to write RESULTS.md; links and listed paths are relative to its folder.
+        figures_dir: Folder for the PNGs.
+        anchors: Published reference rows (:func:`load_anchors`), or ``None``.
+        title: First heading.
+        sources: The results files, listed in the header and used in the regenerate command.
+        bench_path: The pytest-benchmark file, for the header and the command.
+        n_resamples: Bootstrap resamples of every interval and paired test.
+        latency: A CPU latency probe (:func:`emobench_core.latency.load_latency`), or ``None``:
+            adds its section, CPU columns, CPU-probe Pareto fronts and CPU recommendations.
+        latency_path: Its file, for the header and the command.
+        notes_path: A markdown run record, included verbatim under "What was run".
+        perf_paths: ``emobench perf`` reports, rendered as the "Training cost" section.
+        deploy_paths: ``emobench deploy`` reports, rendered under the leaderboard.
+    """
+    out_path = Path(out_path)
+    base = out_path.parent
+    st = build_study(results, n_resamples=n_resamples, latency=latency)
+    figs = {k: _rel(p, base) for k, p in render_figures(st, Path(figures_dir)).items()}
+    files = [_rel(p, base) for p in sorted(sources)] or sorted(f"{r.run_id}.json" for r in results)
+    folders = sorted({_rel(Path(p).parent, base) for p in sources}) or ["RESULTS_DIR"]
+    command = ["emobench report"] + ([_rel(bench_path, base)] if bench_path else [])
+    command += ["--no-bench"] if bench_json is None else []
+    command += ["--results", *folders, "--output", out_path.name]
+    command += ["--figures-dir", _rel(figures_dir, base)]
+    command += [] if n_resamples == 1000 else ["--bootstrap", str(n_resamples)]
+    if latency is not None:
+        command += ["--latency", _rel(latency_path, base) if latency_path else "LATENCY_JSON"]
+    if bench_json is not None and bench_path:
+        files.append(_rel(bench_path, base))
+    if latency is not None and latency_path:
+        files.append(_rel(latency_path, base))
+    notes = None
+    if notes_path is not None:
+        try:
+            notes = (_rel(notes_path, base), Path(notes_path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ResultsError(f"cannot read --notes {notes_path}: {exc}") from exc
+        command += ["--notes", notes[0]]
+    perf = [(_rel(p, base), load_perf(p)) for p in perf_paths]
+    for label, _ in perf:
+        command += ["--perf", label]
+        files.append(label)
+    deploy: list[str] = []
+    for path in deploy_paths:
+        label = _rel(path, base)
+        command += ["--deploy", label]
+        files.append(label)
+        deploy += [*deploy_markdown(label, load_deploy(path)), ""]
+    text = markdown(
+        st,
+        results,
+        title=title,
+        files=files,
+        command=" ".join(command),
+        figures=figs,
+        bench=bench_json,
+        anchors=anchors,
+        distillation=distillation_gains(results, n_resamples=n_resamples),
+        notes=notes,
+        perf=perf_markdown(perf),
+        deploy=deploy,
+    )
+    write_text_atomic(out_path, text)
+    return text
+
+
+def _result_files(items: Sequence[Path], results: Sequence[RunResult]) -> list[Path]:
+    """The files behind ``results``: files as given, ``<run_id>.json`` inside folders."""
+    ids = {r.run_id for r in results}
+    files = {p for p in items if p.is_file()}
+    files |= {
+        p / f"{i}.json" for p in items if p.is_dir() for i in ids if (p / f"{i}.json").is_file()
+    }
+    return sorted(files)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``emobench report``: render RESULTS.md from results JSON (and pytest-benchmark JSON)."""
+    p = argparse.ArgumentParser(prog="emobench report", description=__doc__.splitlines()[0])
+    p.add_argument(
+        "bench_json",
+        nargs="?",
+        type=Path,
+        metavar="BENCH_JSON",
+        help=f"pytest-benchmark JSON; {BENCH_HINT}; default: none (give --results)",
+    )
+    p.add_argument(
+        "--results",
+        nargs="+",
+        type=Path,
+        help="results files or folders; default: BENCH_JSON's folder",
+    )
+    p.add_argument("--output", type=Path, default=Path("RESULTS.md"), help="default: RESULTS.md")
+    p.add_argument("--figures-dir", type=Path, help="default: the (first) results folder")
+    p.add_argument(
+        "--anchors",
+        type=Path,
+        help="published reference numbers; default: bench/anchors.toml of the checkout, "
+        "left out when absent",
+    )
+    p.add_argument(
+        "--no-bench", action="store_true", help="leave out pytest-benchmark records; default: off"
+    )
+    p.add_argument("--bootstrap", type=int, default=1000, help="resamples; default: 1000")
+    p.add_argument(
+        "--latency",
+        type=Path,
+        help="CPU latency report of `emobench latency --output FILE`; default: none",
+    )
+    p.add_argument(
+        "--notes",
+        type=Path,
+        help="markdown run record (how the run was made) shown verbatim under 'What was run'; "
+        "default: none",
+    )
+    p.add_argument(
+        "--perf",
+        type=Path,
+        action="append",
+        default=[],
+        help="training-cost report of `emobench perf --output FILE` (repeatable); default: none",
+    )
+    p.add_argument(
+        "--deploy",
+        type=Path,
+        action="append",
+        default=[],
+        help="deployment report of `emobench deploy --output FILE` (repeatable); default: none",
+    )
+    ns = p.parse_args(argv)
+    if ns.results is None and ns.bench_json is None:
+        p.error("give BENCH_JSON, or --results DIR with --no-bench")
+    try:
+        if ns.bootstrap < 1:
+            raise ResultsError(f"--bootstrap ({ns.bootstrap}) must be >= 1, e.g. 1000")
+        bench = None if ns.no_bench or ns.bench_json is None else load_bench_json(ns.bench_json)
+        items = ns.results or [ns.bench_json.parent]
+        anchors = ns.anchors or (DEFAULT_ANCHORS if DEFAULT_ANCHORS.is_file() else None)
+        results = load_results(list(items))
+        first = items[0] if items[0].is_dir() else items[0].parent
+        render_report(
+            results,
+            bench_json=bench,
+            out_path=ns.output,
+            figures_dir=ns.figures_dir or first,
+            anchors=None if anchors is None else load_anchors(anchors),
+            sources=_result_files(items, results),
+            n_resamples=ns.bootstrap,
+            bench_path=None if bench is None else ns.bench_json,
+            latency=None if ns.latency is None else load_latency(ns.latency),
+            latency_path=ns.latency,
+            notes_path=ns.notes,
+            perf_paths=ns.perf,
+            deploy_paths=ns.deploy,
+        )
+    except (ResultsError, BudgetError) as exc:
+        print(f"emobench report: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {ns.output}")
+    return 0
+
+
+def _count(value: str) -> int:
+    """A parameter count such as ``15000000`` or ``15e6``."""
+    return int(float(value))
+
+
+def recommend_main(argv: Sequence[str] | None = None) -> int:
+    """``emobench recommend``: the best model within a budget, from saved results."""
+    p = argparse.ArgumentParser(
+        prog="emobench recommend",
+        description="The best model (highest mean macro-F1) within a budget, from saved results.",
+    )
+    p.add_argument(
+        "--results", nargs="+", type=Path, required=True, help="results files or folders (required)"
+    )
+    p.add_argument("--max-latency-ms", type=float, help="p50 batch-1 latency; default: no limit")
+    p.add_argument("--max-params", type=_count, help="e.g. 15e6; default: no limit")
+    p.add_argument(
+        "--max-memory-mb",
+        type=float,
+        help="training peak (on CPU with --latency: inference peak); default: no limit",
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
+    p.add_argument(
+        "--latency",
+        type=Path,
+        help="CPU latency report (`emobench latency`): CPU latency and memory of every probed "
+        "architecture, whatever device its results ran on; default: none",
+    )
+    ns = p.parse_args(argv)
+    try:
+        budget = Budget(ns.max_latency_ms, ns.max_params, ns.max_memory_mb, ns.device)
+        # one resample: the intervals are not shown, only means and costs are used
+        summaries = summarize(load_results(list(ns.results)), n_resamples=1)
+        latency = None if ns.latency is None else load_latency(ns.latency)
+        summaries = join_cpu_probe(summaries, latency)
+        print(recommend_for(summaries, budget))
+    except (ResultsError, BudgetError, ValueError) as exc:
+        print(f"emobench recommend: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

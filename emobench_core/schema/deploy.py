@@ -1,0 +1,212 @@
+"""Deployment results: the rows and report ``emobench deploy`` writes (JSON, schema
+:data:`SCHEMA_NAME` version :data:`SCHEMA_VERSION`), reading them back, and their leaderboard
+rows for RESULTS.md. Data only: the variants are made in :mod:`~.deploy_export` and measured
+in :mod:`~.deploy`.
+
+    emobench deploy --checkpoint runs/bert-tiny --output results/deploy-cpu.json
+    emobench report --deploy results/deploy-cpu.json
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from emobench_core.config import Recipe
+from emobench_core.errors import ResultsError
+from emobench_core.schema.base import read_json, write_json_atomic
+from emobench_core.schema.records import LatencyStats
+
+SCHEMA_NAME = "emobench.deploy"
+SCHEMA_VERSION = 1
+REFERENCE = "torch-fp32"
+VARIANTS: tuple[str, ...] = (REFERENCE, "onnx-fp32", "onnx-int8", "torch-int8")
+FINE_TUNED = "fine-tuned"
+RANDOM = "random"
+
+
+def _points(value: float | None, reference: float | None) -> float | None:
+    return None if value is None or reference is None else 100.0 * (value - reference)
+
+
+@dataclass(frozen=True)
+class DeployRow:
+    """One model run one way: size, batch-1 latency, and test quality against torch-fp32."""
+
+    model: str
+    init: str
+    """``fine-tuned`` (a checkpoint) or ``random`` (architecture only: latency and size)."""
+    variant: str
+    size_mb: float
+    """On disk, in MB (10**6 bytes): safetensors, ``torch.save`` state dict, or ONNX files."""
+    latency_b1: LatencyStats
+    """The model call at batch 1 on pre-tokenized test tweets (tokenizer excluded)."""
+    threads: int
+    accuracy: float | None = None
+    macro_f1: float | None = None
+    delta_accuracy_pts: float | None = None
+    """``100 * (accuracy - accuracy of torch-fp32)``: percentage points."""
+    delta_macro_f1_pts: float | None = None
+    agreement: float | None = None
+    """Share of test predictions equal to torch-fp32's."""
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"`variant` ({self.variant!r}) must be one of {', '.join(VARIANTS)}")
+        if self.size_mb < 0 or self.threads < 1:
+            raise ValueError(
+                f"`size_mb` ({self.size_mb}) must be >= 0 and `threads` ({self.threads}) >= 1"
+            )
+
+    @property
+    def label(self) -> str:
+        return self.model if self.init == FINE_TUNED else f"{self.model} ({self.init})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeployRow:
+        return cls(**{**data, "latency_b1": LatencyStats(**data["latency_b1"])})
+
+
+def with_deltas(rows: Sequence[DeployRow]) -> list[DeployRow]:
+    """``rows`` with accuracy / macro-F1 deltas (points) against the same model's torch-fp32."""
+    refs = {(r.model, r.init): r for r in rows if r.variant == REFERENCE}
+    out = []
+    for r in rows:
+        ref = refs.get((r.model, r.init))
+        acc = ref.accuracy if ref else None
+        f1 = ref.macro_f1 if ref else None
+        out.append(
+            replace(
+                r,
+                delta_accuracy_pts=_points(r.accuracy, acc),
+                delta_macro_f1_pts=_points(r.macro_f1, f1),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeployReport:
+    """What ``emobench deploy`` measured, on which machine, under which rule."""
+
+    schema: str = SCHEMA_NAME
+    schema_version: int = SCHEMA_VERSION
+    device: str = "cpu"
+    threads: int
+    environment: dict[str, Any]
+    rule: dict[str, float]
+    """The batch-1 latency rule: ``warmup``, ``min_iters``, ``min_seconds``."""
+    max_length: int = Recipe().max_length
+    data_fingerprint: str | None = None
+    """Of the dataset accuracy was measured on; ``None`` when no row has an accuracy."""
+    export: dict[str, Any]
+    """How the variants were made: exporter, opset, quantization settings."""
+    rows: list[DeployRow]
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError(f"`threads` ({self.threads}) must be >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, origin: str = "<dict>") -> DeployReport:
+        fix = f"re-create it with `emobench deploy --output {origin}`"
+        if not isinstance(data, dict):
+            raise ResultsError(
+                f"{origin} holds a JSON {type(data).__name__}, not a deploy report; {fix}"
+            )
+        if data.get("schema") != SCHEMA_NAME or data.get("schema_version") != SCHEMA_VERSION:
+            raise ResultsError(
+                f"{origin} is not an emobench deploy report of schema version {SCHEMA_VERSION} "
+                f"(found schema={data.get('schema')!r}, version={data.get('schema_version')!r}); "
+                f"{fix}, or pass the file written by `emobench deploy`"
+            )
+        try:
+            return cls(**{**data, "rows": [DeployRow.from_dict(r) for r in data["rows"]]})
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ResultsError(f"{origin} has a malformed deploy report ({exc}); {fix}") from exc
+
+    def save(self, path: str | Path) -> Path:
+        """Write the report to ``path`` atomically and return the path."""
+        write_json_atomic(path, self.to_dict())
+        return Path(path)
+
+
+def load_deploy(path: str | Path) -> DeployReport:
+    """Read a report written by :meth:`DeployReport.save` (``emobench deploy --output``)."""
+    path = Path(path)
+    make = f"create it with `emobench deploy --output {path}`"
+    data = read_json(path, missing=f"no deploy report at {path}; {make}", remake=f"re-{make}")
+    return DeployReport.from_dict(data, origin=str(path))
+
+
+MARKDOWN_HEADERS: tuple[str, ...] = (
+    "model",
+    "variant",
+    "size (MB)",
+    "p50 b1 (ms)",
+    "p90 b1 (ms)",
+    "p99 b1 (ms)",
+    "accuracy",
+    "Δ accuracy (pts)",
+    "macro-F1",
+    "Δ macro-F1 (pts)",
+)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def markdown_rows(report: DeployReport) -> tuple[list[str], list[list[str]]]:
+    """``(headers, rows)`` for the leaderboard: one row per model and variant; quality with 4
+    decimals, changes in points with 2, milliseconds with 3, ``—`` where not measured."""
+    rows = [
+        [
+            r.label,
+            r.variant,
+            f"{r.size_mb:.1f}",
+            f"{r.latency_b1.p50_ms:.3f}",
+            f"{r.latency_b1.p90_ms:.3f}",
+            f"{r.latency_b1.p99_ms:.3f}",
+            _fmt(r.accuracy, ".4f"),
+            _fmt(r.delta_accuracy_pts, "+.2f"),
+            _fmt(r.macro_f1, ".4f"),
+            _fmt(r.delta_macro_f1_pts, "+.2f"),
+        ]
+        for r in report.rows
+    ]
+    return list(MARKDOWN_HEADERS), rows
+
+
+def markdown_lines(label: str, report: DeployReport) -> list[str]:
+    """The leaderboard's deployment rows, as a RESULTS.md section (``label``: the file)."""
+    from tabulate import tabulate
+
+    env = report.environment
+    headers, rows = markdown_rows(report)
+    rule = report.rule
+    return [
+        f"### Deployment variants on CPU: extra leaderboard rows (`{label}`)",
+        "",
+        f"Each model run four ways on this CPU ({env.get('cpu_model')}, {report.threads} "
+        f"threads; torch {env.get('torch')}, {report.export.get('exporter')}, onnxruntime "
+        f"{report.export.get('onnxruntime')}; commit {str(env.get('git_commit'))[:7]}; data "
+        f"{str(report.data_fingerprint)[:12]}): "
+        "torch fp32 (the reference), exported to ONNX and run with ONNX Runtime, that graph "
+        "with ONNX Runtime's dynamic int8 quantization, and torch's dynamic int8 quantization of "
+        "every Linear layer. Batch-1 latency of the model call on pre-tokenized test tweets "
+        f"({rule.get('warmup')} warm-up calls, then at least {rule.get('min_iters')} calls and "
+        f"{rule.get('min_seconds')} s); size on disk; test accuracy and its change against "
+        "torch fp32 in points. Rows marked *(random)* are the architecture with random weights: "
+        "latency and size only.",
+        "",
+        tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True),
+    ]

@@ -1,0 +1,169 @@
+"""The CPU latency report as versioned data: what ``emobench latency`` measured, and where.
+
+Written by :mod:`emobench_core.scenarios.probe`, read by the report (``emobench report --latency FILE``);
+kept apart from the probe so that reading a report needs no model code.
+
+    emobench latency --models bert-tiny,tfidf-svm --output results/latency-cpu.json
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from emobench_core.config import Recipe
+from emobench_core.errors import ResultsError
+from emobench_core.schema.base import read_json, write_json_atomic
+from emobench_core.schema.records import LatencyStats
+
+SCHEMA_NAME = "emobench.latency"
+SCHEMA_VERSION = 1
+RANDOM_WEIGHTS = "random-init architecture (latency does not depend on weight values)"
+SVM_WEIGHTS = "fitted on the training split"
+LENGTH_PERCENTILES: dict[str, int] = {"short": 10, "median": 50, "long": 90}
+"""Batch-1 inputs by WordPiece length: name -> percentile of the test split's token lengths."""
+
+
+@dataclass(frozen=True)
+class ModelLatency:
+    """CPU costs of one architecture; latencies are the model call on tokenized input."""
+
+    kind: str
+    params_total: int
+    params_non_embedding: int
+    b1: LatencyStats
+    """Batch 1 over the first 64 test tweets."""
+    b1_by_length: dict[str, LatencyStats]
+    """``short`` / ``median`` / ``long``: tweets at the 10th / 50th / 90th length percentile."""
+    token_lengths: dict[str, int]
+    """WordPiece tokens (with [CLS] and [SEP]) of the ``b1_by_length`` inputs."""
+    tokenizer_b1: LatencyStats
+    """The tokenizer (TF-IDF vectorizer for ``tfidf-svm``) on one tweet."""
+    throughput_b32: float
+    """Samples per second at batch 32 (from the p50 batch time), model call only."""
+    inference_peak_rss_mb: float
+    """Peak RSS of the measuring process minus its RSS before loading the model (MiB)."""
+    process_peak_rss_mb: float
+    """Peak RSS of the whole measuring process, Python, torch and inputs included (MiB)."""
+    weights: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelLatency:
+        return cls(
+            **{
+                **data,
+                "b1": LatencyStats(**data["b1"]),
+                "b1_by_length": {k: LatencyStats(**v) for k, v in data["b1_by_length"].items()},
+                "tokenizer_b1": LatencyStats(**data["tokenizer_b1"]),
+            }
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyReport:
+    """What ``emobench latency`` measured, on which machine, under which rule."""
+
+    schema: str = SCHEMA_NAME
+    schema_version: int = SCHEMA_VERSION
+    device: str = "cpu"
+    threads: int
+    environment: dict[str, Any]
+    rule: dict[str, float]
+    """The batch-1 latency rule: ``warmup``, ``min_iters``, ``min_seconds``."""
+    models: dict[str, ModelLatency]
+    max_length: int = Recipe().max_length
+    isolated: bool = True
+    """Each model in its own process; without it the memory figures are only lower bounds."""
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError(f"`threads` ({self.threads}) must be >= 1")
+        if self.device != "cpu":
+            raise ValueError(f"`device` ({self.device!r}) must be 'cpu'")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, origin: str = "<dict>") -> LatencyReport:
+        fix = f"re-create it with `emobench latency --output {origin}`"
+        if not isinstance(data, dict):
+            raise ResultsError(
+                f"{origin} holds a JSON {type(data).__name__}, not a latency report; {fix}"
+            )
+        if data.get("schema") != SCHEMA_NAME or data.get("schema_version") != SCHEMA_VERSION:
+            raise ResultsError(
+                f"{origin} is not an emobench latency report of schema version {SCHEMA_VERSION} "
+                f"(found schema={data.get('schema')!r}, version={data.get('schema_version')!r}); "
+                f"{fix}, or pass the file written by `emobench latency`"
+            )
+        try:
+            models = {k: ModelLatency.from_dict(v) for k, v in data["models"].items()}
+            return cls(**{**data, "models": models})
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ResultsError(f"{origin} has a malformed latency report ({exc}); {fix}") from exc
+
+    def save(self, path: str | Path) -> Path:
+        """Write the report to ``path`` atomically and return the path."""
+        write_json_atomic(path, self.to_dict())
+        return Path(path)
+
+
+def load_latency(path: str | Path) -> LatencyReport:
+    """Read a report written by :meth:`LatencyReport.save` (``emobench latency --output``)."""
+    path = Path(path)
+    make = f"create it with `emobench latency --output {path}`"
+    data = read_json(path, missing=f"no latency report at {path}; {make}", remake=f"re-{make}")
+    return LatencyReport.from_dict(data, origin=str(path))
+
+
+# ---------------------------------------------------------------------------- table
+
+TABLE_HEADERS: tuple[str, ...] = (
+    "model",
+    "params (M)",
+    "p50 b1 (ms)",
+    "p90 b1 (ms)",
+    "p99 b1 (ms)",
+    "short p50 (ms)",
+    "median p50 (ms)",
+    "long p50 (ms)",
+    "tokenizer p50 (ms)",
+    "b32 (samples/s)",
+    "inference (MiB)",
+)
+
+
+def table_rows(report: LatencyReport) -> list[list[str]]:
+    """One row per model, in :data:`TABLE_HEADERS` order, formatted for the CLI and the report."""
+    return [
+        [
+            name,
+            f"{m.params_total / 1e6:.2f}",
+            f"{m.b1.p50_ms:.3f}",
+            f"{m.b1.p90_ms:.3f}",
+            f"{m.b1.p99_ms:.3f}",
+            *(f"{m.b1_by_length[k].p50_ms:.3f}" for k in LENGTH_PERCENTILES),
+            f"{m.tokenizer_b1.p50_ms:.3f}",
+            f"{m.throughput_b32:.1f}",
+            f"{m.inference_peak_rss_mb:.1f}",
+        ]
+        for name, m in report.models.items()
+    ]
+
+
+def length_note(report: LatencyReport) -> str:
+    """E.g. ``"short / median / long: 10th / 50th / 90th percentile ... (9 / 19 / 38 tokens)"``."""
+    lengths = {
+        tuple(m.token_lengths[k] for k in LENGTH_PERCENTILES) for m in report.models.values()
+    }
+    shown = " or ".join(" / ".join(map(str, t)) for t in sorted(lengths))
+    pct = " / ".join(f"{q}th" for q in LENGTH_PERCENTILES.values())
+    return (
+        f"short / median / long: test tweets at the {pct} percentile of WordPiece length "
+        f"({shown} tokens)"
+    )

@@ -1,0 +1,207 @@
+"""Training-cost results: the rows ``emobench perf`` writes, reading them back, and pairing them.
+
+A :class:`PerfReport` is data only (saved as JSON, schema :data:`SCHEMA`); the runs that fill it
+live in :mod:`~.perf`, the tables drawn from it in :mod:`~.perf_markdown`.
+
+    emobench perf --models bert-tiny,bert-mini --init random --ladder bert-tiny \\
+        --scaling bert-tiny --output results/perf/perf-cpu.json
+    emobench report --perf results/perf/perf-cpu.json
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emobench_core.errors import ResultsError
+from emobench_core.schema.base import read_json, write_json_atomic
+
+SCHEMA = 2
+MISORDERED = frozenset({"length-grouping", "recipe-batch-lr", "eval-batch", "tf32", "bf16"})
+"""Ladder steps whose test accuracy schema 1 got wrong: it compared length-grouped predictions
+with the labels in dataset order. Read from a schema-1 file, their scores are dropped."""
+KIND = "emobench-perf"
+NAIVE_CHANGE = (
+    "Trainer defaults (batch 8, lr 5e-5, no warm-up, a checkpoint every 500 steps, "
+    "eval batch 8); every example padded to 128 tokens; fp32"
+)
+"""What the naive setup is (``perf.NAIVE.change``), as the report describes it."""
+LADDER_STEPS: tuple[str, ...] = (
+    "naive",
+    "no-mid-checkpoints",
+    "dynamic-padding",
+    "length-grouping",
+    "recipe-batch-lr",
+    "eval-batch",
+    "tf32",
+    "bf16",
+)
+"""The ladder's setups in order (``perf.ladder`` builds them from this list)."""
+CUDA_ONLY_STEPS = frozenset({"tf32", "bf16"})
+"""Ladder steps that exist only on CUDA."""
+
+
+def ladder_steps(device: str) -> tuple[str, ...]:
+    """Names of the ladder's setups on ``device``, in order: :data:`LADDER_STEPS`, less the
+    CUDA-only ones elsewhere."""
+    if device == "cuda":
+        return LADDER_STEPS
+    return tuple(s for s in LADDER_STEPS if s not in CUDA_ONLY_STEPS)
+
+
+@dataclass(frozen=True)
+class PerfRow:
+    """One timed fine-tuning of one model."""
+
+    model: str
+    init: str
+    setup: str
+    change: str
+    train_rows: int
+    epochs: int
+    steps: int
+    learning_rate: float
+    batch_size: int
+    optim: str
+    build_s: float
+    tokenize_s: float
+    train_s: float
+    test_s: float
+    accuracy: float | None
+    """``None``: not valid (a ladder step read from a schema-1 report, see ``MISORDERED``)."""
+    macro_f1: float | None
+    val_macro_f1: float | None = None
+    token_cache_hit: bool | None = None
+    selected: bool = True
+    """False for a learning-rate candidate that validation did not choose."""
+
+    @property
+    def total_s(self) -> float:
+        return self.build_s + self.tokenize_s + self.train_s + self.test_s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "total_s": self.total_s}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PerfRow:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class PerfReport:
+    """Every row of one ``emobench perf`` run, with what it ran on."""
+
+    device: str
+    threads: int
+    epochs: int
+    seed: int
+    data: dict[str, Any]
+    environment: dict[str, Any]
+    command: str
+    rows: list[PerfRow] = field(default_factory=list)
+    complete: bool = False
+    created_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "kind": KIND,
+            **{k: v for k, v in asdict(self).items() if k != "rows"},
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, *, origin: str = "<dict>") -> PerfReport:
+        if not isinstance(data, dict) or data.get("kind") != KIND:
+            raise ResultsError(f"{origin} is not an emobench perf report (no kind {KIND!r})")
+        if data.get("schema") == 1:  # same fields; drop the scores schema 1 got wrong
+            data = {
+                **data,
+                "rows": [
+                    {**r, "accuracy": None, "macro_f1": None} if r["setup"] in MISORDERED else r
+                    for r in data.get("rows", [])
+                ],
+            }
+        elif data.get("schema") != SCHEMA:
+            raise ResultsError(
+                f"{origin} has perf schema {data.get('schema')!r}; this emobench reads schema "
+                f"{SCHEMA}: re-run `emobench perf` to remake it"
+            )
+        fields = {f.name for f in dataclasses.fields(cls)} - {"rows"}
+        try:
+            rows = [PerfRow.from_dict(r) for r in data["rows"]]
+            return cls(**{k: data[k] for k in fields if k in data}, rows=rows)
+        except (KeyError, TypeError) as exc:
+            raise ResultsError(
+                f"{origin} is an incomplete perf report ({exc}); re-run `emobench perf`"
+            ) from exc
+
+    def save(self, path: str | Path) -> Path:
+        write_json_atomic(path, self.to_dict())
+        return Path(path)
+
+
+def load_perf(path: str | Path) -> PerfReport:
+    path = Path(path)
+    data = read_json(path, missing="perf report", remake="re-run `emobench perf`")
+    return PerfReport.from_dict(data, origin=str(path))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Naive against recipe for one model, from one report."""
+
+    model: str
+    init: str
+    naive: PerfRow
+    recipe: PerfRow
+
+    @property
+    def speedup(self) -> float:
+        return self.naive.total_s / self.recipe.total_s
+
+    @property
+    def accuracy_delta(self) -> float:
+        """Recipe minus naive, in points."""
+        return 100 * (_score(self.recipe.accuracy) - _score(self.naive.accuracy))
+
+
+def _score(value: float | None) -> float:
+    if value is None:
+        raise ValueError("a naive or recipe row without test scores")
+    return value
+
+
+def comparisons(report: PerfReport) -> list[Comparison]:
+    out = []
+    for row in report.rows:
+        if row.setup != "recipe" or not row.selected:
+            continue
+        naive = [r for r in report.rows if r.setup == "naive" and r.model == row.model]
+        if naive:
+            out.append(Comparison(row.model, row.init, naive[0], row))
+    return out
+
+
+def selected_recipe_rows(report: PerfReport) -> list[PerfRow]:
+    return [r for r in report.rows if r.setup == "recipe" and r.selected]
+
+
+def ladder_rows(report: PerfReport, model: str) -> list[PerfRow]:
+    names = ladder_steps(report.device)
+    rows = {r.setup: r for r in report.rows if r.model == model and r.setup in names}
+    return [rows[n] for n in names if n in rows]
+
+
+def scaling_rows(report: PerfReport, model: str) -> list[PerfRow]:
+    rows = [
+        r
+        for r in report.rows
+        if r.model == model
+        and r.selected
+        and (r.setup == "recipe" or r.setup.startswith("recipe ") and r.setup.endswith("rows"))
+    ]
+    return sorted(rows, key=lambda r: r.train_rows) if len(rows) > 1 else []

@@ -1,0 +1,180 @@
+"""Results as versioned, typed data: one :class:`RunResult` per model, init and seed.
+
+A result holds everything needed to trust and reproduce a figure: the config, model, init,
+seed, data fingerprint, environment and git commit, the metrics, the costs, and the
+per-example test predictions from which every metric can be recomputed. Files are written
+atomically (temporary file, then rename), so a crash never leaves a truncated result.
+
+    emobench run --models bert-tiny --output results/   # writes results/<run_id>.json
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emobench_core.errors import ResultsError
+from emobench_core.schema.base import read_json, write_json_atomic
+from emobench_core.schema.records import LatencyStats, Metrics, TrainingInfo
+
+SCHEMA_VERSION = 1
+SCHEMA_NAME = "emobench.run-result"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    source: str
+    init: str
+    kind: str
+    description: str
+    params_total: int
+    params_non_embedding: int
+    size_on_disk_bytes: int
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    source: str
+    fingerprint: str
+    rows: dict[str, int]
+    max_train_rows: int | None = None
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Inference costs on ``device``; latency is of the model call on tokenized input, and
+    the tokenizer (or TF-IDF vectorizer) is timed separately."""
+
+    device: str
+    threads: int
+    latency_b1: LatencyStats
+    tokenizer_b1: LatencyStats
+    throughput_b32: float
+    """Samples per second at batch 32, model call only."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One model, one init, one seed, through the whole pipeline."""
+
+    run_id: str
+    model: ModelInfo
+    seed: int
+    recipe: dict[str, Any]
+    data: DataInfo
+    environment: dict[str, Any]
+    training: TrainingInfo
+    metrics: Metrics
+    efficiency: Efficiency
+    predictions: dict[str, list[int]]
+    """``{"y_true": [...], "y_pred": [...]}`` on the test split, in dataset order."""
+    created_at: str
+    tags: dict[str, Any] = field(default_factory=dict)
+    distillation: dict[str, Any] | None = None
+    """For a distilled student: teacher, teacher_init, student, alpha, temperature."""
+    schema: str = SCHEMA_NAME
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, origin: str = "<dict>") -> RunResult:
+        if not isinstance(data, dict):
+            raise ResultsError(
+                f"{origin} holds a JSON {type(data).__name__}, not an emobench run result; "
+                "re-create it with `emobench run`"
+            )
+        version = data.get("schema_version")
+        if data.get("schema") != SCHEMA_NAME or version != SCHEMA_VERSION:
+            raise ResultsError(
+                f"{origin} is not an emobench run result of schema version {SCHEMA_VERSION} "
+                f"(found schema={data.get('schema')!r}, version={version!r}); re-create it with "
+                "this version's `emobench run`, or read it with the emobench release that wrote it"
+            )
+        try:
+            eff = data["efficiency"]
+            return cls(
+                **{
+                    **data,
+                    "model": ModelInfo(**data["model"]),
+                    "data": DataInfo(**data["data"]),
+                    "training": TrainingInfo.from_dict(data["training"]),
+                    "metrics": Metrics.from_dict(data["metrics"]),
+                    "efficiency": Efficiency(
+                        **{
+                            **eff,
+                            "latency_b1": LatencyStats(**eff["latency_b1"]),
+                            "tokenizer_b1": LatencyStats(**eff["tokenizer_b1"]),
+                        }
+                    ),
+                }
+            )
+        except (KeyError, TypeError) as exc:
+            raise ResultsError(
+                f"{origin} has a malformed run result ({exc}); re-create it with `emobench run`"
+            ) from exc
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``folder/<run_id>.json`` atomically and return its path."""
+        path = Path(folder) / f"{self.run_id}.json"
+        write_json_atomic(path, self.to_dict())
+        return path
+
+    @property
+    def label(self) -> str:
+        """Row label: model name, with the init when it is not pretrained."""
+        if self.model.init in ("pretrained", "n/a"):  # n/a: the SVM has no init
+            return self.model.name
+        return f"{self.model.name} ({self.model.init})"
+
+
+def load_result(path: str | Path) -> RunResult:
+    """Read one run result written by :meth:`RunResult.save`."""
+    path = Path(path)
+    data = read_json(
+        path,
+        missing=f"no results file at {path}; run `emobench run --output DIR` first",
+        remake="delete it and re-run",
+    )
+    return RunResult.from_dict(data, origin=str(path))
+
+
+def load_results(paths: str | Path | list[str | Path]) -> list[RunResult]:
+    """Run results from files and/or folders (every ``*.json`` in a folder that is a result)."""
+    items = paths if isinstance(paths, list) else [paths]
+    out: list[RunResult] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            # dot-files are never results: write_json_atomic's temporaries (.NAME.*.tmp) and
+            # the like; only the renamed, complete file counts
+            files = sorted(
+                f for f in p.glob("*.json") if not f.name.startswith(".") and _is_run_result(f)
+            )
+            if not files:
+                raise ResultsError(
+                    f"no run results (*.json) in {p}; run `emobench run --output {p}` first"
+                )
+            out.extend(load_result(f) for f in files)
+        else:
+            out.append(load_result(p))
+    return out
+
+
+def _is_run_result(path: Path) -> bool:
+    """Whether a ``*.json`` in a results folder is a run result; a file that is not valid
+    JSON (a truncated result, say) raises rather than being silently left out."""
+    try:
+        head = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:  # e.g. a folder named *.json
+        return False
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsError(
+            f"{path} is not valid JSON ({exc}); it may be a truncated result — delete it and "
+            "re-run, or move it out of the results folder"
+        ) from exc
+    return isinstance(head, dict) and head.get("schema") == SCHEMA_NAME

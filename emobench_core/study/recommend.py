@@ -1,0 +1,246 @@
+"""Pick the best model that fits a deployment budget (latency, size, memory, device).
+
+Works on plain :class:`Candidate` records, so it can be fed from any saved results file:
+
+    emobench recommend --results runs/results.json --max-latency-ms 5 --device cpu
+
+The choice is the highest macro-F1 among the candidates measured on the budget's device that
+meet every limit; ties go to lower latency, then fewer parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+from emobench_core.errors import BudgetError
+
+DEVICES: tuple[str, ...] = ("cpu", "cuda")
+
+# (Budget field, Candidate field, CLI flag, short noun, superlative) for every limit.
+_LIMITS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("max_latency_ms", "latency_ms", "--max-latency-ms", "latency", "fastest"),
+    ("max_params", "params", "--max-params", "params", "smallest"),
+    ("max_memory_mb", "peak_memory_mb", "--max-memory-mb", "memory", "lightest in memory"),
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model's measured results on one device.
+
+    Attributes:
+        name: Model name, e.g. ``"bert-tiny"``.
+        macro_f1: Test macro-F1.
+        accuracy: Test accuracy.
+        latency_ms: Per-example inference latency on ``device``; ``None`` if not measured.
+        params: Parameter count, classification head included.
+        peak_memory_mb: Peak inference memory on ``device``; ``None`` if not measured.
+        device: ``"cpu"`` or ``"cuda"``: where latency and memory were measured.
+        init: ``"pretrained"`` or ``"random"``; tells apart two runs of the same model.
+        extra: Anything else to carry along (not used for the choice).
+    """
+
+    name: str
+    macro_f1: float
+    accuracy: float
+    latency_ms: float | None
+    params: int
+    peak_memory_mb: float | None
+    device: str
+    init: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """``name``, plus ``init`` in parentheses when set."""
+        return f"{self.name} ({self.init})" if self.init else self.name
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Deployment limits; ``None`` means no limit on that quantity."""
+
+    max_latency_ms: float | None = None
+    max_params: int | None = None
+    max_memory_mb: float | None = None
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        for name, *_ in _LIMITS:
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"`{name}` ({value!r}) must be > 0, or None for no limit")
+        if self.device not in DEVICES:
+            raise ValueError(f"`device` ({self.device!r}) must be one of: {', '.join(DEVICES)}")
+
+    def limits(self) -> list[tuple[str, str, str, str, str, float]]:
+        """The limits set: ``(budget field, candidate field, flag, noun, superlative, value)``."""
+        return [
+            (*spec, getattr(self, spec[0]))
+            for spec in _LIMITS
+            if getattr(self, spec[0]) is not None
+        ]
+
+    def describe(self) -> str:
+        """E.g. ``"cpu, latency <= 5 ms, params <= 30.00M"``."""
+        parts = [
+            f"{noun} <= {_fmt(quantity, value)}" for _, quantity, _, noun, _, value in self.limits()
+        ]
+        return ", ".join([self.device, *parts]) if parts else f"{self.device}, no limits"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The outcome of :func:`recommend`.
+
+    Attributes:
+        best: The recommended candidate.
+        runner_up: The next-best candidate within budget, if any.
+        considered: Number of candidates measured on the budget's device.
+        excluded: Candidate label -> why it is over budget (device candidates only).
+    """
+
+    best: Candidate
+    runner_up: Candidate | None
+    considered: int
+    excluded: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _fmt(quantity: str, value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    if quantity == "params":
+        return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.1f}k"
+    unit = "ms" if quantity == "latency_ms" else "MB"
+    return f"{value:g} {unit}"
+
+
+def _num(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def _violations(c: Candidate, budget: Budget) -> list[str]:
+    reasons = []
+    for limit, quantity, _flag, noun, _best, bound in budget.limits():
+        value = getattr(c, quantity)
+        if value is None:
+            reasons.append(f"{noun} not measured ({limit}={_num(bound)})")
+        elif value > bound:
+            reasons.append(f"{noun} {_fmt(quantity, value)} > {limit}={_num(bound)}")
+    return reasons
+
+
+def _no_fit_message(on_device: Sequence[Candidate], budget: Budget) -> str:
+    limits = budget.limits()
+    head = ", ".join(f"{limit}={_num(bound)}" for limit, *_, bound in limits)
+    hints = []
+    for limit, quantity, flag, noun, best, bound in limits:
+        known = [c for c in on_device if getattr(c, quantity) is not None]
+        if not known:
+            hints.append(
+                f"no {budget.device} result has {noun} measured — measure it or drop {flag}"
+            )
+            continue
+        top = min(known, key=attrgetter(quantity))
+        value = getattr(top, quantity)
+        unit = " params" if quantity == "params" else ""
+        hint = f"{best} is {top.label} at {_fmt(quantity, value)}{unit}"
+        hints.append(f"{hint} — raise {flag}" if value > bound else f"{hint} (within {limit})")
+    return f"no model meets {head} on {budget.device}; " + "; ".join(hints)
+
+
+def _rank_key(c: Candidate) -> tuple[float, float, int]:
+    latency = math.inf if c.latency_ms is None else c.latency_ms
+    return (-c.macro_f1, latency, c.params)
+
+
+def recommend(candidates: Sequence[Candidate], budget: Budget) -> Recommendation:
+    """The highest-macro-F1 candidate on ``budget.device`` that meets every limit.
+
+    A latency or memory limit excludes candidates whose latency or memory was not measured
+    (recorded in ``excluded``). Ties on macro-F1 go to lower latency, then fewer parameters.
+
+    Raises:
+        BudgetError: No candidates; none measured on the device; or none within the limits
+            (the message names the closest candidate for each limit and the flag to relax).
+    """
+    if not candidates:
+        raise BudgetError(
+            "no results to choose from: the candidate list is empty; pass a "
+            "results file from `emobench run`"
+        )
+    on_device = [c for c in candidates if c.device == budget.device]
+    if not on_device:
+        found = sorted({c.device for c in candidates})
+        raise BudgetError(
+            f"no results on {budget.device} (results exist for: "
+            f"{', '.join(found)}); pass --device {found[0]} or run "
+            f"`emobench run --device {budget.device}`"
+        )
+    labels = [c.label for c in on_device]
+    dupes = sorted({x for x in labels if labels.count(x) > 1})
+    if dupes:
+        raise BudgetError(
+            f"several {budget.device} results for {dupes}; keep one result per model and init"
+        )
+    excluded: dict[str, str] = {}
+    fits = []
+    for c in on_device:
+        reasons = _violations(c, budget)
+        if reasons:
+            excluded[c.label] = "; ".join(reasons)
+        else:
+            fits.append(c)
+    if not fits:
+        raise BudgetError(_no_fit_message(on_device, budget))
+    ranked = sorted(fits, key=_rank_key)
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    return Recommendation(ranked[0], runner_up, len(on_device), excluded)
+
+
+def _summary(c: Candidate) -> str:
+    return (
+        f"{c.label}: macro-F1 {c.macro_f1:.3f}, accuracy {c.accuracy:.3f}, latency "
+        f"{_fmt('latency_ms', c.latency_ms)}, {_fmt('params', c.params)} params, peak "
+        f"memory {_fmt('peak_memory_mb', c.peak_memory_mb)}"
+    )
+
+
+def _trade(best: Candidate, alt: Candidate) -> str:
+    """What choosing ``alt`` over ``best`` costs and gains, in words."""
+    loss = 100 * (best.macro_f1 - alt.macro_f1)
+    gains = []
+    for quantity, word in (
+        ("latency_ms", "lower latency"),
+        ("params", "fewer parameters"),
+        ("peak_memory_mb", "less memory"),
+    ):
+        b, a = getattr(best, quantity), getattr(alt, quantity)
+        if a is not None and b is not None and 0 < a < b:
+            gains.append(f"{b / a:.1f}x {word}")
+    cost = f"gives up {loss:.1f} macro-F1 points" if loss > 0 else "matches its macro-F1"
+    if not gains:
+        return f"{cost} and gains nothing measured"
+    listed = ", ".join(gains[:-1]) + " and " + gains[-1] if len(gains) > 1 else gains[0]
+    return f"{cost} for {listed}"
+
+
+def format_recommendation(rec: Recommendation, budget: Budget) -> str:
+    """A few lines for the terminal: the choice, the alternative and what it trades."""
+    lines = [f"Budget: {budget.describe()}", f"Recommended — {_summary(rec.best)}"]
+    if rec.runner_up is not None:
+        lines.append(f"Runner-up — {_summary(rec.runner_up)}")
+        lines.append(f"  {rec.runner_up.label} {_trade(rec.best, rec.runner_up)}.")
+    lines.append(
+        f"Considered {rec.considered} model(s) on {budget.device}; {len(rec.excluded)} over budget."
+    )
+    lines += [f"  excluded {label}: {why}" for label, why in rec.excluded.items()]
+    return "\n".join(lines)

@@ -1,0 +1,258 @@
+"""Fine-tuning with the Hugging Face ``Trainer`` under the shared :class:`~.config.Recipe`.
+
+Tokenization happens once per split, without padding, and is cached on disk keyed by the
+tokenizer and the data fingerprint (:func:`cached_tokenize`); ``DataCollatorWithPadding`` pads
+each batch to its longest tweet (dynamic padding), and length-grouped sampling keeps batches of
+similar length together. AdamW is the fused implementation (one kernel per step, on CPU too).
+The validation split selects the model: evaluation after every epoch, best validation macro-F1
+kept, early stopping on no improvement.
+
+    emobench train --model bert-tiny --init random --output runs/bert-tiny
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.config import Recipe
+from emobench_core.data.loading import fingerprint
+from emobench_core.measure.latency import peak_rss_mb
+from emobench_core.schema.records import EpochRecord, TrainingInfo
+
+
+def tokenize_splits(dsd: Any, tokenizer: Any, max_length: int) -> Any:
+    """Token ids for every split (no padding; truncation at ``max_length``), plus a
+    ``length`` column for length-grouped sampling. Labels become ``labels``."""
+
+    def encode(batch: dict[str, list[Any]]) -> dict[str, Any]:
+        enc = tokenizer(batch["text"], truncation=True, max_length=max_length)
+        enc["length"] = [len(ids) for ids in enc["input_ids"]]
+        return enc
+
+    out = dsd.map(
+        encode, batched=True, remove_columns=["text"], desc="tokenize", load_from_cache_file=False
+    )
+    return out.rename_column("label", "labels")
+
+
+def tokenizer_fingerprint(tokenizer: Any) -> str:
+    """SHA-256 of what decides a tokenizer's output: its class, its full serialised pipeline
+    (vocab, normaliser, pre-tokenizer, post-processor) for fast tokenizers, else its vocab."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        # the backend also stores the truncation/padding of its last call: not part of identity
+        state = json.loads(backend.to_str())
+        state.pop("truncation", None)
+        state.pop("padding", None)
+    else:
+        state = sorted(tokenizer.get_vocab())
+    blob = json.dumps(
+        [type(tokenizer).__name__, tokenizer.model_input_names, state], sort_keys=True
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cached_tokenize(
+    dsd: Any, tokenizer: Any, max_length: int, cache: CheckpointCache, data_fp: str | None = None
+) -> tuple[Any, bool]:
+    """:func:`tokenize_splits`, done once per tokenizer, max length and data, then read back.
+
+    Entries live in ``cache`` beside the checkpoints (same atomic publish, checksums and lock), so
+    every model sharing the bert-base-uncased vocabulary, and every seed, reuses one tokenization.
+
+    Returns:
+        ``(tokenized, hit)``.
+    """
+    import datasets
+
+    parts = {
+        "kind": "tokens",
+        "tokenizer": tokenizer_fingerprint(tokenizer),
+        "max_length": max_length,
+        "data": data_fp or fingerprint(dsd),
+        "datasets": datasets.__version__,
+    }
+    entry, hit = cache.get_or_build(
+        parts, lambda staging: tokenize_splits(dsd, tokenizer, max_length).save_to_disk(staging)
+    )
+    return datasets.load_from_disk(str(entry)), hit
+
+
+def _macro_f1_metrics(eval_pred: Any) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    logits, labels = eval_pred
+    preds = np.asarray(logits).argmax(-1)
+    return {
+        "macro_f1": float(f1_score(labels, preds, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(labels, preds)),
+    }
+
+
+def group_by_length_argument() -> dict[str, Any]:
+    """The ``TrainingArguments`` option for length-grouped batches (renamed between
+    transformers 5 minor versions: ``train_sampling_strategy`` or ``group_by_length``)."""
+    from transformers import TrainingArguments
+
+    if "train_sampling_strategy" in inspect.signature(TrainingArguments.__init__).parameters:
+        return {"train_sampling_strategy": "group_by_length"}
+    return {"group_by_length": True}
+
+
+def training_arguments(
+    recipe: Recipe, init: str, output_dir: Path, device: str, quiet: bool
+) -> Any:
+    """``TrainingArguments`` for the recipe: one dict of defaults, the recipe merged over it."""
+    from transformers import TrainingArguments
+
+    args: dict[str, Any] = {
+        "output_dir": str(output_dir),
+        "per_device_train_batch_size": recipe.batch_size,
+        "per_device_eval_batch_size": recipe.eval_batch_size,
+        "num_train_epochs": recipe.epochs,
+        "learning_rate": recipe.lr_for(init),
+        "weight_decay": recipe.weight_decay,
+        "warmup_steps": recipe.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio
+        "lr_scheduler_type": recipe.lr_scheduler,
+        "optim": recipe.optimizer,
+        "dataloader_pin_memory": device == "cuda",
+        "eval_strategy": "epoch",
+        "save_strategy": "epoch",
+        "save_total_limit": 1,
+        "save_only_model": True,
+        "load_best_model_at_end": True,
+        "metric_for_best_model": "macro_f1",
+        "greater_is_better": True,
+        "logging_strategy": "epoch",
+        "report_to": "none",
+        "seed": recipe.seed,
+        "data_seed": recipe.seed,
+        "disable_tqdm": quiet,
+        "use_cpu": device == "cpu",
+        "bf16": device == "cuda" and recipe.cuda_bf16,
+        "tf32": True if device == "cuda" else None,
+        "dataloader_num_workers": 0,
+    }
+    if recipe.group_by_length:
+        args.update(group_by_length_argument())
+    return TrainingArguments(**{k: v for k, v in args.items() if v is not None})
+
+
+def fine_tune(
+    model: Any,
+    tokenizer: Any,
+    dsd: Any,
+    recipe: Recipe,
+    *,
+    init: str,
+    output_dir: Path,
+    device: str = "cpu",
+    quiet: bool = False,
+    teacher_logits: np.ndarray | None = None,
+    token_cache: CheckpointCache | None = None,
+    data_fp: str | None = None,
+) -> TrainingInfo:
+    """Fine-tune ``model`` on ``dsd['train']``, select on ``dsd['validation']``.
+
+    With ``teacher_logits`` (one row per training example, in dataset order) the training loss
+    is the distillation loss of :mod:`.distill`; selection stays on validation macro-F1.
+
+    With ``token_cache`` the tokenized splits are read from (or added to) that cache, keyed by
+    ``data_fp`` (the data fingerprint, computed here when not given).
+
+    The best model and its tokenizer are saved to ``output_dir / "model"``; Trainer
+    checkpoints go to ``output_dir / "trainer"`` and are removed at the end.
+    """
+    import shutil
+
+    import torch
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer
+
+    tok_start = time.perf_counter()
+    hit = None
+    if token_cache is None:
+        tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
+    else:
+        tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache, data_fp)
+    tokenize_s = time.perf_counter() - tok_start
+    args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
+    trainer_cls: Any = Trainer
+    extra: dict[str, Any] = {}
+    if teacher_logits is not None:
+        from emobench_core.training.distill import distillation_trainer_class
+
+        if len(teacher_logits) != len(tokenized["train"]):
+            raise ValueError(
+                f"teacher_logits has {len(teacher_logits)} rows for "
+                f"{len(tokenized['train'])} training examples"
+            )
+        tokenized["train"] = tokenized["train"].add_column(
+            "teacher_logits", [row.tolist() for row in np.asarray(teacher_logits)]
+        )
+        args.remove_unused_columns = False  # keep teacher_logits; the trainer pops it
+        trainer_cls = distillation_trainer_class()
+        extra = {"kd_alpha": recipe.kd_alpha, "kd_temperature": recipe.kd_temperature}
+    trainer = trainer_cls(
+        model=model,
+        args=args,
+        train_dataset=tokenized["train"],
+        eval_dataset=tokenized["validation"],
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=_macro_f1_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
+        **extra,
+    )
+    if quiet:  # with tqdm off the Trainer prints every log dict instead; --quiet means silent
+        from transformers import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    trainer.train()
+    wall = time.perf_counter() - start
+    history = _history(trainer.state.log_history)
+    best = max(history, key=lambda h: h.val_macro_f1)
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else peak_rss_mb()
+    model_dir = output_dir / "model"
+    trainer.save_model(str(model_dir))
+    shutil.rmtree(output_dir / "trainer", ignore_errors=True)
+    rows = len(tokenized["train"])
+    return TrainingInfo(
+        wall_s=wall,
+        samples_per_s=rows * len(history) / wall if wall > 0 else math.nan,
+        train_rows=rows,
+        epochs_run=len(history),
+        best_epoch=best.epoch,
+        best_val_macro_f1=best.val_macro_f1,
+        hyperparameters={"learning_rate": recipe.lr_for(init)},
+        peak_memory_mb=float(peak),
+        device=device,
+        history=history,
+        tokenize_s=tokenize_s,
+        token_cache_hit=hit,
+    )
+
+
+def _history(log_history: list[dict[str, Any]]) -> list[EpochRecord]:
+    losses = {round(e["epoch"]): e["loss"] for e in log_history if "loss" in e}
+    return [
+        EpochRecord(
+            epoch=round(e["epoch"]),
+            val_macro_f1=float(e["eval_macro_f1"]),
+            val_accuracy=float(e["eval_accuracy"]),
+            train_loss=losses.get(round(e["epoch"])),
+        )
+        for e in log_history
+        if "eval_macro_f1" in e
+    ]
