@@ -1,3 +1,8 @@
-"""Enables the emobench pytest plugin (options, fixtures, markers) for bench/ and tests/."""
+"""The emobench pytest plugin (options, fixtures, markers) comes from the installed package, as
+the ``pytest11`` entry point ``emobench``; with plugin autoloading off, this file enables it."""
 
-pytest_plugins = ["emobench_core.plugin.plugin"]
+import os
+
+pytest_plugins = (
+    ["emobench_core.plugin.plugin"] if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else []
+)

@@ -21,7 +21,7 @@ read -r -a extra <<<"${EXTRA:-}"
 mkdir -p "$out"
 start=$SECONDS
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$out/gpu.txt" 2>&1
-timeout $((budget * 2 / 3)) "$py" -m emobench_core.cli.main --quiet perf \
+timeout $((budget * 2 / 3)) "$py" -m emobench_core.cli --quiet perf \
   --models bert-tiny,bert-mini,bert-small,minilm-l6,distilbert --init auto --device "$device" \
   --select-lr distilbert=1e-4,2e-4 "${extra[@]}" --output "$out/perf-gpu.json" 2>&1 | tee "$out/perf-gpu.log"
 left=$((budget - (SECONDS - start)))
@@ -30,7 +30,7 @@ if [ "$left" -gt 60 ]; then
   lr=$("$py" -c 'import json, sys
 rows = json.load(open(sys.argv[1]))["rows"]
 print(next((r["learning_rate"] for r in rows if r["model"] == "distilbert" and r["setup"] == "recipe"), 1e-4))' "$out/perf-gpu.json")
-  timeout $((left - 5)) "$py" -m emobench_core.cli.main --quiet perf --models distilbert --init random \
+  timeout $((left - 5)) "$py" -m emobench_core.cli --quiet perf --models distilbert --init random \
     --device "$device" --no-naive --ladder distilbert --ladder-from eval-batch \
     --learning-rate-random "$lr" "${extra[@]}" --output "$out/perf-gpu-ladder.json" 2>&1 | tee "$out/perf-gpu-ladder.log"
 fi

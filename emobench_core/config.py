@@ -1,4 +1,7 @@
-"""Typed configuration: the label set and the one fine-tuning recipe shared by every model.
+"""Typed configuration: the one fine-tuning recipe shared by every model.
+
+The label set is not configuration: it travels with the data (its ``ClassLabel``, read by
+:func:`emobench_core.data.fingerprint.label_names`).
 
 Everything that determines a fine-tuned checkpoint is in :class:`Recipe`; its
 :meth:`Recipe.to_dict` feeds the checkpoint-cache key, so changing any field retrains.
@@ -9,13 +12,8 @@ Everything that determines a fine-tuned checkpoint is in :class:`Recipe`; its
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
-
-LABELS: tuple[str, ...] = ("sadness", "joy", "love", "anger", "fear", "surprise")
-"""Class names of dair-ai/emotion, in label-id order (0 sadness ... 5 surprise)."""
-
-NUM_LABELS = len(LABELS)
 
 Init = Literal["pretrained", "random"]
 INITS: tuple[str, ...] = ("pretrained", "random")
@@ -115,20 +113,3 @@ class Recipe:
         if unknown:
             raise ValueError(f"unknown recipe field(s) {unknown}; known: {sorted(known)}")
         return cls(**data)
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """One model through the pipeline: which model, how initialised, on what device."""
-
-    model: str
-    init: str = "pretrained"
-    recipe: Recipe = field(default_factory=Recipe)
-    device: str = "cpu"
-    quiet: bool = False
-
-    def __post_init__(self) -> None:
-        if self.init not in INITS:
-            raise ValueError(f"`init` ({self.init!r}) must be one of {', '.join(INITS)}")
-        if self.device not in ("cpu", "cuda"):
-            raise ValueError(f"`device` ({self.device!r}) must be 'cpu' or 'cuda'")

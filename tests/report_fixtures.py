@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from emobench_core.config import LABELS
+from emobench_core.data.loading import EMOTION_LABELS as LABELS
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.schema.records import LatencyStats, TrainingInfo
 from emobench_core.schema.run import DataInfo, Efficiency, ModelInfo, RunResult
@@ -122,7 +122,7 @@ def make_result(
         training=TrainingInfo(
             train_s, 1600 / train_s, 1600, 3, 2, 0.8, {"learning_rate": 5e-5}, peak_mb, device
         ),
-        metrics=compute_metrics(truth.tolist(), pred.tolist()),
+        metrics=compute_metrics(truth.tolist(), pred.tolist(), LABELS),
         efficiency=Efficiency(device, 2, _latency(latency_ms), _latency(0.1), 1000 / latency_ms),
         predictions={"y_true": truth.tolist(), "y_pred": pred.tolist()},
         created_at=f"2025-01-01T00:00:{seed - 40:02d}+00:00",

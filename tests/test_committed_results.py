@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emobench_core.report.render import main as report_main
+from emobench_core.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def test_committed_report_rerenders_byte_for_byte(
 ) -> None:
     shutil.copytree(ROOT / "results", tmp_path / "results")
     monkeypatch.chdir(tmp_path)
-    assert report_main(argv) == 0
+    assert main(["report", *argv]) == 0
     assert (tmp_path / rendered).read_bytes() == (ROOT / rendered).read_bytes()
     figures = Path(argv[argv.index("--figures-dir") + 1])
     for png in sorted((ROOT / figures).glob("*.png")):

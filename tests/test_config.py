@@ -1,4 +1,4 @@
-"""Tests for emobench_core.config: the label set, Recipe validation and RunConfig."""
+"""Tests for emobench_core.config (Recipe validation) and the emotion label set."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import dataclasses
 
 import pytest
 
-from emobench_core.config import LABELS, NUM_LABELS, Recipe, RunConfig
+from emobench_core.config import Recipe
+from emobench_core.data.loading import EMOTION_LABELS
 
 
 def test_labels_are_the_six_emotion_classes_in_id_order() -> None:
-    assert LABELS == ("sadness", "joy", "love", "anger", "fear", "surprise")
-    assert NUM_LABELS == 6
+    assert EMOTION_LABELS == ("sadness", "joy", "love", "anger", "fear", "surprise")
 
 
 def test_default_recipe_is_valid_and_frozen() -> None:
@@ -87,20 +87,3 @@ def test_from_dict_unknown_field_is_named() -> None:
 def test_from_dict_validates_values() -> None:
     with pytest.raises(ValueError, match=r"`recipe.batch_size` \(0\)"):
         Recipe.from_dict({"batch_size": 0})
-
-
-def test_run_config_defaults() -> None:
-    config = RunConfig("bert-tiny")
-    assert (config.init, config.device, config.recipe) == ("pretrained", "cpu", Recipe())
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "pattern"),
-    [
-        ({"init": "scratch"}, r"`init` \('scratch'\) must be one of pretrained, random"),
-        ({"device": "mps"}, r"`device` \('mps'\) must be 'cpu' or 'cuda'"),
-    ],
-)
-def test_run_config_rejects_bad_values(kwargs: dict[str, str], pattern: str) -> None:
-    with pytest.raises(ValueError, match=pattern):
-        RunConfig("bert-tiny", **kwargs)

@@ -31,13 +31,10 @@ from emobench_core.cache import MANIFEST, CheckpointCache, cache_key
 from emobench_core.config import Recipe
 from emobench_core.data.loading import load_emotion
 from emobench_core.errors import ResultsError
+from emobench_core.measure.latency import LatencySettings
+from emobench_core.models.backends.transformer import TransformerBackend
 from emobench_core.models.registry import get_spec
-from emobench_core.scenarios.run import (
-    SEEDED_TRANSFORMER,
-    LatencySettings,
-    run_model,
-    train_checkpoint,
-)
+from emobench_core.scenarios.run import run_model, train_checkpoint
 from emobench_core.schema.run import load_results
 
 REPO = Path(emobench_core.__file__).resolve().parents[1]
@@ -67,7 +64,7 @@ def train_args(tmp: Path, data: Path, vocab: Path, epochs: int) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "emobench_core.cli.main",
+        "emobench_core.cli",
         "--quiet",
         *TRAIN,
         "--epochs",
@@ -183,7 +180,7 @@ WRITER = textwrap.dedent(
     """
     import json, os, sys, time
     from pathlib import Path
-    from emobench_core.schema.run import write_json_atomic
+    from emobench_core.schema.base import write_json_atomic
 
     target, ready, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     new = json.loads(Path(sys.argv[4]).read_text())
@@ -325,12 +322,12 @@ def test_same_seed_same_cpu_same_weights_and_predictions(
         latency=LatencySettings(warmup=1, min_iters=3, min_seconds=0.01),
     )
     assert result.environment["cache_hit"] is True
-    assert result.environment["seeded"] == list(SEEDED_TRANSFORMER)
+    assert result.environment["seeded"] == list(TransformerBackend.seeded)
     assert result.predictions["y_pred"] == preds[0]["y_pred"]
 
 
 def test_forward_calls_never_build_empty_batches_on_a_small_test_split() -> None:
-    from emobench_core.scenarios.run import _n_batches
+    from emobench_core.models.backends.base import n_batches as _n_batches
 
     assert _n_batches(2000, 32) == 8
     assert _n_batches(2000, 1) == 64

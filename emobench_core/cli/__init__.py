@@ -1,0 +1,106 @@
+"""The ``emobench`` command line: one parser, one module per command.
+
+    emobench run --models bert-tiny,tfidf-svm --init random --output runs/
+    emobench data --output runs/data
+    emobench predict --checkpoint runs/bert-tiny "i feel happy"
+
+Run ``emobench COMMAND --help`` for each command's options. Each command module registers its
+subparser (``add_parser``) and the function it runs (``set_defaults(func=...)``), and imports
+the pipeline and the heavy libraries only inside that function, so ``emobench --help`` stays
+fast. :func:`main` is the one place that turns an :class:`~emobench_core.errors.EmobenchError`
+into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from emobench_core.cli import (
+    data,
+    deploy,
+    distill,
+    evaluate,
+    latency,
+    models,
+    perf,
+    predict,
+    recommend,
+    report,
+    run,
+    train,
+)
+from emobench_core.errors import EmobenchError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+COMMANDS = (
+    run,
+    distill,
+    train,
+    evaluate,
+    predict,
+    perf,
+    data,
+    report,
+    latency,
+    recommend,
+    deploy,
+    models,
+)
+"""The command modules, in the order ``emobench --help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``emobench`` parser with every command's subparser."""
+    parser = argparse.ArgumentParser(
+        prog="emobench",
+        description="Fine-tune, evaluate and measure compact transformer emotion classifiers.",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars; default: off")
+    # report, recommend, latency and deploy set it to False: they never set up logging or
+    # acted on --quiet (they show no progress bars)
+    parser.set_defaults(configure_logging=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        p = command.add_parser(sub)
+        p.set_defaults(command_parser=p)  # for the command's own usage errors
+    return parser
+
+
+def _configure_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if quiet:
+        os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+        import datasets
+        import transformers
+
+        datasets.disable_progress_bars()
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``emobench ARGV`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Bad input (an :class:`~emobench_core.errors.EmobenchError`, or a missing file) ends as
+    ``emobench COMMAND: error: MESSAGE`` on stderr and exit code 2; argparse's own errors exit
+    2 as well. Anything else is a bug and keeps its traceback.
+    """
+    ns, unknown = build_parser().parse_known_args(sys.argv[1:] if argv is None else list(argv))
+    if unknown:  # reported with the command's usage, not the top-level one
+        ns.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if ns.configure_logging:
+        _configure_logging(ns.quiet)
+    try:
+        code: int = ns.func(ns)
+    except (EmobenchError, FileNotFoundError) as exc:
+        print(f"emobench {ns.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return code

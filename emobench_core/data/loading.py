@@ -1,9 +1,10 @@
 """Load dair-ai/emotion from the Hugging Face hub or a local folder, validated, as one schema.
 
 Every source ends as the same :class:`datasets.DatasetDict`: splits ``train``, ``validation``
-and ``test``, columns ``text`` (string) and ``label``
-(``ClassLabel(names=LABELS)``), rows in file order. Bad input raises :class:`DataError` with
-one line that says what was wrong, where (file and line or row) and how to fix it.
+and ``test``, columns ``text`` (string) and ``label`` (a ``ClassLabel`` naming the classes,
+which :func:`~emobench_core.data.fingerprint.label_names` reads), rows in file order. Bad
+input raises :class:`DataError` with one line that says what was wrong, where (file and line
+or row) and how to fix it.
 
     emobench data --data-dir /path/to/emotion --output out/
     EMOBENCH_DATA_DIR=/path/to/emotion emobench run --models bert-tiny
@@ -11,7 +12,6 @@ one line that says what was wrong, where (file and line or row) and how to fix i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import numbers
@@ -23,14 +23,17 @@ from typing import Any
 import datasets
 import pandas as pd
 
-from emobench_core.config import LABELS
+from emobench_core.data.fingerprint import SPLITS
 from emobench_core.errors import DataError
 from emobench_core.hub import offline_mode, unreachable
 
 logger = logging.getLogger(__name__)
 
+EMOTION_LABELS: tuple[str, ...] = ("sadness", "joy", "love", "anger", "fear", "surprise")
+"""Class names of dair-ai/emotion, in label-id order (0 sadness ... 5 surprise). Code past the
+data layer reads the label set from the data (:func:`label_names`), not from here."""
+
 HUB_DATASET = "dair-ai/emotion"
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
 DATA_DIR_ENV = "EMOBENCH_DATA_DIR"
 SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".csv", ".parquet")
 """File formats of a local split; ``.json`` is read as JSON Lines, like ``.jsonl``."""
@@ -38,10 +41,10 @@ LONG_TEXT_CHARS = 10_000
 """Texts longer than this are kept (tokenizers truncate) but counted: :func:`long_text_counts`."""
 
 FEATURES = datasets.Features(
-    {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(LABELS))}
+    {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(EMOTION_LABELS))}
 )
-_LABEL_IDS = {name: i for i, name in enumerate(LABELS)}
-_ALLOWED = f"ids 0..{len(LABELS) - 1} or names {', '.join(LABELS)}"
+_LABEL_IDS = {name: i for i, name in enumerate(EMOTION_LABELS)}
+_ALLOWED = f"ids 0..{len(EMOTION_LABELS) - 1} or names {', '.join(EMOTION_LABELS)}"
 _FIX_SOURCE = (
     f"pass --data-dir DIR or set {DATA_DIR_ENV}=DIR to a folder with train/validation/test "
     f"as {', '.join(s for s in SUFFIXES if s != '.json')}"
@@ -108,24 +111,6 @@ def long_text_counts(dsd: datasets.DatasetDict) -> dict[str, int]:
     }
 
 
-def fingerprint(dsd: datasets.DatasetDict) -> str:
-    """SHA-256 (hex) of the label names and every row of every split, in order.
-
-    Splits are taken in :data:`SPLITS` order (then any others by name); each row is hashed as
-    ``json.dumps([text, label])`` on its own line, so equal content gives an equal hash whatever
-    file format it came from, and changing one text or label changes it.
-    """
-    h = hashlib.sha256()
-    names = dsd["train"].features["label"].names if "train" in dsd else list(LABELS)
-    h.update(json.dumps(["labels", list(names)]).encode() + b"\n")
-    for split in sorted(dsd, key=lambda s: (SPLITS.index(s) if s in SPLITS else len(SPLITS), s)):
-        cols = dsd[split][:]  # dict of lists: much faster than iterating Column objects
-        h.update(json.dumps(["split", split, len(cols["text"])]).encode() + b"\n")
-        rows = zip(cols["text"], cols["label"], strict=True)
-        h.update("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode())
-    return h.hexdigest()
-
-
 def _hub_unreachable() -> str | None:
     """Why the hub is out of reach, or ``None`` when it may be tried.
 
@@ -166,10 +151,10 @@ def _load_hub() -> datasets.DatasetDict:
             )
         feature = ds.features.get("label")
         names = getattr(feature, "names", None)
-        if names is not None and list(names) != list(LABELS):
+        if names is not None and list(names) != list(EMOTION_LABELS):
             raise DataError(
-                f"hub dataset {HUB_DATASET!r} has label names {names}, expected {list(LABELS)}; "
-                f"{_FIX_SOURCE}"
+                f"hub dataset {HUB_DATASET!r} has label names {names}, expected "
+                f"{list(EMOTION_LABELS)}; {_FIX_SOURCE}"
             )
         cols = ds[:]
         rows = zip(cols["text"], cols["label"], strict=True)
@@ -288,7 +273,7 @@ def _build(rows: Iterable[tuple[Any, ...]], source: str, unit: str) -> datasets.
 
 def _label_id(value: Any, where: str) -> int:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        if 0 <= int(value) < len(LABELS):
+        if 0 <= int(value) < len(EMOTION_LABELS):
             return int(value)
     elif isinstance(value, str) and value in _LABEL_IDS:
         return _LABEL_IDS[value]

@@ -22,8 +22,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from emobench_core.config import LABELS
-from emobench_core.data.loading import LONG_TEXT_CHARS, fingerprint, long_text_counts
+from emobench_core.data.fingerprint import fingerprint, label_names
+from emobench_core.data.loading import LONG_TEXT_CHARS, long_text_counts
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -50,11 +50,12 @@ INFORMAL_PATTERNS: dict[str, re.Pattern[str]] = {
 
 def class_counts(dsd: datasets.DatasetDict) -> pd.DataFrame:
     """Rows per class (index: label names in id order) and split (columns), zeros included."""
+    labels = label_names(dsd)
     counts = {
-        split: np.bincount(np.asarray(ds[:]["label"], dtype=np.int64), minlength=len(LABELS))
+        split: np.bincount(np.asarray(ds[:]["label"], dtype=np.int64), minlength=len(labels))
         for split, ds in dsd.items()
     }
-    return pd.DataFrame(counts, index=pd.Index(LABELS, name="label"))
+    return pd.DataFrame(counts, index=pd.Index(labels, name="label"))
 
 
 def word_lengths(texts: Iterable[str]) -> np.ndarray:

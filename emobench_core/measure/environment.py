@@ -68,3 +68,18 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return sha + ("+dirty" if dirty.strip() else "")
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that decide a fine-tuned checkpoint (part of its cache key)."""
+    import datasets
+    import sklearn
+    import torch
+    import transformers
+
+    return {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "datasets": datasets.__version__,
+        "scikit_learn": sklearn.__version__,
+    }

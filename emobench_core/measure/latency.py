@@ -15,10 +15,20 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emobench_core.schema.records import LatencyStats
+
+
+@dataclass(frozen=True)
+class LatencySettings:
+    """The latency rule: warm-up calls, then at least ``min_iters`` calls and ``min_seconds``."""
+
+    warmup: int = 20
+    min_iters: int = 200
+    min_seconds: float = 2.0
 
 
 def measure_latency(

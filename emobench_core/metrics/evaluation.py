@@ -16,14 +16,12 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from emobench_core.config import LABELS
 from emobench_core.schema.records import ClassMetrics, Metrics
 
 
-def compute_metrics(
-    y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[str] = LABELS
-) -> Metrics:
-    """All test metrics for label ids ``y_true`` / ``y_pred`` (``0 .. len(labels)-1``)."""
+def compute_metrics(y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[str]) -> Metrics:
+    """All test metrics for label ids ``y_true`` / ``y_pred`` (``0 .. len(labels)-1``), per
+    class named by ``labels`` (the data's class names, in label-id order)."""
     yt, yp = np.asarray(y_true), np.asarray(y_pred)
     if yt.shape != yp.shape or yt.ndim != 1 or len(yt) == 0:
         raise ValueError(

@@ -1,4 +1,4 @@
-"""Figures of the results report, drawn from a :class:`~emobench_core.study.Study`.
+"""Figures of the results report, drawn from a :class:`~emobench_core.study.records.Study`.
 
 Object-oriented matplotlib only (``Figure`` + Agg canvas; no pyplot, no global backend state),
 and PNGs saved without the ``Software`` entry, so re-rendering the same study gives
@@ -16,8 +16,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from emobench_core.config import LABELS
-from emobench_core.study.summaries import AXIS_LABELS, CPU_PROBE_AXES, Study
+from emobench_core.study.records import AXIS_LABELS, CPU_PROBE_AXES, Study
 
 FILES = {
     "per_class_f1": "results_per_class_f1.png",
@@ -49,11 +48,11 @@ def _save(fig: Figure, path: Path) -> None:
 def per_class_heatmap(study: Study, path: Path) -> None:
     """Models (rows, leaderboard order) x emotions, cells annotated with the mean F1."""
     labels = [s.label for s in study.summaries]
-    data = np.array([[s.per_class_f1[e] for e in LABELS] for s in study.summaries])
+    data = np.array([[s.per_class_f1[e] for e in study.labels] for s in study.summaries])
     fig = _new(8, 1.2 + 0.45 * len(labels))
     ax = fig.add_subplot()
     image = ax.imshow(data, cmap="viridis", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(LABELS)), list(LABELS))
+    ax.set_xticks(range(len(study.labels)), list(study.labels))
     ax.set_yticks(range(len(labels)), labels)
     for i, j in np.ndindex(data.shape):
         ax.text(
@@ -96,8 +95,10 @@ def confusion_grid(study: Study, path: Path) -> None:
                 fontsize=6,
                 color="white" if norm[i, j] > 0.5 else "black",
             )
-        ax.set_xticks(range(len(LABELS)), list(LABELS), rotation=45, ha="right", fontsize=7)
-        ax.set_yticks(range(len(LABELS)), list(LABELS), fontsize=7)
+        ax.set_xticks(
+            range(len(study.labels)), list(study.labels), rotation=45, ha="right", fontsize=7
+        )
+        ax.set_yticks(range(len(study.labels)), list(study.labels), fontsize=7)
         ax.set_title(s.label, fontsize=9)
         ax.set_xlabel("predicted", fontsize=7)
         ax.set_ylabel("true", fontsize=7)

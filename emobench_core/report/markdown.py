@@ -1,65 +1,29 @@
-"""The markdown of RESULTS.md: one function per section, formatting a computed study.
+"""The markdown of RESULTS.md: the sections in their fixed order (:func:`markdown`), framed by
+the header and the provenance sections: pytest-benchmark records, environment per run, and the
+published reference numbers.
 
-No computation beyond unit conversion happens here (that is :mod:`emobench_core.study.summaries`); the
-order of sections and the number formats live here, so the report reads the same every time:
-accuracy and F1 with 4 decimals, milliseconds with 3, F1 gaps in points with 1.
+No computation beyond unit conversion happens in the report (that is
+:func:`emobench_core.study.build.build_study`); the sections live in
+:mod:`~emobench_core.report.sections_leaderboard`, :mod:`~emobench_core.report.sections_study`
+and :mod:`~emobench_core.report.sections_distillation`, the number formats in
+:mod:`~emobench_core.report.tables`, so the report reads the same every time.
 
-    emobench report bench.json --results runs/   # report.render_report calls markdown()
+    emobench report bench.json --results runs/   # render.render_report calls markdown()
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from tabulate import tabulate
-
-from emobench_core.config import LABELS
-from emobench_core.metrics.stats import Interval, precision_note
-from emobench_core.schema.latency import TABLE_HEADERS, length_note, table_rows
+from emobench_core.report import sections_distillation, sections_leaderboard, sections_study
+from emobench_core.report.tables import cols, env_value, table
 from emobench_core.schema.run import RunResult
 from emobench_core.study.distillation import DistillationGain
-from emobench_core.study.summaries import ALPHA, AXIS_LABELS, CPU_PROBE_AXES, PARETO_AXES, Study
+from emobench_core.study.records import Study
 
 ANCHOR_FIELDS = ("model", "accuracy", "macro_f1", "split", "recipe", "source")
 """Fields of each published reference row (bench/anchors.toml), all strings."""
-
-
-# ---------------------------------------------------------------------------- formatting
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    return tabulate(rows, headers=list(headers), tablefmt="github", disable_numparse=True)
-
-
-def _cols(spec: str) -> list[str]:
-    """Column names from ``"a | b | c"``."""
-    return spec.split(" | ")
-
-
-def _ci(iv: Interval, digits: int = 4) -> str:
-    return f"[{iv.low:.{digits}f}, {iv.high:.{digits}f}]"
-
-
-def _score(mean: float, std: float | None, iv: Interval) -> str:
-    spread = "" if std is None else f" ± {std:.4f}"
-    return f"{mean:.4f}{spread} {_ci(iv)}"
-
-
-def _env(value: Any) -> str:
-    return "—" if value is None or value == "" else str(value)
-
-
-def _p(value: float, floor: float = 1e-4) -> str:
-    return f"<{floor:g}" if value < floor else f"{value:.4f}"
-
-
-def _opt(value: float | None, digits: int) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-# ---------------------------------------------------------------------------- sections
 
 
 def _header(title: str, files: list[str], command: str) -> list[str]:
@@ -75,379 +39,6 @@ def _header(title: str, files: list[str], command: str) -> list[str]:
         "",
         f"Regenerate (from this file's folder): `{command}`",
     ]
-
-
-def _what_was_run(st: Study) -> list[str]:
-    rows = ", ".join(f"{k} {v:,}" for k, v in st.rows.items())
-    out = [
-        "## What was run",
-        "",
-        f"- Profile(s): {', '.join(st.profiles) or 'not tagged (run outside `pytest bench/`)'}",
-        f"- Devices: {', '.join(st.devices)}",
-        f"- Data: {', '.join(st.data_sources)}; fingerprint(s) "
-        + ", ".join(f"`{fp}`" for fp in st.fingerprints),
-        f"- Rows per split: {rows}",
-        f"- Seeds: {', '.join(map(str, st.seeds))}",
-        *[f"- Left out, superseded by a later run: `{r}`" for r in st.superseded],
-        *[f"- Recipe differs: `{r}` has {k} = {v}" for r, k, v in st.recipe_differences],
-        "",
-        "Recipe (of the first run):",
-        "",
-        _table(["field", "value"], [[k, json.dumps(v)] for k, v in st.recipe.items()]),
-        "",
-        "### Initialisation",
-        "",
-        _table(
-            ["model", "init", "weights from", "description"],
-            [[s.label, s.init, f"`{s.source}`", s.description] for s in st.summaries],
-        ),
-    ]
-    by_init: dict[str, set[str]] = {}
-    for s in st.summaries:
-        by_init.setdefault(s.name, set()).add(s.init)
-    fallback = sorted(n for n, inits in by_init.items() if inits == {"random"})
-    both = sorted(n for n, inits in by_init.items() if {"random", "pretrained"} <= inits)
-    row, rows = "that row is the same architecture", "those rows are the same architectures"
-    if fallback:
-        out += [
-            "",
-            f"Pretrained weights of {', '.join(fallback)} were out of reach offline, so "
-            + (row if len(fallback) == 1 else rows)
-            + " randomly initialised (bert-base-uncased vocabulary) and trained from scratch, "
-            "which measures the architecture on this data, not the published checkpoints.",
-        ]
-    if both:
-        out += ["", f"{', '.join(both)} ran both ways, to measure the effect of pretraining."]
-    return out
-
-
-def _leaderboard(st: Study) -> list[str]:
-    most = max(s.n_seeds for s in st.summaries)
-    rows = [
-        [
-            st.tier_of(s.label),
-            s.label,
-            s.init,
-            f"{s.n_seeds}{' †' if s.n_seeds < most else ''}",
-            _score(s.accuracy_mean, s.accuracy_std, s.accuracy_ci),
-            _score(s.macro_f1_mean, s.macro_f1_std, s.macro_f1_ci),
-            f"{s.params_total / 1e6:.2f}",
-            f"{s.latency_p50_ms:.3f}",
-            f"{s.latency_p99_ms:.3f}",
-            f"{s.throughput_b32:.1f}",
-            f"{s.train_wall_s:.1f}",
-            f"{s.peak_memory_mb:.0f}",
-            *(
-                [_opt(s.cpu_latency_p50_ms, 3), _opt(s.cpu_inference_mb, 1)]
-                if st.latency is not None
-                else []
-            ),
-            s.device,
-        ]
-        for s in st.summaries
-    ]
-    heads = ["tier", "model", "init", "seeds", "accuracy", "macro-F1", "params (M)"]
-    heads += ["p50 b1 (ms)", "p99 b1 (ms)", "b32 (samples/s)", "train (s)", "peak mem (MiB)"]
-    if st.latency is not None:
-        heads += ["CPU p50 b1 (ms)", "CPU inference (MiB)"]
-    out = ["## Leaderboard", "", _table([*heads, "device"], rows), ""]
-    if any(s.n_seeds < most for s in st.summaries):
-        out += [f"† Fewer seeds than the {most} of other rows: less certain mean, no std.", ""]
-    best = st.summaries[0]
-    return out + [
-        f"Sorted by mean macro-F1. Scores are mean ± std over seeds with a 95% percentile "
-        f"bootstrap interval of the seed mean ({st.n_resamples:,} resamples of the "
-        f"{best.n_test:,} test examples, the same for every seed). Tiers: models not "
-        f"significantly below their tier's leader on macro-F1 (paired bootstrap, Holm-adjusted, "
-        f"α {ALPHA}). Latency is the model call at batch 1 (tokenizer apart; median over "
-        "seeds); peak memory is the training peak (process RSS on CPU, allocated memory on "
-        "CUDA)."
-        + (
-            ""
-            if st.latency is None
-            else " The CPU columns come from the CPU latency probe below (this machine, each "
-            "architecture with random weights), joined by architecture: a distilled row takes "
-            "its student's; — marks a row without a probe entry."
-        ),
-        "",
-        precision_note(best.n_test, p=round(best.accuracy_mean, 2)),
-    ]
-
-
-def _cpu_probe(st: Study) -> list[str]:
-    lat = st.latency
-    if lat is None:
-        return []
-    env, rule = lat.environment, lat.rule
-    load = env.get("load_average_1m")
-    by_weights: dict[str, list[str]] = {}
-    for name, m in lat.models.items():
-        by_weights.setdefault(m.weights, []).append(name)
-    weights = "; ".join(f"{', '.join(names)}: {w}" for w, names in by_weights.items())
-    memory = (
-        "Inference memory is the peak RSS of a fresh process that loaded the model and ran "
-        "these measurements, minus its RSS before loading it (libraries imported, torch started)."
-        if lat.isolated
-        else "All models were measured in one process (`--in-process`), so the inference memory "
-        "figures are only lower bounds; they are left out of the fronts and recommendations."
-    )
-    return [
-        "## CPU latency and memory (this machine)",
-        "",
-        f"Measured by `emobench latency` on {_env(env.get('cpu_model'))} "
-        f"({_env(env.get('cpu_count'))} CPUs) with {lat.threads} torch thread(s); Python "
-        f"{_env(env.get('python'))}, torch {_env(env.get('torch'))}, transformers "
-        f"{_env(env.get('transformers'))}, commit {_env(env.get('git_commit'))}"
-        + ("" if load is None else f", 1-minute load average {load:.2f} at the start")
-        + f". Weights: {weights}.",
-        "",
-        f"Rule for each batch-1 figure: {rule['warmup']} warm-up calls, then at least "
-        f"{rule['min_iters']} timed calls and {rule['min_seconds']:g} s of timed work. Latency is "
-        "the model call on tokenized input (max length "
-        f"{lat.max_length}; the tokenizer, or the TF-IDF vectorizer, timed apart) over the first "
-        f"64 test tweets; {length_note(lat)}; b32 is samples per second at batch 32 (median "
-        f"batch time). {memory}",
-        "",
-        _table(TABLE_HEADERS, table_rows(lat)),
-    ]
-
-
-def _significance(st: Study) -> list[str]:
-    rows = []
-    for c in st.comparisons:
-        m, b = c.mcnemar, c.paired
-        if m is None or b is None:
-            rows.append([c.a, c.b, "", "different test sets", "", "", "", "", ""])
-            continue
-        seeds = str(c.seed_a) if c.seed_a == c.seed_b else f"{c.seed_a}/{c.seed_b}"
-        floor = 1 / st.n_resamples
-        delta = f"{b.diff:+.4f} [{b.low:+.4f}, {b.high:+.4f}]"
-        rows.append(
-            [
-                c.a,
-                c.b,
-                seeds,
-                f"{m.b}/{m.c}",
-                _p(m.pvalue),
-                _p(c.mcnemar_holm),
-                delta,
-                _p(b.pvalue, floor),
-                _p(c.paired_holm, floor),
-            ]
-        )
-    heads = _cols(
-        "A | B | seed | McNemar b/c | McNemar p | Holm p | ΔF1 A−B [95% CI] | bootstrap p | Holm p"
-    )
-    return [
-        "## Significance",
-        "",
-        "Each pair on its first common seed: McNemar's test on per-example correctness "
-        "(b: A right, B wrong; c: the reverse) and the paired bootstrap of the macro-F1 "
-        "difference; p-values Holm-adjusted over all pairs within each test.",
-        "",
-        _table(heads, rows) if rows else "Only one model: nothing to compare.",
-    ]
-
-
-def _per_emotion(st: Study, figs: dict[str, str]) -> list[str]:
-    best = st.summaries[0]
-    f1 = [
-        [s.label, *(f"{s.per_class_f1[e]:.4f} {_ci(s.per_class_ci[e])}" for e in LABELS)]
-        for s in st.summaries
-    ]
-    drop = [
-        [s.label, *(f"{100 * st.per_class_drop[s.label][e]:+.1f}" for e in LABELS)]
-        for s in st.summaries[1:]
-    ]
-    pairs = [
-        [
-            s.label,
-            "; ".join(
-                f"{p.true}→{p.pred} {p.share:.1%} ({p.count})" for p in st.confusion_pairs[s.label]
-            ),
-        ]
-        for s in st.summaries
-    ]
-    return [
-        "## Per emotion",
-        "",
-        "F1 per emotion, mean over seeds, with 95% bootstrap intervals of the seed mean:",
-        "",
-        _table(["model", *LABELS], f1),
-        "",
-        f"Drop from the best model ({best.label}) in F1 points (positive: worse):",
-        "",
-        _table(["model", *LABELS], drop) if drop else "Only one model.",
-        "",
-        "Hardest emotions (mean F1 across models): "
-        + ", ".join(f"{e} {v:.4f}" for e, v in st.hardest)
-        + ".",
-        "",
-        f"![per-emotion F1]({figs['per_class_f1']})",
-        "",
-        "Top confusions (true→predicted, share of the true class, count summed over seeds):",
-        "",
-        _table(["model", "top confusions"], pairs),
-        "",
-        f"![confusion matrices]({figs['confusion']})",
-    ]
-
-
-def _pareto(st: Study, figs: dict[str, str]) -> list[str]:
-    probe = [f for a in CPU_PROBE_AXES for f in st.pareto if f.axis == a]
-    rows = []
-    for s in st.summaries:
-        row = [s.label, s.device, f"{s.macro_f1_mean:.4f}"]
-        for axis in PARETO_AXES:
-            front = next(f for f in st.pareto if f.axis == axis and f.device == s.device)
-            row.append("yes" if s.label in front.front else "no")
-        for front in probe:
-            on = s.label in front.front
-            row.append("yes" if on else "no" if s.label in {p[0] for p in front.points} else "—")
-        rows.append(row)
-    heads = ["model", "device", "macro-F1", *(f"front: {a}" for a in PARETO_AXES.values())]
-    heads += [f"front: {AXIS_LABELS[f.axis]}" for f in probe]
-    note = (
-        " The CPU-probe axes compare every row that has a probe entry, whatever device its "
-        "quality was measured on (—: no probe entry)."
-        if probe
-        else ""
-    )
-    images = [
-        ["", f"![macro-F1 vs {AXIS_LABELS[f.axis]}]({figs[f'pareto_{f.axis}']})"] for f in probe
-    ]
-    return [
-        "## Pareto frontier",
-        "",
-        "A model is on the frontier of an axis when no model on the same device has both a "
-        "higher mean macro-F1 and a lower cost on that axis." + note,
-        "",
-        _table(heads, rows),
-        "",
-        f"![macro-F1 vs latency]({figs['pareto_latency_p50_ms']})",
-        "",
-        f"![macro-F1 vs parameters]({figs['pareto_params_total']})",
-        *(line for pair in images for line in pair),
-    ]
-
-
-def _pretraining(st: Study) -> list[str]:
-    if not st.pretraining:
-        return []
-    rows = [
-        [
-            g.name,
-            g.device,
-            f"{100 * g.accuracy:+.1f}",
-            f"{100 * g.macro_f1:+.1f}",
-            *(f"{100 * g.per_class_f1[e]:+.1f}" for e in LABELS),
-        ]
-        for g in st.pretraining
-    ]
-    return [
-        "## Pretraining effect",
-        "",
-        "Pretrained minus random init, same architecture and recipe, in points (mean over seeds):",
-        "",
-        _table(["model", "device", "Δ accuracy", "Δ macro-F1", *LABELS], rows),
-        "",
-    ]
-
-
-KD_TARGETS = {"bert-tiny": "BERT-Tiny (L-2 H-128)"}
-"""Student -> the published pretrained row (bench/anchors.toml) a distilled student aims at."""
-
-
-def _distillation(
-    gains: Sequence[DistillationGain], anchors: list[dict[str, str]] | None
-) -> list[str]:
-    if not gains:
-        return []
-    rows = [
-        [
-            g.label,
-            g.init,
-            g.device,
-            f"{g.alpha:g} / {g.temperature:g}",
-            len(g.seeds),
-            f"{g.accuracy:.4f} vs {g.accuracy_base:.4f}",
-            f"{100 * g.gain_accuracy.estimate:+.2f} ± {100 * g.gain_accuracy_std:.2f} "
-            f"[{100 * g.gain_accuracy.low:+.2f}, {100 * g.gain_accuracy.high:+.2f}]",
-            f"{g.macro_f1:.4f} vs {g.macro_f1_base:.4f}",
-            f"{100 * g.gain_macro_f1.estimate:+.2f} ± {100 * g.gain_macro_f1_std:.2f} "
-            f"[{100 * g.gain_macro_f1.low:+.2f}, {100 * g.gain_macro_f1.high:+.2f}]",
-            _p(g.pvalue_macro_f1),
-            ", ".join(_p(p) for p in g.mcnemar_pvalues),
-        ]
-        for g in gains
-    ]
-    per_class = [[g.label, *(f"{100 * g.per_class_gain[e]:+.1f}" for e in LABELS)] for g in gains]
-    out = [
-        "## Distillation",
-        "",
-        "Each distilled student (loss α·CE + (1−α)·T²·KL to the teacher's softened predictions; "
-        "teacher fine-tuned under the same recipe and seed) against the same student trained "
-        "without a teacher, on the same seeds. Gains in points: seed mean ± std over seeds, "
-        "[95% paired-bootstrap interval over test examples]; p: two-sided paired bootstrap of the "
-        "macro-F1 gain; McNemar per seed on per-example correctness.",
-        "",
-        _table(
-            [
-                "distilled row",
-                "init",
-                "device",
-                "α / T",
-                "seeds",
-                "accuracy (KD vs no KD)",
-                "Δ accuracy",
-                "macro-F1 (KD vs no KD)",
-                "Δ macro-F1",
-                "p",
-                "McNemar p",
-            ],
-            rows,
-        ),
-        "",
-        "Per-emotion F1 gain from distillation (points, mean over seeds):",
-        "",
-        _table(["distilled row", *LABELS], per_class),
-        "",
-    ]
-    published = {a["model"]: a for a in anchors or []}
-    for g in gains:
-        target = published.get(KD_TARGETS.get(g.student, ""))
-        if target is None:
-            continue
-        acc, f1 = float(target["accuracy"]), float(target["macro_f1"])
-        reached = g.accuracy >= acc and g.macro_f1 >= f1
-        out += [
-            f"Target for {g.label}: the published pretrained {target['model']} "
-            f"(accuracy {target['accuracy']}, macro-F1 {target['macro_f1']}, {target['source']}). "
-            f"Reached here: {'yes' if reached else 'no'} "
-            f"(accuracy {g.accuracy:.4f}, macro-F1 {g.macro_f1:.4f}, {len(g.seeds)}-seed mean; "
-            f"short by {100 * max(0.0, acc - g.accuracy):.1f} and "
-            f"{100 * max(0.0, f1 - g.macro_f1):.1f} points).",
-            "",
-        ]
-    return out
-
-
-def _recommendations(st: Study) -> list[str]:
-    memory = (
-        "memory limits apply to the training peak"
-        if st.latency is None
-        else "on CPU, latency and memory come from the CPU latency probe; elsewhere memory "
-        "limits apply to the training peak"
-    )
-    out = [
-        "## Recommendations",
-        "",
-        f"Best mean macro-F1 within each typical budget ({memory}):",
-        "",
-    ]
-    for r in st.recommendations:
-        out += [f"### {r.name}", "", "```text", r.text, "```", ""]
-    return [*out, "## Findings", "", *[f"- {f}" for f in st.findings]]
 
 
 def _bench(bench: dict[str, Any] | None) -> list[str]:
@@ -478,7 +69,7 @@ def _bench(bench: dict[str, Any] | None) -> list[str]:
         f"CPU: {cpu}; commit: {commit.get('id', 'unknown')} (branch {commit.get('branch', '?')},"
         f" dirty {commit.get('dirty', '?')}); recorded {bench.get('datetime', 'unknown')}.",
         "",
-        _table(["benchmark", "case", "batch", "device", "median (ms)", "IQR (ms)", "rounds"], rows),
+        table(["benchmark", "case", "batch", "device", "median (ms)", "IQR (ms)", "rounds"], rows),
     ]
 
 
@@ -488,7 +79,7 @@ def _environment(st: Study, results: Sequence[RunResult]) -> list[str]:
         ((s, r) for s in st.summaries for r in results if r.run_id in s.run_ids),
         key=lambda sr: (order[sr[0].label], sr[1].seed),
     )
-    keys = _cols(
+    keys = cols(
         "python | torch | transformers | datasets | cpu_model | torch_threads | "
         "gpu_name | git_commit"
     )
@@ -498,16 +89,16 @@ def _environment(st: Study, results: Sequence[RunResult]) -> list[str]:
             r.seed,
             r.model.init,
             r.efficiency.device,
-            *(_env(r.environment.get(k)) for k in keys),
+            *(env_value(r.environment.get(k)) for k in keys),
             r.data.fingerprint[:12],
         ]
         for s, r in runs
     ]
-    heads = _cols(
+    heads = cols(
         "model | seed | init | device | python | torch | transformers | datasets | "
         "CPU | threads | GPU | git commit | data"
     )
-    return ["## Environment", "", _table(heads, rows)]
+    return ["## Environment", "", table(heads, rows)]
 
 
 def _anchors(anchors: list[dict[str, str]] | None) -> list[str]:
@@ -520,7 +111,7 @@ def _anchors(anchors: list[dict[str, str]] | None) -> list[str]:
         "`bench/anchors.toml`), with their own recipes and sometimes on the validation split; "
         "they are context, not results of this benchmark, and are kept out of the leaderboard.",
         "",
-        _table(
+        table(
             ["model", "accuracy", "macro-F1", "split", "recipe", "source"],
             [[a[f] or "—" for f in ANCHOR_FIELDS] for a in anchors],
         ),
@@ -545,17 +136,17 @@ def markdown(
     """The whole report: sections in their fixed order, one blank line between blocks."""
     sections = [
         _header(title, list(files), command),
-        _what_was_run(st),
+        sections_leaderboard.what_was_run(st),
         [] if notes is None else [f"### Run record (`{notes[0]}`)", "", notes[1].strip(), ""],
-        _leaderboard(st),
+        sections_leaderboard.leaderboard(st),
         list(deploy),
-        _cpu_probe(st),
-        _significance(st),
-        _per_emotion(st, figures),
-        _pareto(st, figures),
-        _pretraining(st),
-        _distillation(distillation, anchors),
-        _recommendations(st),
+        sections_leaderboard.cpu_probe(st),
+        sections_leaderboard.significance(st),
+        sections_study.per_emotion(st, figures),
+        sections_study.pareto(st, figures),
+        sections_study.pretraining(st),
+        sections_distillation.distillation(distillation, anchors),
+        sections_study.recommendations(st),
         list(perf),
         _bench(bench),
         _environment(st, results),

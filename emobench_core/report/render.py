@@ -1,42 +1,40 @@
 """RESULTS.md and its figures, rendered from saved results JSON only (never from live models).
 
-The numbers come from :mod:`emobench_core.study.summaries`, the images from :mod:`emobench_core.report.figures`
-and the markdown from :mod:`emobench_core.report.markdown`; this module reads the inputs, writes
-the files atomically and holds the two command lines. Same inputs, same bytes: nothing here
+The numbers come from :mod:`emobench_core.study`, the images from
+:mod:`emobench_core.report.figures` and the markdown from :mod:`emobench_core.report.markdown`;
+this module reads the inputs and writes the files atomically. Its command line is
+``emobench report`` (:mod:`emobench_core.cli.report`). Same inputs, same bytes: nothing here
 reads the clock.
 
     pytest bench/ --emobench-results-dir runs/ --benchmark-json runs/bench.json
-    python -m emobench_core.report.render runs/bench.json --output RESULTS.md
-    python -m emobench_core.report.render --no-bench --results runs/ --output RESULTS.md
-    python -m emobench_core.report.render runs/bench.json --latency results/latency-cpu.json
+    emobench report runs/bench.json --output RESULTS.md
+    emobench report --no-bench --results runs/ --output RESULTS.md
+    emobench report runs/bench.json --latency results/latency-cpu.json
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import tempfile
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from emobench_core.errors import BudgetError, ResultsError
+from emobench_core.errors import ResultsError
 from emobench_core.report.figures import render_figures
 from emobench_core.report.markdown import ANCHOR_FIELDS, markdown
 from emobench_core.report.perf import markdown_lines as perf_markdown
 from emobench_core.schema.deploy import load_deploy
 from emobench_core.schema.deploy import markdown_lines as deploy_markdown
-from emobench_core.schema.latency import LatencyReport, load_latency
+from emobench_core.schema.latency import LatencyReport
 from emobench_core.schema.perf import load_perf
-from emobench_core.schema.run import RunResult, load_results
+from emobench_core.schema.run import RunResult
+from emobench_core.study.build import build_study
 from emobench_core.study.distillation import distillation_gains
-from emobench_core.study.recommend import Budget
-from emobench_core.study.summaries import build_study, join_cpu_probe, recommend_for, summarize
 
-DEFAULT_ANCHORS = Path(__file__).resolve().parents[1] / "bench" / "anchors.toml"
+DEFAULT_ANCHORS = Path(__file__).resolve().parents[2] / "bench" / "anchors.toml"
 TITLE = "emobench results: compact transformer emotion classifiers on dair-ai/emotion"
 BENCH_HINT = "it must be the file written by `pytest bench/ --benchmark-json FILE`"
 
@@ -191,145 +189,3 @@ def render_report(
     )
     write_text_atomic(out_path, text)
     return text
-
-
-def _result_files(items: Sequence[Path], results: Sequence[RunResult]) -> list[Path]:
-    """The files behind ``results``: files as given, ``<run_id>.json`` inside folders."""
-    ids = {r.run_id for r in results}
-    files = {p for p in items if p.is_file()}
-    files |= {
-        p / f"{i}.json" for p in items if p.is_dir() for i in ids if (p / f"{i}.json").is_file()
-    }
-    return sorted(files)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``emobench report``: render RESULTS.md from results JSON (and pytest-benchmark JSON)."""
-    p = argparse.ArgumentParser(prog="emobench report", description=__doc__.splitlines()[0])
-    p.add_argument(
-        "bench_json",
-        nargs="?",
-        type=Path,
-        metavar="BENCH_JSON",
-        help=f"pytest-benchmark JSON; {BENCH_HINT}; default: none (give --results)",
-    )
-    p.add_argument(
-        "--results",
-        nargs="+",
-        type=Path,
-        help="results files or folders; default: BENCH_JSON's folder",
-    )
-    p.add_argument("--output", type=Path, default=Path("RESULTS.md"), help="default: RESULTS.md")
-    p.add_argument("--figures-dir", type=Path, help="default: the (first) results folder")
-    p.add_argument(
-        "--anchors",
-        type=Path,
-        help="published reference numbers; default: bench/anchors.toml of the checkout, "
-        "left out when absent",
-    )
-    p.add_argument(
-        "--no-bench", action="store_true", help="leave out pytest-benchmark records; default: off"
-    )
-    p.add_argument("--bootstrap", type=int, default=1000, help="resamples; default: 1000")
-    p.add_argument(
-        "--latency",
-        type=Path,
-        help="CPU latency report of `emobench latency --output FILE`; default: none",
-    )
-    p.add_argument(
-        "--notes",
-        type=Path,
-        help="markdown run record (how the run was made) shown verbatim under 'What was run'; "
-        "default: none",
-    )
-    p.add_argument(
-        "--perf",
-        type=Path,
-        action="append",
-        default=[],
-        help="training-cost report of `emobench perf --output FILE` (repeatable); default: none",
-    )
-    p.add_argument(
-        "--deploy",
-        type=Path,
-        action="append",
-        default=[],
-        help="deployment report of `emobench deploy --output FILE` (repeatable); default: none",
-    )
-    ns = p.parse_args(argv)
-    if ns.results is None and ns.bench_json is None:
-        p.error("give BENCH_JSON, or --results DIR with --no-bench")
-    try:
-        if ns.bootstrap < 1:
-            raise ResultsError(f"--bootstrap ({ns.bootstrap}) must be >= 1, e.g. 1000")
-        bench = None if ns.no_bench or ns.bench_json is None else load_bench_json(ns.bench_json)
-        items = ns.results or [ns.bench_json.parent]
-        anchors = ns.anchors or (DEFAULT_ANCHORS if DEFAULT_ANCHORS.is_file() else None)
-        results = load_results(list(items))
-        first = items[0] if items[0].is_dir() else items[0].parent
-        render_report(
-            results,
-            bench_json=bench,
-            out_path=ns.output,
-            figures_dir=ns.figures_dir or first,
-            anchors=None if anchors is None else load_anchors(anchors),
-            sources=_result_files(items, results),
-            n_resamples=ns.bootstrap,
-            bench_path=None if bench is None else ns.bench_json,
-            latency=None if ns.latency is None else load_latency(ns.latency),
-            latency_path=ns.latency,
-            notes_path=ns.notes,
-            perf_paths=ns.perf,
-            deploy_paths=ns.deploy,
-        )
-    except (ResultsError, BudgetError) as exc:
-        print(f"emobench report: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {ns.output}")
-    return 0
-
-
-def _count(value: str) -> int:
-    """A parameter count such as ``15000000`` or ``15e6``."""
-    return int(float(value))
-
-
-def recommend_main(argv: Sequence[str] | None = None) -> int:
-    """``emobench recommend``: the best model within a budget, from saved results."""
-    p = argparse.ArgumentParser(
-        prog="emobench recommend",
-        description="The best model (highest mean macro-F1) within a budget, from saved results.",
-    )
-    p.add_argument(
-        "--results", nargs="+", type=Path, required=True, help="results files or folders (required)"
-    )
-    p.add_argument("--max-latency-ms", type=float, help="p50 batch-1 latency; default: no limit")
-    p.add_argument("--max-params", type=_count, help="e.g. 15e6; default: no limit")
-    p.add_argument(
-        "--max-memory-mb",
-        type=float,
-        help="training peak (on CPU with --latency: inference peak); default: no limit",
-    )
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
-    p.add_argument(
-        "--latency",
-        type=Path,
-        help="CPU latency report (`emobench latency`): CPU latency and memory of every probed "
-        "architecture, whatever device its results ran on; default: none",
-    )
-    ns = p.parse_args(argv)
-    try:
-        budget = Budget(ns.max_latency_ms, ns.max_params, ns.max_memory_mb, ns.device)
-        # one resample: the intervals are not shown, only means and costs are used
-        summaries = summarize(load_results(list(ns.results)), n_resamples=1)
-        latency = None if ns.latency is None else load_latency(ns.latency)
-        summaries = join_cpu_probe(summaries, latency)
-        print(recommend_for(summaries, budget))
-    except (ResultsError, BudgetError, ValueError) as exc:
-        print(f"emobench recommend: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

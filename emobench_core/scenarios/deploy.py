@@ -9,18 +9,17 @@ tweets (the rule of ``emobench run``), and test accuracy / macro-F1 with their c
 
     emobench deploy --checkpoint runs/bert-tiny --data-dir ../shared/data/emotion \\
         --output results/deploy-cpu.json
-    python -m emobench_core.scenarios.deploy --models bert-tiny --vocab-dir VOCAB --output deploy.json
+    emobench deploy --models bert-tiny --vocab-dir VOCAB --output deploy.json
 
 The variants are made in :mod:`~.deploy_export`; the rows and report are in
-:mod:`~.deploy_results`. This module measures them and holds the command line.
+:mod:`~.deploy_results`. This module measures them; its command line is ``emobench deploy``
+(:mod:`emobench_core.cli.deploy`).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -30,35 +29,27 @@ from typing import Any
 import numpy as np
 
 from emobench_core.config import Recipe
-from emobench_core.data.loading import fingerprint, load_emotion
+from emobench_core.data.fingerprint import fingerprint, label_names
+from emobench_core.data.loading import load_emotion
 from emobench_core.errors import (
-    DataError,
     DeployError,
     MissingExtraError,
     RegistryError,
-    ResultsError,
 )
 from emobench_core.measure.environment import environment, git_commit
-from emobench_core.measure.latency import measure_latency
+from emobench_core.measure.latency import LatencySettings, measure_latency
 from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.models.backends.transformer import load_checkpoint
 from emobench_core.models.export import (
     OPSET,
-    OnnxVariant,
-    TorchVariant,
-    Variant,
-    build_variants,
     export_onnx,
     quantize_onnx_int8,
     require_extra,
     torch_int8,
 )
-from emobench_core.models.registry import build_model, parse_models
-from emobench_core.scenarios.run import (
-    LatencySettings,
-    add_latency_rule_arguments,
-    latency_rule,
-    load_checkpoint,
-)
+from emobench_core.models.loading import build_model
+from emobench_core.models.registry import backend_for, parse_models
+from emobench_core.models.variants import OnnxVariant, TorchVariant, Variant, build_variants
 from emobench_core.schema.deploy import (
     FINE_TUNED,
     RANDOM,
@@ -80,16 +71,13 @@ __all__ = [
     "OnnxVariant",
     "TorchVariant",
     "Variant",
-    "add_arguments",
     "build_variants",
     "evaluate_variants",
     "export_onnx",
     "load_deploy",
-    "main",
     "markdown_rows",
     "measure_deployments",
     "quantize_onnx_int8",
-    "run",
     "torch_int8",
     "with_deltas",
 ]
@@ -168,7 +156,8 @@ def evaluate_variants(
             row = DeployRow(name, init, v.name, v.size_bytes / 1e6, stats, threads)
             if preds is not None and labels is not None:
                 reference = preds if reference is None else reference
-                m = compute_metrics(list(labels), preds.tolist())
+                names = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
+                m = compute_metrics(list(labels), preds.tolist(), names)
                 agree = float(np.mean(preds == reference))
                 row = replace(row, accuracy=m.accuracy, macro_f1=m.macro_f1, agreement=agree)
             rows.append(row)
@@ -187,7 +176,8 @@ def checkpoint_name(path: Path) -> str:
 
 
 def check_checkpoint(path: str | Path) -> Path:
-    """``path`` if it holds a checkpoint as :func:`~emobench_core.pipeline.load_checkpoint`
+    """``path`` if it holds a checkpoint as
+    :func:`~emobench_core.models.backends.transformer.load_checkpoint`
     reads it (``config.json`` there or in ``model/``); else :class:`FileNotFoundError`."""
     path = Path(path)
     folder = path / "model" if (path / "model").is_dir() else path
@@ -238,7 +228,7 @@ def measure_deployments(
     folders = [check_checkpoint(c) for c in checkpoints]
     specs = parse_models(models) if models else []
     for spec in specs:
-        if not spec.is_transformer or spec.config is None:
+        if not backend_for(spec).has_init or spec.config is None:
             raise RegistryError(
                 f"{spec.name!r} cannot be exported with random weights: --models takes "
                 "transformer architectures of the registry; pass a fine-tuned folder with "
@@ -260,7 +250,7 @@ def measure_deployments(
                 folder, texts, labels, threads=threads, workdir=work, settings=settings
             )
         for spec in specs:
-            model, tokenizer, _ = build_model(spec, "random", vocab_dir=vocab_dir)
+            model, tokenizer, _ = build_model(spec, "random", label_names(dsd), vocab_dir=vocab_dir)
             rows += evaluate_variants(
                 (model, tokenizer),
                 texts,
@@ -283,87 +273,3 @@ def measure_deployments(
         export=_export_info(),
         rows=rows,
     )
-
-
-# ---------------------------------------------------------------------------- command line
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of ``emobench deploy`` (for a subparser of the main CLI, or :func:`main`)."""
-    p.add_argument(
-        "--checkpoint",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="DIR",
-        help="fine-tuned checkpoint folder (from `emobench train --output DIR`); repeatable; "
-        "measured with test accuracy; default: none",
-    )
-    p.add_argument(
-        "--models",
-        default="",
-        help="comma-separated registry architectures with random weights (latency and size "
-        "only); default: none",
-    )
-    p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
-    p.add_argument(
-        "--data-dir", help="emotion splits folder; default: $EMOBENCH_DATA_DIR, else the hub"
-    )
-    p.add_argument(
-        "--vocab-dir",
-        help="folder with bert-base-uncased vocab.txt, for --models; default: "
-        "$EMOBENCH_VOCAB_DIR, else the hub",
-    )
-    p.add_argument(
-        "--threads", type=int, default=2, help="torch and ONNX Runtime threads; default: 2"
-    )
-    p.add_argument(
-        "--workdir",
-        type=Path,
-        help="keep the exported .onnx / .pt / safetensors files here; default: a temporary "
-        "folder, deleted",
-    )
-    add_latency_rule_arguments(p)
-
-
-def run(ns: argparse.Namespace) -> int:
-    """Run ``emobench deploy`` for parsed options; 2 on bad input, with one line on stderr."""
-    try:
-        report = measure_deployments(
-            checkpoints=ns.checkpoint,
-            models=ns.models,
-            data_dir=ns.data_dir,
-            vocab_dir=ns.vocab_dir,
-            threads=ns.threads,
-            settings=latency_rule(ns),
-            workdir=ns.workdir,
-        )
-        report.save(ns.output)
-    except (
-        MissingExtraError,
-        DeployError,
-        DataError,
-        RegistryError,
-        ResultsError,
-        OSError,
-        ValueError,
-    ) as exc:
-        print(f"emobench deploy: error: {exc}", file=sys.stderr)
-        return 2
-    from tabulate import tabulate
-
-    headers, rows = markdown_rows(report)
-    print(tabulate(rows, headers=headers, disable_numparse=True))
-    print(f"threads: {report.threads}; latency rule: {report.rule}; wrote {ns.output}")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``emobench deploy``: ONNX Runtime and int8 variants of each model, measured."""
-    p = argparse.ArgumentParser(prog="emobench deploy", description=__doc__.splitlines()[0])
-    add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

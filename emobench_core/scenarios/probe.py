@@ -16,132 +16,34 @@ tweets at the 10th, 50th and 90th percentile of WordPiece length, and 8 batches 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from emobench_core.config import Recipe
+from emobench_core.data.fingerprint import label_names
 from emobench_core.data.loading import load_emotion
-from emobench_core.errors import DataError, ProbeError, RegistryError, ResultsError
+from emobench_core.errors import ProbeError, RegistryError
 from emobench_core.measure.environment import environment, git_commit
-from emobench_core.measure.latency import count_parameters, cpu_count, measure_latency, peak_rss_mb
-from emobench_core.models.registry import (
-    ModelSpec,
-    build_model,
-    load_tokenizer,
-    model_names,
-    parse_models,
-    resolve_vocab_dir,
-)
-from emobench_core.scenarios.run import (
-    LATENCY_INPUTS,
-    LatencySettings,
-    add_latency_rule_arguments,
-    latency_rule,
-    svm_forward,
-    transformer_forward,
-)
+from emobench_core.measure.latency import LatencySettings, cpu_count, measure_latency, peak_rss_mb
+from emobench_core.measure.memory import memory_baseline, proc_status_mb
+from emobench_core.models.loading import load_tokenizer, resolve_vocab_dir
+from emobench_core.models.registry import backend_for, model_names, parse_models
+from emobench_core.models.spec import ModelSpec
+from emobench_core.scenarios.probe_texts import ProbeTexts, probe_texts
 from emobench_core.schema.base import write_json_atomic
 from emobench_core.schema.latency import (
-    LENGTH_PERCENTILES,
-    RANDOM_WEIGHTS,
-    SVM_WEIGHTS,
-    TABLE_HEADERS,
     LatencyReport,
     ModelLatency,
-    length_note,
-    load_latency,
-    table_rows,
 )
 
-__all__ = ["LatencyReport", "ModelLatency", "ProbeError", "load_latency", "main", "probe_models"]
-
-TEXTS_PER_LENGTH = 8
-"""Test tweets of exactly the percentile's length, cycled through (fewer if fewer exist)."""
-B32_BATCHES = 8
-
-
-# ---------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True)
-class ProbeTexts:
-    """The test tweets every model is timed on, chosen once for all models."""
-
-    sample: list[str]
-    by_length: dict[str, list[str]]
-    token_lengths: dict[str, int]
-    batch: list[str]
-    max_length: int
-
-
-def _cycle(texts: Sequence[str], n: int) -> list[str]:
-    """``n`` texts, repeating ``texts`` as needed (a small test split still fills each batch)."""
-    return [texts[i % len(texts)] for i in range(n)]
-
-
-def probe_texts(texts: Sequence[str], tokenizer: Any, max_length: int) -> ProbeTexts:
-    """Batch-1 sample, percentile-length tweets and batch-32 inputs from the test ``texts``."""
-    if not texts:
-        raise DataError("the test split is empty: the latency probe needs test tweets to time")
-    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
-    lengths = np.asarray([len(x) for x in ids])
-    by_length, token_lengths = {}, {}
-    for key, q in LENGTH_PERCENTILES.items():
-        target = int(np.percentile(lengths, q, method="nearest"))
-        chosen = [t for t, n in zip(texts, lengths, strict=True) if n == target]
-        by_length[key] = _cycle(chosen[:TEXTS_PER_LENGTH], LATENCY_INPUTS)
-        token_lengths[key] = target
-    return ProbeTexts(
-        sample=_cycle(texts[:LATENCY_INPUTS], LATENCY_INPUTS),
-        by_length=by_length,
-        token_lengths=token_lengths,
-        batch=_cycle(texts[: 32 * B32_BATCHES], 32 * B32_BATCHES),
-        max_length=max_length,
-    )
-
-
-# ---------------------------------------------------------------------------- measuring
-
-
-def _proc_status_mb(key: str) -> float | None:
-    """``VmRSS`` / ``VmHWM`` of this process in MiB from /proc/self/status; None off Linux."""
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def _memory_baseline(fresh: bool) -> tuple[float, bool]:
-    """``(baseline MiB, whether the peak was reset)`` before the model is loaded.
-
-    Linux's ``ru_maxrss`` outlives fork + exec, so a subprocess starts with its parent's RSS as
-    its "peak" and cannot see a smaller model. In a ``fresh`` process the kernel's peak
-    (``VmHWM``) is reset to the current RSS instead (``/proc/self/clear_refs``), and the
-    baseline is that current RSS; elsewhere the baseline is ``ru_maxrss`` (a lower bound).
-    """
-    if fresh:
-        try:
-            Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
-        except OSError:
-            pass
-        else:
-            rss = _proc_status_mb("VmRSS")
-            if rss is not None:
-                return rss, True
-    return peak_rss_mb(), False
+__all__ = ["measure_model", "probe_models"]
 
 
 def _rule(settings: LatencySettings) -> dict[str, Any]:
@@ -160,9 +62,11 @@ def measure_model(
     vocab_dir: str | Path | None = None,
     svm: Any = None,
     fresh_process: bool = False,
+    labels: Sequence[str],
 ) -> ModelLatency:
-    """Load ``spec`` (random weights, or the fitted ``svm`` pipeline / its joblib path) and
-    time it on ``texts`` in this process, on the threads already set.
+    """Load ``spec`` (random weights with a head of ``len(labels)`` classes, or the fitted
+    ``svm`` pipeline / its joblib path) and time it on ``texts`` in this process, on the
+    threads already set.
 
     Batch 1 (overall and by length) follows ``settings``; the tokenizer gets a quarter of its
     ``min_seconds``, batch 32 at most 3 warm-up and 10 timed calls and half of it.
@@ -170,35 +74,17 @@ def measure_model(
     ``fresh_process``: this process exists for this measurement, so its peak memory may be
     reset first (see :func:`_memory_baseline`); otherwise the memory figure is a lower bound.
     """
-    before, reset = _memory_baseline(fresh_process)
-    forward: Callable[[list[str], int], Callable[[int], Any]]
-    tokenize: Callable[[str], Any]
-    if spec.is_transformer:
-        model, tokenizer, _ = build_model(spec, "random", vocab_dir=vocab_dir)
-        total, non_embedding = count_parameters(model)
-        weights = RANDOM_WEIGHTS
+    before, reset = memory_baseline(fresh_process)
+    backend = backend_for(spec)
+    model = backend.architecture(spec, labels, vocab_dir=vocab_dir, fitted=svm)
+    total, non_embedding = backend.parameters(model)
+    weights = backend.probe_weights
 
-        def forward(batch: list[str], size: int) -> Callable[[int], Any]:
-            return transformer_forward(model, tokenizer, batch, size, texts.max_length, "cpu")
+    def forward(batch: list[str], size: int) -> Callable[[int], Any]:
+        return backend.forward(model, batch, size, texts.max_length, "cpu")
 
-        def tokenize(text: str) -> Any:
-            return tokenizer(
-                text, truncation=True, max_length=texts.max_length, return_tensors="pt"
-            )
-    else:
-        import joblib
-
-        pipe = joblib.load(svm) if isinstance(svm, str | Path) else svm
-        if pipe is None:
-            raise RegistryError(f"{spec.name!r}: pass the fitted pipeline to measure it")
-        total = non_embedding = int(pipe["svm"].coef_.size + pipe["svm"].intercept_.size)
-        weights = SVM_WEIGHTS
-
-        def forward(batch: list[str], size: int) -> Callable[[int], Any]:
-            return svm_forward(pipe, batch, size)
-
-        def tokenize(text: str) -> Any:
-            return pipe["tfidf"].transform([text])
+    def tokenize(text: str) -> Any:
+        return backend.encode_one(model, text, texts.max_length)
 
     rule = _rule(settings)
     b1 = measure_latency(forward(texts.sample, 1), **rule)
@@ -216,7 +102,7 @@ def measure_model(
         min_iters=min(10, settings.min_iters),
         min_seconds=settings.min_seconds / 2,
     )
-    after = (_proc_status_mb("VmHWM") if reset else None) or peak_rss_mb()
+    after = (proc_status_mb("VmHWM") if reset else None) or peak_rss_mb()
     return ModelLatency(
         kind=spec.kind,
         params_total=total,
@@ -233,11 +119,12 @@ def measure_model(
 
 
 def _measure_isolated(job: dict[str, Any], workdir: Path) -> ModelLatency:
-    """Run :func:`measure_model` for ``job`` in a fresh ``python -m emobench_core.scenarios.probe``."""
+    """Run :func:`measure_model` for ``job`` in a fresh
+    ``python -m emobench_core.scenarios.probe``."""
     name = job["name"]
     inputs, output = workdir / f"{name}.in.json", workdir / f"{name}.out.json"
     inputs.write_text(json.dumps(job), encoding="utf-8")
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding emobench_core
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "PYTHONPATH": path, "TOKENIZERS_PARALLELISM": "false"}
     cmd = [sys.executable, "-m", "emobench_core.scenarios.probe", "--one", str(inputs), str(output)]
@@ -261,7 +148,7 @@ def _preload(spec: ModelSpec) -> None:
 
     with torch.inference_mode():
         torch.nn.functional.gelu(torch.nn.Linear(64, 64)(torch.ones(8, 64))).softmax(-1)
-    if spec.is_transformer and spec.config is not None:
+    if backend_for(spec).has_init and spec.config is not None:
         from transformers import AutoConfig
         from transformers.models.auto.modeling_auto import (
             MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING as CLASSES,
@@ -285,6 +172,7 @@ def _child(inputs: Path, output: Path) -> int:
         vocab_dir=job["vocab_dir"],
         svm=job["svm"],
         fresh_process=True,
+        labels=job["labels"],
     )
     write_json_atomic(output, result.to_dict())
     return 0
@@ -320,7 +208,7 @@ def probe_models(
     specs = parse_models(names)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     for spec in specs:
-        if spec.is_transformer and spec.config is None:
+        if backend_for(spec).has_init and spec.config is None:
             raise RegistryError(
                 f"{spec.name!r} has no published config in the registry, and the probe builds "
                 f"architectures with random weights; choose from {', '.join(model_names())}"
@@ -337,11 +225,11 @@ def probe_models(
     dsd = load_emotion(data_dir)
     vocab = resolve_vocab_dir(vocab_dir)
     texts = probe_texts(list(dsd["test"]["text"]), load_tokenizer(vocab), max_length)
+    labels = list(label_names(dsd))
     svm = None
-    if any(not s.is_transformer for s in specs):
-        from emobench_core.models.backends.sklearn import fit_svm
-
-        svm, _ = fit_svm(dsd, Recipe())
+    for spec in specs:
+        if backend_for(spec).probe_needs_fit and svm is None:
+            svm = backend_for(spec).fit_for_probe(dsd, Recipe())
     models: dict[str, ModelLatency] = {}
     previous = torch.get_num_threads()
     with tempfile.TemporaryDirectory(prefix="emobench-latency-") as tmp:
@@ -360,13 +248,14 @@ def probe_models(
                         "threads": threads,
                         "settings": _rule(settings),
                         "vocab_dir": vocab,
-                        "svm": None if spec.is_transformer else svm_path,
+                        "svm": svm_path if backend_for(spec).probe_needs_fit else None,
+                        "labels": labels,
                         "texts": asdict(texts),
                     }
                     models[spec.name] = _measure_isolated(job, Path(tmp))
                 else:
                     models[spec.name] = measure_model(
-                        spec, texts, settings, vocab_dir=vocab, svm=svm
+                        spec, texts, settings, vocab_dir=vocab, svm=svm, labels=labels
                     )
         finally:
             torch.set_num_threads(previous)
@@ -384,61 +273,8 @@ def probe_models(
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``emobench latency``: CPU latency and inference memory of each architecture."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["--one"] and len(args) == 3:  # the isolated subprocess
-        return _child(Path(args[1]), Path(args[2]))
-    p = argparse.ArgumentParser(prog="emobench latency", description=__doc__.splitlines()[0])
-    p.add_argument(
-        "--models", default=",".join(model_names()), help="comma-separated; default: all"
-    )
-    p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
-    p.add_argument("--threads", type=int, help="torch threads; default: the usable CPUs")
-    p.add_argument(
-        "--data-dir", help="emotion splits folder; default: $EMOBENCH_DATA_DIR, else the hub"
-    )
-    p.add_argument(
-        "--vocab-dir",
-        help="folder with bert-base-uncased vocab.txt; default: $EMOBENCH_VOCAB_DIR, else the hub",
-    )
-    add_latency_rule_arguments(p)
-    p.add_argument(
-        "--in-process",
-        action="store_true",
-        help="measure every model in this process (memory figures become lower bounds); "
-        "default: off",
-    )
-    ns = p.parse_args(args)
-    try:
-        report = probe_models(
-            ns.models,
-            data_dir=ns.data_dir,
-            vocab_dir=ns.vocab_dir,
-            threads=ns.threads,
-            settings=latency_rule(ns),
-            isolate=not ns.in_process,
-        )
-        report.save(ns.output)
-    except (DataError, RegistryError, ResultsError, ProbeError, ValueError) as exc:
-        print(f"emobench latency: error: {exc}", file=sys.stderr)
-        return 2
-    from tabulate import tabulate
-
-    env = report.environment
-    print(tabulate(table_rows(report), headers=list(TABLE_HEADERS), disable_numparse=True))
-    print(f"\n{length_note(report)}.")
-    print(f"CPU: {env.get('cpu_model')}; {report.threads} torch threads; rule: {report.rule}")
-    load = env.get("load_average_1m")
-    if load is not None and load > 0.5 * (env.get("cpu_count") or 1):
-        print(
-            f"warning: the machine was busy (1-minute load average {load:.2f} on "
-            f"{env.get('cpu_count')} CPUs), which inflates latencies; re-run when it is idle",
-            file=sys.stderr,
-        )
-    print(f"wrote {ns.output}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # the isolated subprocess of _measure_isolated; `emobench latency`
+    # is the command line (emobench_core.cli.latency)
+    if len(sys.argv) != 4 or sys.argv[1] != "--one":
+        sys.exit("usage: python -m emobench_core.scenarios.probe --one INPUTS OUTPUT (internal)")
+    sys.exit(_child(Path(sys.argv[2]), Path(sys.argv[3])))

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from emobench_core.errors import ResultsError
 
@@ -54,3 +55,78 @@ def read_json(path: Path, *, missing: str, remake: str) -> Any:
         raise ResultsError(
             f"{path} is not valid JSON ({exc}); it may be truncated — {remake}"
         ) from exc
+
+
+class ResultFile:
+    """The base of every results file kind: a dataclass with a schema name and version.
+
+    Subclasses set :attr:`SCHEMA_NAME`, :attr:`SCHEMA_VERSION`, :attr:`WHAT` (how an error
+    names the kind) and :attr:`WRITTEN_BY` (the command that writes it), and build themselves
+    from a checked dict in :meth:`_from_fields`. Writing is atomic (:func:`write_json_atomic`);
+    reading checks the schema, then turns a missing key or a wrong type into one
+    :class:`ResultsError` that says how to re-create the file. A file of an older schema is
+    read through :meth:`_upgrade` where its kind still reads it.
+    """
+
+    SCHEMA_NAME: ClassVar[str]
+    SCHEMA_VERSION: ClassVar[int]
+    WHAT: ClassVar[str]
+    WRITTEN_BY: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+        return {**data, "schema": self.SCHEMA_NAME, "schema_version": self.SCHEMA_VERSION}
+
+    @classmethod
+    def _from_fields(cls, data: dict[str, Any]) -> Self:
+        """Build an instance from a dict of the current schema (may raise KeyError and the
+        like; :meth:`from_dict` words them)."""
+        return cls(**data)
+
+    @classmethod
+    def _upgrade(cls, data: dict[str, Any]) -> dict[str, Any] | None:
+        """``data`` of an older schema rewritten to the current one, or ``None`` when this
+        kind cannot read it. By default no older schema is read."""
+        return None
+
+    @classmethod
+    def _fix(cls, origin: str) -> str:
+        return f"re-create it with `{cls.WRITTEN_BY}`"
+
+    @classmethod
+    def from_dict(cls, data: Any, *, origin: str = "<dict>") -> Self:
+        """Check ``data``'s schema and build the record (``origin`` names it in errors)."""
+        fix = cls._fix(origin)
+        if not isinstance(data, dict):
+            raise ResultsError(
+                f"{origin} holds a JSON {type(data).__name__}, not an emobench {cls.WHAT}; {fix}"
+            )
+        name, version = data.get("schema"), data.get("schema_version")
+        if (name, version) != (cls.SCHEMA_NAME, cls.SCHEMA_VERSION):
+            upgraded = cls._upgrade(data)
+            if upgraded is None:
+                raise ResultsError(
+                    f"{origin} is not an emobench {cls.WHAT} of schema version "
+                    f"{cls.SCHEMA_VERSION} (expected schema={cls.SCHEMA_NAME!r}; found "
+                    f"schema={name!r}, version={version!r}); "
+                    f"{fix}, or read it with the emobench release that wrote it"
+                )
+            data = upgraded
+        fields = {k: v for k, v in data.items() if k not in ("schema", "schema_version")}
+        try:
+            return cls._from_fields(fields)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ResultsError(f"{origin} has a malformed {cls.WHAT} ({exc}); {fix}") from exc
+
+    def save(self, path: str | Path) -> Path:
+        """Write the record to ``path`` atomically and return the path."""
+        write_json_atomic(path, self.to_dict())
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        """Read a file written by :meth:`save`."""
+        path = Path(path)
+        fix = cls._fix(str(path))
+        data = read_json(path, missing=f"no {cls.WHAT} file at {path}; {fix}", remake=fix)
+        return cls.from_dict(data, origin=str(path))

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.config import Recipe
-from emobench_core.errors import ResultsError
-from emobench_core.schema.base import read_json, write_json_atomic
+from emobench_core.schema.base import ResultFile
 from emobench_core.schema.records import LatencyStats
 
 SCHEMA_NAME = "emobench.deploy"
@@ -91,11 +90,14 @@ def with_deltas(rows: Sequence[DeployRow]) -> list[DeployRow]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeployReport:
+class DeployReport(ResultFile):
     """What ``emobench deploy`` measured, on which machine, under which rule."""
 
-    schema: str = SCHEMA_NAME
-    schema_version: int = SCHEMA_VERSION
+    SCHEMA_NAME = SCHEMA_NAME
+    SCHEMA_VERSION = SCHEMA_VERSION
+    WHAT = "deploy report"
+    WRITTEN_BY = "emobench deploy --output FILE"
+
     device: str = "cpu"
     threads: int
     environment: dict[str, Any]
@@ -112,39 +114,14 @@ class DeployReport:
         if self.threads < 1:
             raise ValueError(f"`threads` ({self.threads}) must be >= 1")
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     @classmethod
-    def from_dict(cls, data: Any, *, origin: str = "<dict>") -> DeployReport:
-        fix = f"re-create it with `emobench deploy --output {origin}`"
-        if not isinstance(data, dict):
-            raise ResultsError(
-                f"{origin} holds a JSON {type(data).__name__}, not a deploy report; {fix}"
-            )
-        if data.get("schema") != SCHEMA_NAME or data.get("schema_version") != SCHEMA_VERSION:
-            raise ResultsError(
-                f"{origin} is not an emobench deploy report of schema version {SCHEMA_VERSION} "
-                f"(found schema={data.get('schema')!r}, version={data.get('schema_version')!r}); "
-                f"{fix}, or pass the file written by `emobench deploy`"
-            )
-        try:
-            return cls(**{**data, "rows": [DeployRow.from_dict(r) for r in data["rows"]]})
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise ResultsError(f"{origin} has a malformed deploy report ({exc}); {fix}") from exc
-
-    def save(self, path: str | Path) -> Path:
-        """Write the report to ``path`` atomically and return the path."""
-        write_json_atomic(path, self.to_dict())
-        return Path(path)
+    def _from_fields(cls, data: dict[str, Any]) -> DeployReport:
+        return cls(**{**data, "rows": [DeployRow.from_dict(r) for r in data["rows"]]})
 
 
 def load_deploy(path: str | Path) -> DeployReport:
     """Read a report written by :meth:`DeployReport.save` (``emobench deploy --output``)."""
-    path = Path(path)
-    make = f"create it with `emobench deploy --output {path}`"
-    data = read_json(path, missing=f"no deploy report at {path}; {make}", remake=f"re-{make}")
-    return DeployReport.from_dict(data, origin=str(path))
+    return DeployReport.load(path)
 
 
 MARKDOWN_HEADERS: tuple[str, ...] = (

@@ -1,7 +1,7 @@
 """The CPU latency report as versioned data: what ``emobench latency`` measured, and where.
 
-Written by :mod:`emobench_core.scenarios.probe`, read by the report (``emobench report --latency FILE``);
-kept apart from the probe so that reading a report needs no model code.
+Written by :mod:`emobench_core.scenarios.probe`, read by the report (``emobench report
+--latency FILE``); kept apart from the probe so that reading a report needs no model code.
 
     emobench latency --models bert-tiny,tfidf-svm --output results/latency-cpu.json
 """
@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.config import Recipe
-from emobench_core.errors import ResultsError
-from emobench_core.schema.base import read_json, write_json_atomic
+from emobench_core.schema.base import ResultFile
 from emobench_core.schema.records import LatencyStats
 
 SCHEMA_NAME = "emobench.latency"
@@ -64,11 +63,14 @@ class ModelLatency:
 
 
 @dataclass(frozen=True, kw_only=True)
-class LatencyReport:
+class LatencyReport(ResultFile):
     """What ``emobench latency`` measured, on which machine, under which rule."""
 
-    schema: str = SCHEMA_NAME
-    schema_version: int = SCHEMA_VERSION
+    SCHEMA_NAME = SCHEMA_NAME
+    SCHEMA_VERSION = SCHEMA_VERSION
+    WHAT = "latency report"
+    WRITTEN_BY = "emobench latency --output FILE"
+
     device: str = "cpu"
     threads: int
     environment: dict[str, Any]
@@ -85,40 +87,15 @@ class LatencyReport:
         if self.device != "cpu":
             raise ValueError(f"`device` ({self.device!r}) must be 'cpu'")
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     @classmethod
-    def from_dict(cls, data: Any, *, origin: str = "<dict>") -> LatencyReport:
-        fix = f"re-create it with `emobench latency --output {origin}`"
-        if not isinstance(data, dict):
-            raise ResultsError(
-                f"{origin} holds a JSON {type(data).__name__}, not a latency report; {fix}"
-            )
-        if data.get("schema") != SCHEMA_NAME or data.get("schema_version") != SCHEMA_VERSION:
-            raise ResultsError(
-                f"{origin} is not an emobench latency report of schema version {SCHEMA_VERSION} "
-                f"(found schema={data.get('schema')!r}, version={data.get('schema_version')!r}); "
-                f"{fix}, or pass the file written by `emobench latency`"
-            )
-        try:
-            models = {k: ModelLatency.from_dict(v) for k, v in data["models"].items()}
-            return cls(**{**data, "models": models})
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise ResultsError(f"{origin} has a malformed latency report ({exc}); {fix}") from exc
-
-    def save(self, path: str | Path) -> Path:
-        """Write the report to ``path`` atomically and return the path."""
-        write_json_atomic(path, self.to_dict())
-        return Path(path)
+    def _from_fields(cls, data: dict[str, Any]) -> LatencyReport:
+        models = {k: ModelLatency.from_dict(v) for k, v in data["models"].items()}
+        return cls(**{**data, "models": models})
 
 
 def load_latency(path: str | Path) -> LatencyReport:
     """Read a report written by :meth:`LatencyReport.save` (``emobench latency --output``)."""
-    path = Path(path)
-    make = f"create it with `emobench latency --output {path}`"
-    data = read_json(path, missing=f"no latency report at {path}; {make}", remake=f"re-{make}")
-    return LatencyReport.from_dict(data, origin=str(path))
+    return LatencyReport.load(path)
 
 
 # ---------------------------------------------------------------------------- table

@@ -1,6 +1,6 @@
 """Training-cost results: the rows ``emobench perf`` writes, reading them back, and pairing them.
 
-A :class:`PerfReport` is data only (saved as JSON, schema :data:`SCHEMA`); the runs that fill it
+A :class:`PerfReport` is data only (saved as JSON, schema ``emobench.perf``); the runs that fill it
 live in :mod:`~.perf`, the tables drawn from it in :mod:`~.perf_markdown`.
 
     emobench perf --models bert-tiny,bert-mini --init random --ladder bert-tiny \\
@@ -15,14 +15,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emobench_core.errors import ResultsError
-from emobench_core.schema.base import read_json, write_json_atomic
+from emobench_core.schema.base import ResultFile
 
-SCHEMA = 2
 MISORDERED = frozenset({"length-grouping", "recipe-batch-lr", "eval-batch", "tf32", "bf16"})
 """Ladder steps whose test accuracy schema 1 got wrong: it compared length-grouped predictions
 with the labels in dataset order. Read from a schema-1 file, their scores are dropped."""
-KIND = "emobench-perf"
+LEGACY_KIND = "emobench-perf"
+"""How schemas 1 and 2 named the kind (with ``schema`` the version number)."""
 NAIVE_CHANGE = (
     "Trainer defaults (batch 8, lr 5e-5, no warm-up, a checkpoint every 500 steps, "
     "eval batch 8); every example padded to 128 tokens; fp32"
@@ -91,8 +90,13 @@ class PerfRow:
 
 
 @dataclass
-class PerfReport:
+class PerfReport(ResultFile):
     """Every row of one ``emobench perf`` run, with what it ran on."""
+
+    SCHEMA_NAME = "emobench.perf"
+    SCHEMA_VERSION = 3
+    WHAT = "perf report"
+    WRITTEN_BY = "emobench perf --output FILE"
 
     device: str
     threads: int
@@ -106,48 +110,32 @@ class PerfReport:
     created_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA,
-            "kind": KIND,
-            **{k: v for k, v in asdict(self).items() if k != "rows"},
-            "rows": [r.to_dict() for r in self.rows],
-        }
+        return {**super().to_dict(), "rows": [r.to_dict() for r in self.rows]}
 
     @classmethod
-    def from_dict(cls, data: Any, *, origin: str = "<dict>") -> PerfReport:
-        if not isinstance(data, dict) or data.get("kind") != KIND:
-            raise ResultsError(f"{origin} is not an emobench perf report (no kind {KIND!r})")
-        if data.get("schema") == 1:  # same fields; drop the scores schema 1 got wrong
-            data = {
-                **data,
-                "rows": [
-                    {**r, "accuracy": None, "macro_f1": None} if r["setup"] in MISORDERED else r
-                    for r in data.get("rows", [])
-                ],
-            }
-        elif data.get("schema") != SCHEMA:
-            raise ResultsError(
-                f"{origin} has perf schema {data.get('schema')!r}; this emobench reads schema "
-                f"{SCHEMA}: re-run `emobench perf` to remake it"
-            )
-        fields = {f.name for f in dataclasses.fields(cls)} - {"rows"}
-        try:
-            rows = [PerfRow.from_dict(r) for r in data["rows"]]
-            return cls(**{k: data[k] for k in fields if k in data}, rows=rows)
-        except (KeyError, TypeError) as exc:
-            raise ResultsError(
-                f"{origin} is an incomplete perf report ({exc}); re-run `emobench perf`"
-            ) from exc
+    def _upgrade(cls, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Schemas 1 and 2 (``{"kind": "emobench-perf", "schema": N}``) have the same fields;
+        schema 1's scores of the length-grouped steps were misordered and are dropped."""
+        if data.get("kind") != LEGACY_KIND or data.get("schema") not in (1, 2):
+            return None
+        rows = data.get("rows", [])
+        if data["schema"] == 1:
+            rows = [
+                {**r, "accuracy": None, "macro_f1": None} if r["setup"] in MISORDERED else r
+                for r in rows
+            ]
+        return {k: v for k, v in data.items() if k != "kind"} | {"rows": rows}
 
-    def save(self, path: str | Path) -> Path:
-        write_json_atomic(path, self.to_dict())
-        return Path(path)
+    @classmethod
+    def _from_fields(cls, data: dict[str, Any]) -> PerfReport:
+        fields = {f.name for f in dataclasses.fields(cls)} - {"rows"}
+        rows = [PerfRow.from_dict(r) for r in data["rows"]]
+        return cls(**{k: data[k] for k in fields if k in data}, rows=rows)
 
 
 def load_perf(path: str | Path) -> PerfReport:
-    path = Path(path)
-    data = read_json(path, missing="perf report", remake="re-run `emobench perf`")
-    return PerfReport.from_dict(data, origin=str(path))
+    """Read a report written by :meth:`PerfReport.save` (``emobench perf --output``)."""
+    return PerfReport.load(path)
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ class Metrics:
     weighted_f1: float
     per_class: dict[str, ClassMetrics]
     confusion_matrix: list[list[int]]
-    """Rows are true labels, columns predicted labels, both in :data:`LABELS` order."""
+    """Rows are true labels, columns predicted labels, both in label-id order."""
     n: int
 
     def to_dict(self) -> dict[str, Any]:

@@ -11,12 +11,12 @@ atomically (temporary file, then rename), so a crash never leaves a truncated re
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from emobench_core.errors import ResultsError
-from emobench_core.schema.base import read_json, write_json_atomic
+from emobench_core.schema.base import ResultFile
 from emobench_core.schema.records import LatencyStats, Metrics, TrainingInfo
 
 SCHEMA_VERSION = 1
@@ -57,15 +57,35 @@ class Efficiency:
 
 
 @dataclass(frozen=True)
-class RunResult:
+class Distillation:
+    """How a distilled student was taught (Hinton loss weights, the teacher it learnt from)."""
+
+    teacher: str
+    teacher_init: str
+    student: str
+    alpha: float
+    temperature: float
+
+
+@dataclass(frozen=True)
+class RunResult(ResultFile):
     """One model, one init, one seed, through the whole pipeline."""
+
+    SCHEMA_NAME = SCHEMA_NAME
+    SCHEMA_VERSION = SCHEMA_VERSION
+    WHAT = "run result"
+    WRITTEN_BY = "emobench run --output DIR"
 
     run_id: str
     model: ModelInfo
     seed: int
     recipe: dict[str, Any]
+    """The effective recipe, every field as the writing code had it (a file from older code
+    keeps exactly its fields, so a report can tell it from the current recipe)."""
     data: DataInfo
     environment: dict[str, Any]
+    """Versions, hardware, git commit, cache entry and what was seeded; keys vary by writer
+    (``emobench_core.measure.environment.environment`` plus the pipeline's own)."""
     training: TrainingInfo
     metrics: Metrics
     efficiency: Efficiency
@@ -73,56 +93,34 @@ class RunResult:
     """``{"y_true": [...], "y_pred": [...]}`` on the test split, in dataset order."""
     created_at: str
     tags: dict[str, Any] = field(default_factory=dict)
-    distillation: dict[str, Any] | None = None
+    distillation: Distillation | None = None
     """For a distilled student: teacher, teacher_init, student, alpha, temperature."""
-    schema: str = SCHEMA_NAME
-    schema_version: int = SCHEMA_VERSION
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, origin: str = "<dict>") -> RunResult:
-        if not isinstance(data, dict):
-            raise ResultsError(
-                f"{origin} holds a JSON {type(data).__name__}, not an emobench run result; "
-                "re-create it with `emobench run`"
-            )
-        version = data.get("schema_version")
-        if data.get("schema") != SCHEMA_NAME or version != SCHEMA_VERSION:
-            raise ResultsError(
-                f"{origin} is not an emobench run result of schema version {SCHEMA_VERSION} "
-                f"(found schema={data.get('schema')!r}, version={version!r}); re-create it with "
-                "this version's `emobench run`, or read it with the emobench release that wrote it"
-            )
-        try:
-            eff = data["efficiency"]
-            return cls(
-                **{
-                    **data,
-                    "model": ModelInfo(**data["model"]),
-                    "data": DataInfo(**data["data"]),
-                    "training": TrainingInfo.from_dict(data["training"]),
-                    "metrics": Metrics.from_dict(data["metrics"]),
-                    "efficiency": Efficiency(
-                        **{
-                            **eff,
-                            "latency_b1": LatencyStats(**eff["latency_b1"]),
-                            "tokenizer_b1": LatencyStats(**eff["tokenizer_b1"]),
-                        }
-                    ),
-                }
-            )
-        except (KeyError, TypeError) as exc:
-            raise ResultsError(
-                f"{origin} has a malformed run result ({exc}); re-create it with `emobench run`"
-            ) from exc
+    def _from_fields(cls, data: dict[str, Any]) -> RunResult:
+        eff = data["efficiency"]
+        kd = data.get("distillation")
+        return cls(
+            **{
+                **data,
+                "model": ModelInfo(**data["model"]),
+                "data": DataInfo(**data["data"]),
+                "training": TrainingInfo.from_dict(data["training"]),
+                "metrics": Metrics.from_dict(data["metrics"]),
+                "efficiency": Efficiency(
+                    **{
+                        **eff,
+                        "latency_b1": LatencyStats(**eff["latency_b1"]),
+                        "tokenizer_b1": LatencyStats(**eff["tokenizer_b1"]),
+                    }
+                ),
+                "distillation": None if kd is None else Distillation(**kd),
+            }
+        )
 
     def save(self, folder: str | Path) -> Path:
         """Write ``folder/<run_id>.json`` atomically and return its path."""
-        path = Path(folder) / f"{self.run_id}.json"
-        write_json_atomic(path, self.to_dict())
-        return path
+        return super().save(Path(folder) / f"{self.run_id}.json")
 
     @property
     def label(self) -> str:
@@ -131,16 +129,15 @@ class RunResult:
             return self.model.name
         return f"{self.model.name} ({self.model.init})"
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The class names of the data this run was scored on, in label-id order."""
+        return tuple(self.metrics.per_class)
+
 
 def load_result(path: str | Path) -> RunResult:
     """Read one run result written by :meth:`RunResult.save`."""
-    path = Path(path)
-    data = read_json(
-        path,
-        missing=f"no results file at {path}; run `emobench run --output DIR` first",
-        remake="delete it and re-run",
-    )
-    return RunResult.from_dict(data, origin=str(path))
+    return RunResult.load(path)
 
 
 def load_results(paths: str | Path | list[str | Path]) -> list[RunResult]:

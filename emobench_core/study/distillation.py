@@ -1,8 +1,9 @@
 """What distillation buys: each distilled student against the same student trained without a
 teacher, on the same seeds and test examples.
 
-A distilled row is named ``"<student> ← <teacher> (KD)"`` (see :func:`.pipeline.run_model`);
-its baseline is the row named ``<student>`` with the same init on the same device.
+A distilled row is named ``"<student> ← <teacher> (KD)"`` (see
+:func:`emobench_core.scenarios.run.run_model`); its baseline is the row named ``<student>`` with
+the same init on the same device.
 
     emobench report results/gpu/bench.json --output RESULTS.md   # the "Distillation" section
 """
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emobench_core.config import LABELS
-from emobench_core.metrics.stats import Interval, macro_f1, mcnemar
+from emobench_core.metrics.scores import macro_f1
+from emobench_core.metrics.significance import mcnemar
+from emobench_core.metrics.stats import Interval
 from emobench_core.schema.run import RunResult
 
 KD_MARK = " ← "
@@ -57,12 +59,22 @@ def _by_row(results: Sequence[RunResult]) -> dict[tuple[str, str, str], dict[int
     return rows
 
 
-def _gains(idx: np.ndarray, y: np.ndarray, kd: np.ndarray, base: np.ndarray) -> tuple[float, float]:
-    """Seed-mean (accuracy, macro-F1) gain of ``kd`` over ``base`` on test examples ``idx``."""
+def _gains(
+    idx: np.ndarray, y: np.ndarray, kd: np.ndarray, base: np.ndarray, k: int
+) -> tuple[float, float]:
+    """Seed-mean (accuracy, macro-F1) gain of ``kd`` over ``base`` on test examples ``idx``
+    (``k`` classes)."""
     yi = y[idx]
     pairs = list(zip(kd, base, strict=True))
-    acc = float(np.mean([(k[idx] == yi).mean() - (b[idx] == yi).mean() for k, b in pairs]))
-    f1 = float(np.mean([macro_f1(yi, k[idx]) - macro_f1(yi, b[idx]) for k, b in pairs]))
+    acc = float(np.mean([(a[idx] == yi).mean() - (b[idx] == yi).mean() for a, b in pairs]))
+    f1 = float(
+        np.mean(
+            [
+                macro_f1(yi, a[idx], num_labels=k) - macro_f1(yi, b[idx], num_labels=k)
+                for a, b in pairs
+            ]
+        )
+    )
     return acc, f1
 
 
@@ -81,7 +93,7 @@ def distillation_gains(
         first = next(iter(kd_runs.values()))
         if first.distillation is None:
             continue
-        student = first.distillation["student"]
+        student = first.distillation.student
         base_runs = rows.get((student, init, device), {})
         seeds = tuple(sorted(set(kd_runs) & set(base_runs)))
         if not seeds:
@@ -91,10 +103,11 @@ def distillation_gains(
         base = np.stack([np.asarray(base_runs[s].predictions["y_pred"]) for s in seeds])
 
         full = np.arange(len(y))
-        acc0, f10 = _gains(full, y, kd, base)
+        k = len(first.labels)
+        acc0, f10 = _gains(full, y, kd, base, k)
         rng = np.random.default_rng(seed)
         draws = np.array(
-            [_gains(rng.integers(0, len(y), len(y)), y, kd, base) for _ in range(n_resamples)]
+            [_gains(rng.integers(0, len(y), len(y)), y, kd, base, k) for _ in range(n_resamples)]
         )
         lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
         per_seed_acc = [kd_runs[s].metrics.accuracy - base_runs[s].metrics.accuracy for s in seeds]
@@ -104,11 +117,11 @@ def distillation_gains(
             DistillationGain(
                 label=name,
                 student=student,
-                teacher=first.distillation["teacher"],
+                teacher=first.distillation.teacher,
                 init=init,
                 device=device,
-                alpha=float(first.distillation["alpha"]),
-                temperature=float(first.distillation["temperature"]),
+                alpha=float(first.distillation.alpha),
+                temperature=float(first.distillation.temperature),
                 seeds=seeds,
                 accuracy=float(np.mean([kd_runs[s].metrics.accuracy for s in seeds])),
                 accuracy_base=float(np.mean([base_runs[s].metrics.accuracy for s in seeds])),
@@ -132,7 +145,7 @@ def distillation_gains(
                             ]
                         )
                     )
-                    for e in LABELS
+                    for e in first.labels
                 },
             )
         )

@@ -3,8 +3,8 @@ gold labels and from a fine-tuned teacher's softened predictions.
 
 Loss per batch: ``alpha * CE(student, gold) + (1 - alpha) * T**2 * KL(p_teacher^T || p_student^T)``
 where ``p^T = softmax(logits / T)``; ``alpha`` and ``T`` are ``Recipe.kd_alpha`` and
-``Recipe.kd_temperature``. The teacher's logits on the training split are computed once and kept
-in the checkpoint cache, keyed by the teacher's cache entry and the data fingerprint.
+``Recipe.kd_temperature``. The teacher's logits on the training split come from the pipeline
+(:mod:`emobench_core.scenarios.teacher`), computed once and cached.
 
     emobench distill --teacher minilm-l6 --student bert-tiny --student-init random --output runs/
 """
@@ -12,12 +12,6 @@ in the checkpoint cache, keyed by the teacher's cache entry and the data fingerp
 from __future__ import annotations
 
 from typing import Any
-
-import numpy as np
-
-from emobench_core.cache import CheckpointCache
-
-TEACHER_LOGITS = "train_logits.npy"
 
 
 def kd_loss(
@@ -83,35 +77,3 @@ def distillation_trainer_class() -> type:
             return (loss, outputs) if return_outputs else loss
 
     return DistillationTrainer
-
-
-def teacher_logits(
-    cache: CheckpointCache,
-    teacher_entry: Any,
-    texts: list[str],
-    data_fp: str,
-    *,
-    max_length: int,
-    batch_size: int,
-    device: str,
-) -> np.ndarray:
-    """The teacher's logits on ``texts`` (the training split), computed once and cached."""
-    from emobench_core.scenarios.run import load_checkpoint, predict_logits
-
-    parts = {
-        "kind": "teacher-logits",
-        "teacher_entry": teacher_entry.name,
-        "data": data_fp,
-        "max_length": max_length,
-        "rows": len(texts),
-    }
-
-    def build(staging: Any) -> None:
-        model, tokenizer = load_checkpoint(teacher_entry)
-        logits = predict_logits(
-            model, tokenizer, texts, max_length=max_length, batch_size=batch_size, device=device
-        )
-        np.save(staging / TEACHER_LOGITS, logits)
-
-    entry, _ = cache.get_or_build(parts, build)
-    return np.load(entry / TEACHER_LOGITS)

@@ -24,7 +24,7 @@ import numpy as np
 
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
-from emobench_core.data.loading import fingerprint
+from emobench_core.data.fingerprint import fingerprint
 from emobench_core.measure.latency import peak_rss_mb
 from emobench_core.schema.records import EpochRecord, TrainingInfo
 

@@ -2,16 +2,30 @@
 
 Trained on the training split; its regularisation strength ``C`` is chosen on the validation
 macro-F1 from a small grid, like the transformers' checkpoint selection.
+
+    emobench run --models tfidf-svm --output runs/
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from emobench_core.config import Recipe
-from emobench_core.measure.latency import peak_rss_mb
+from emobench_core.errors import RegistryError
+from emobench_core.measure.latency import (
+    LatencySettings,
+    dir_size_bytes,
+    measure_latency,
+    peak_rss_mb,
+)
+from emobench_core.models.backends.base import LATENCY_INPUTS, Backend, Trained, TrainJob, n_batches
+from emobench_core.models.spec import SKLEARN_KIND, ModelSpec
+from emobench_core.schema.latency import SVM_WEIGHTS
 from emobench_core.schema.records import EpochRecord, TrainingInfo
+from emobench_core.schema.run import Efficiency
 
 C_GRID: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
 
@@ -62,3 +76,99 @@ def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
         device="cpu",
         history=history,
     )
+
+
+MODEL_FILE = "model.joblib"
+
+
+def svm_forward(pipe: Any, texts: list[str], batch_size: int) -> Callable[[int], Any]:
+    """``f(i)``: the SVM's decision function on the i-th (cycled) pre-vectorized batch."""
+    n = n_batches(len(texts), batch_size)
+    inputs = [
+        pipe["tfidf"].transform(texts[j * batch_size : (j + 1) * batch_size]) for j in range(n)
+    ]
+    return lambda i: pipe["svm"].decision_function(inputs[i % n])
+
+
+class SklearnBackend(Backend):
+    """A fitted scikit-learn ``Pipeline`` (``tfidf`` then ``svm``)."""
+
+    kind = SKLEARN_KIND
+    has_init = False
+    seed_sensitive = False
+    probe_needs_fit = True
+    probe_weights = SVM_WEIGHTS
+    seeded = ("LinearSVC random_state",)
+
+    def train(self, staging: Path, job: TrainJob) -> Trained:
+        import joblib
+
+        pipe, info = fit_svm(job.dsd, job.recipe)
+        joblib.dump(pipe, staging / MODEL_FILE)
+        return Trained(info, pipe.predict(job.dsd["test"]["text"]), "scikit-learn")
+
+    def load(self, entry: Path) -> Any:
+        import joblib
+
+        return joblib.load(entry / MODEL_FILE)
+
+    def model_dir(self, entry: Path) -> Path:
+        return entry
+
+    def architecture(self, spec: ModelSpec, labels: Sequence[str], **kwargs: Any) -> Any:
+        import joblib
+
+        fitted = kwargs.get("fitted")
+        if fitted is None:
+            raise RegistryError(f"{spec.name!r}: pass the fitted pipeline to measure it")
+        return joblib.load(fitted) if isinstance(fitted, str | Path) else fitted
+
+    def fit_for_probe(self, dsd: Any, recipe: Recipe) -> Any:
+        return fit_svm(dsd, recipe)[0]
+
+    def forward(
+        self, model: Any, texts: list[str], batch_size: int, max_length: int, device: str
+    ) -> Callable[[int], Any]:
+        return svm_forward(model, texts, batch_size)
+
+    def encode_one(self, model: Any, text: str, max_length: int) -> Any:
+        return model["tfidf"].transform([text])
+
+    def measure(
+        self, model: Any, texts: list[str], max_length: int, device: str, settings: LatencySettings
+    ) -> Efficiency:
+        import torch
+
+        b1 = measure_latency(
+            svm_forward(model, texts, 1),
+            warmup=settings.warmup,
+            min_iters=settings.min_iters,
+            min_seconds=settings.min_seconds / 4,
+        )
+        b32 = measure_latency(
+            svm_forward(model, texts, 32),
+            warmup=3,
+            min_iters=10,
+            min_seconds=settings.min_seconds / 4,
+        )
+        sample = texts[:LATENCY_INPUTS]
+        tok = measure_latency(
+            lambda i: self.encode_one(model, sample[i % len(sample)], max_length),
+            warmup=settings.warmup,
+            min_iters=settings.min_iters,
+            min_seconds=settings.min_seconds / 4,
+        )
+        return Efficiency(
+            device="cpu",
+            threads=torch.get_num_threads(),
+            latency_b1=b1,
+            tokenizer_b1=tok,
+            throughput_b32=32e3 / b32.p50_ms,
+        )
+
+    def parameters(self, model: Any) -> tuple[int, int]:
+        n = int(model["svm"].coef_.size + model["svm"].intercept_.size)
+        return n, n
+
+    def size_on_disk(self, entry: Path) -> int:
+        return dir_size_bytes(entry / MODEL_FILE)

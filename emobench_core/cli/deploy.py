@@ -1,0 +1,83 @@
+"""``emobench deploy``: ONNX Runtime and int8 variants of each model, measured on the CPU.
+Needs the optional extra: ``pip install 'emobench[onnx]'``.
+
+    emobench deploy --checkpoint runs/bert-tiny --data-dir ../shared/data/emotion \\
+        --output results/deploy-cpu.json
+    emobench deploy --models bert-tiny --vocab-dir VOCAB --output deploy.json
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from emobench_core.cli.options import add_latency_rule_arguments, bad_input, latency_rule
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "deploy",
+        help="ONNX Runtime and int8 variants: size, CPU latency, accuracy change",
+        description="Deployment variants for CPU-only devices: ONNX Runtime and dynamic int8, "
+        "with their costs.",
+    )
+    p.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="fine-tuned checkpoint folder (from `emobench train --output DIR`); repeatable; "
+        "measured with test accuracy; default: none",
+    )
+    p.add_argument(
+        "--models",
+        default="",
+        help="comma-separated registry architectures with random weights (latency and size "
+        "only); default: none",
+    )
+    p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
+    p.add_argument(
+        "--data-dir", help="emotion splits folder; default: $EMOBENCH_DATA_DIR, else the hub"
+    )
+    p.add_argument(
+        "--vocab-dir",
+        help="folder with bert-base-uncased vocab.txt, for --models; default: "
+        "$EMOBENCH_VOCAB_DIR, else the hub",
+    )
+    p.add_argument(
+        "--threads", type=int, default=2, help="torch and ONNX Runtime threads; default: 2"
+    )
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the exported .onnx / .pt / safetensors files here; default: a temporary "
+        "folder, deleted",
+    )
+    add_latency_rule_arguments(p)
+    p.set_defaults(func=deploy, configure_logging=False)
+    return p
+
+
+def deploy(ns: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from emobench_core.scenarios.deploy import measure_deployments
+    from emobench_core.schema.deploy import markdown_rows
+
+    with bad_input(OSError, ValueError):  # unreadable/unwritable files, the variants' checks
+        report = measure_deployments(
+            checkpoints=ns.checkpoint,
+            models=ns.models,
+            data_dir=ns.data_dir,
+            vocab_dir=ns.vocab_dir,
+            threads=ns.threads,
+            settings=latency_rule(ns),
+            workdir=ns.workdir,
+        )
+        report.save(ns.output)
+    headers, rows = markdown_rows(report)
+    print(tabulate(rows, headers=headers, disable_numparse=True))
+    print(f"threads: {report.threads}; latency rule: {report.rule}; wrote {ns.output}")
+    return 0

@@ -1,0 +1,76 @@
+"""``emobench latency``: CPU latency and inference memory of each architecture, measured on
+this machine (random weights; each model in a fresh process).
+
+    emobench latency --models bert-tiny,bert-mini,bert-small,distilbert,minilm-l6,tfidf-svm \\
+        --output results/latency-cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from emobench_core.cli.options import add_latency_rule_arguments, bad_input, latency_rule
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "latency",
+        help="CPU latency and inference memory of each architecture (random weights)",
+        description="CPU latency and inference memory of each architecture, measured on this "
+        "machine.",
+    )
+    # default: every registered model, looked up when the command runs (not to build --help)
+    p.add_argument("--models", default=None, help="comma-separated; default: all")
+    p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
+    p.add_argument("--threads", type=int, help="torch threads; default: the usable CPUs")
+    p.add_argument(
+        "--data-dir", help="emotion splits folder; default: $EMOBENCH_DATA_DIR, else the hub"
+    )
+    p.add_argument(
+        "--vocab-dir",
+        help="folder with bert-base-uncased vocab.txt; default: $EMOBENCH_VOCAB_DIR, else the hub",
+    )
+    add_latency_rule_arguments(p)
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="measure every model in this process (memory figures become lower bounds); "
+        "default: off",
+    )
+    p.set_defaults(func=latency, configure_logging=False)
+    return p
+
+
+def latency(ns: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from emobench_core.models.registry import model_names
+    from emobench_core.scenarios.probe import probe_models
+    from emobench_core.schema.latency import TABLE_HEADERS, length_note, table_rows
+
+    with bad_input(ValueError):  # the probe's own checks (threads, latency rule)
+        report = probe_models(
+            ",".join(model_names()) if ns.models is None else ns.models,
+            data_dir=ns.data_dir,
+            vocab_dir=ns.vocab_dir,
+            threads=ns.threads,
+            settings=latency_rule(ns),
+            isolate=not ns.in_process,
+        )
+        report.save(ns.output)
+    env = report.environment
+    print(tabulate(table_rows(report), headers=list(TABLE_HEADERS), disable_numparse=True))
+    print(f"\n{length_note(report)}.")
+    print(f"CPU: {env.get('cpu_model')}; {report.threads} torch threads; rule: {report.rule}")
+    load = env.get("load_average_1m")
+    if load is not None and load > 0.5 * (env.get("cpu_count") or 1):
+        print(
+            f"warning: the machine was busy (1-minute load average {load:.2f} on "
+            f"{env.get('cpu_count')} CPUs), which inflates latencies; re-run when it is idle",
+            file=sys.stderr,
+        )
+    print(f"wrote {ns.output}")
+    return 0

@@ -1,0 +1,160 @@
+"""Option groups and option-reading helpers shared by several ``emobench`` commands.
+
+Nothing here imports torch, transformers, datasets or the pipeline at module level: building
+the parser (``emobench --help``) must stay fast. Readers that need them import on use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from emobench_core.config import INITS, Recipe
+from emobench_core.errors import EmobenchError, UsageError
+
+if TYPE_CHECKING:
+    from emobench_core.cache import CheckpointCache
+    from emobench_core.measure.latency import LatencySettings
+
+LATENCY_RULE_DEFAULTS: dict[str, Any] = {"warmup": 20, "min_iters": 200, "min_seconds": 2.0}
+"""The defaults of :class:`~emobench_core.measure.latency.LatencySettings`, spelled out here so
+that building the parser does not import the pipeline (a test checks that they agree)."""
+
+
+# ---------------------------------------------------------------------------- option groups
+
+
+def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
+    """The training recipe: --epochs, --batch-size, --max-length, learning rates, row cap."""
+    d = Recipe()
+    g = p.add_argument_group("recipe (defaults: the shared recipe, see README)")
+    g.add_argument("--epochs", type=int, default=d.epochs, help=f"default: {d.epochs}")
+    g.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default: {d.batch_size}")
+    g.add_argument("--max-length", type=int, default=d.max_length, help=f"default: {d.max_length}")
+    g.add_argument(
+        "--learning-rate",
+        type=float,
+        default=d.learning_rate,
+        help=f"for pretrained weights; default: {d.learning_rate}",
+    )
+    g.add_argument(
+        "--learning-rate-random",
+        type=float,
+        default=d.learning_rate_random,
+        help=f"for random init; default: {d.learning_rate_random}",
+    )
+    g.add_argument(
+        "--max-train-rows",
+        type=int,
+        default=None,
+        help="train on a seeded sample of this many rows; default: all",
+    )
+
+
+def add_data_arguments(p: argparse.ArgumentParser) -> None:
+    """--data-dir: the emotion splits folder."""
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with train/validation/test as .jsonl/.csv/.parquet; default: "
+        "$EMOBENCH_DATA_DIR, else dair-ai/emotion from the hub",
+    )
+
+
+def add_model_arguments(p: argparse.ArgumentParser, *, init: bool = True) -> None:
+    """--init (unless the command has its own), --vocab-dir, --device, --cache-dir."""
+    if init:
+        p.add_argument(
+            "--init",
+            choices=INITS,
+            default="pretrained",
+            help="pretrained weights, or the same architecture randomly initialised; "
+            "default: pretrained",
+        )
+    p.add_argument(
+        "--vocab-dir",
+        default=None,
+        help="folder with the bert-base-uncased vocab.txt, for random init; "
+        "default: $EMOBENCH_VOCAB_DIR, else the hub",
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="checkpoint cache; default: $EMOBENCH_CACHE_DIR or ~/.cache/emobench",
+    )
+
+
+def add_latency_rule_arguments(p: argparse.ArgumentParser) -> None:
+    """``--warmup``, ``--min-iters``, ``--min-seconds`` (the ``LatencySettings`` rule);
+    :func:`latency_rule` reads them back."""
+    d = LATENCY_RULE_DEFAULTS
+    p.add_argument("--warmup", type=int, default=d["warmup"], help=f"default: {d['warmup']}")
+    p.add_argument(
+        "--min-iters", type=int, default=d["min_iters"], help=f"default: {d['min_iters']}"
+    )
+    p.add_argument(
+        "--min-seconds",
+        type=float,
+        default=d["min_seconds"],
+        help=f"default: {d['min_seconds']}",
+    )
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+def latency_rule(ns: argparse.Namespace) -> LatencySettings:
+    """The ``LatencySettings`` of options added by :func:`add_latency_rule_arguments`."""
+    from emobench_core.measure.latency import LatencySettings
+
+    return LatencySettings(ns.warmup, ns.min_iters, ns.min_seconds)
+
+
+def recipe(ns: argparse.Namespace, seed: int) -> Recipe:
+    """The :class:`Recipe` of options added by :func:`add_recipe_arguments`, with ``seed``."""
+    try:
+        return Recipe(
+            epochs=ns.epochs,
+            batch_size=ns.batch_size,
+            max_length=ns.max_length,
+            learning_rate=ns.learning_rate,
+            learning_rate_random=ns.learning_rate_random,
+            max_train_rows=ns.max_train_rows,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def check_device(device: str) -> None:
+    """A :class:`UsageError` for ``--device cuda`` on a machine without a usable CUDA device."""
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError(
+                "--device cuda was given but this machine has no CUDA device "
+                "torch can use; drop --device (CPU is the default)"
+            )
+
+
+def checkpoint_cache(ns: argparse.Namespace) -> CheckpointCache:
+    """The checkpoint cache of ``--cache-dir`` (default: ``$EMOBENCH_CACHE_DIR`` or ~/.cache)."""
+    from emobench_core.cache import CheckpointCache, default_cache_dir
+
+    return CheckpointCache(ns.cache_dir or default_cache_dir())
+
+
+@contextlib.contextmanager
+def bad_input(*types: type[Exception]) -> Iterator[None]:
+    """Re-raise ``types`` (e.g. the ``ValueError`` of a library argument check) as
+    :class:`UsageError`, so that the command line reports them as bad input (exit 2)."""
+    try:
+        yield
+    except EmobenchError:
+        raise
+    except types as exc:
+        raise UsageError(str(exc)) from exc

@@ -1,0 +1,62 @@
+"""``emobench recommend``: the best model (highest mean macro-F1) within a budget.
+
+emobench recommend --results runs/ --max-latency-ms 2 --max-params 15e6
+emobench recommend --results runs/ --max-memory-mb 100 --latency results/latency-cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from emobench_core.cli.options import bad_input
+
+
+def count(value: str) -> int:
+    """A parameter count such as ``15000000`` or ``15e6``."""
+    return int(float(value))
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "recommend",
+        help="the best model under a latency / size / memory budget",
+        description="The best model (highest mean macro-F1) within a budget, from saved results.",
+    )
+    p.add_argument(
+        "--results", nargs="+", type=Path, required=True, help="results files or folders (required)"
+    )
+    p.add_argument("--max-latency-ms", type=float, help="p50 batch-1 latency; default: no limit")
+    p.add_argument("--max-params", type=count, help="e.g. 15e6; default: no limit")
+    p.add_argument(
+        "--max-memory-mb",
+        type=float,
+        help="training peak (on CPU with --latency: inference peak); default: no limit",
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
+    p.add_argument(
+        "--latency",
+        type=Path,
+        help="CPU latency report (`emobench latency`): CPU latency and memory of every probed "
+        "architecture, whatever device its results ran on; default: none",
+    )
+    p.set_defaults(func=recommend, configure_logging=False)
+    return p
+
+
+def recommend(ns: argparse.Namespace) -> int:
+    from emobench_core.schema.latency import load_latency
+    from emobench_core.schema.run import load_results
+    from emobench_core.study.budgets import recommend_for
+    from emobench_core.study.recommend import Budget
+    from emobench_core.study.summaries import join_cpu_probe, summarize
+
+    with bad_input(ValueError):  # the budget's own checks
+        budget = Budget(ns.max_latency_ms, ns.max_params, ns.max_memory_mb, ns.device)
+        # one resample: the intervals are not shown, only means and costs are used
+        summaries = summarize(load_results(list(ns.results)), n_resamples=1)
+        latency = None if ns.latency is None else load_latency(ns.latency)
+        summaries = join_cpu_probe(summaries, latency)
+        print(recommend_for(summaries, budget))
+    return 0

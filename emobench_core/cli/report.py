@@ -1,0 +1,132 @@
+"""``emobench report``: render RESULTS.md and its figures from saved results JSON.
+
+pytest bench/ --emobench-results-dir runs/ --benchmark-json runs/bench.json
+emobench report runs/bench.json --output RESULTS.md
+emobench report --no-bench --results runs/ --output RESULTS.md
+emobench report runs/bench.json --latency results/latency-cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emobench_core.errors import ResultsError
+
+if TYPE_CHECKING:
+    from emobench_core.schema.run import RunResult
+
+BENCH_HINT = "it must be the file written by `pytest bench/ --benchmark-json FILE`"
+"""The same hint as :data:`emobench_core.report.render.BENCH_HINT` (a test checks it)."""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "report",
+        help="render RESULTS.md from benchmark and results JSON",
+        description="RESULTS.md and its figures, rendered from saved results JSON only "
+        "(never from live models).",
+    )
+    p.add_argument(
+        "bench_json",
+        nargs="?",
+        type=Path,
+        metavar="BENCH_JSON",
+        help=f"pytest-benchmark JSON; {BENCH_HINT}; default: none (give --results)",
+    )
+    p.add_argument(
+        "--results",
+        nargs="+",
+        type=Path,
+        help="results files or folders; default: BENCH_JSON's folder",
+    )
+    p.add_argument("--output", type=Path, default=Path("RESULTS.md"), help="default: RESULTS.md")
+    p.add_argument("--figures-dir", type=Path, help="default: the (first) results folder")
+    p.add_argument(
+        "--anchors",
+        type=Path,
+        help="published reference numbers; default: bench/anchors.toml of the checkout, "
+        "left out when absent",
+    )
+    p.add_argument(
+        "--no-bench", action="store_true", help="leave out pytest-benchmark records; default: off"
+    )
+    p.add_argument("--bootstrap", type=int, default=1000, help="resamples; default: 1000")
+    p.add_argument(
+        "--latency",
+        type=Path,
+        help="CPU latency report of `emobench latency --output FILE`; default: none",
+    )
+    p.add_argument(
+        "--notes",
+        type=Path,
+        help="markdown run record (how the run was made) shown verbatim under 'What was run'; "
+        "default: none",
+    )
+    p.add_argument(
+        "--perf",
+        type=Path,
+        action="append",
+        default=[],
+        help="training-cost report of `emobench perf --output FILE` (repeatable); default: none",
+    )
+    p.add_argument(
+        "--deploy",
+        type=Path,
+        action="append",
+        default=[],
+        help="deployment report of `emobench deploy --output FILE` (repeatable); default: none",
+    )
+    p.set_defaults(func=report, configure_logging=False)
+    return p
+
+
+def result_files(items: Sequence[Path], results: Sequence[RunResult]) -> list[Path]:
+    """The files behind ``results``: files as given, ``<run_id>.json`` inside folders."""
+    ids = {r.run_id for r in results}
+    files = {p for p in items if p.is_file()}
+    files |= {
+        p / f"{i}.json" for p in items if p.is_dir() for i in ids if (p / f"{i}.json").is_file()
+    }
+    return sorted(files)
+
+
+def report(ns: argparse.Namespace) -> int:
+    if ns.results is None and ns.bench_json is None:
+        ns.command_parser.error("give BENCH_JSON, or --results DIR with --no-bench")
+    if ns.bootstrap < 1:
+        raise ResultsError(f"--bootstrap ({ns.bootstrap}) must be >= 1, e.g. 1000")
+
+    from emobench_core.report.render import (
+        DEFAULT_ANCHORS,
+        load_anchors,
+        load_bench_json,
+        render_report,
+    )
+    from emobench_core.schema.latency import load_latency
+    from emobench_core.schema.run import load_results
+
+    bench = None if ns.no_bench or ns.bench_json is None else load_bench_json(ns.bench_json)
+    items = ns.results or [ns.bench_json.parent]
+    anchors = ns.anchors or (DEFAULT_ANCHORS if DEFAULT_ANCHORS.is_file() else None)
+    results = load_results(list(items))
+    first = items[0] if items[0].is_dir() else items[0].parent
+    render_report(
+        results,
+        bench_json=bench,
+        out_path=ns.output,
+        figures_dir=ns.figures_dir or first,
+        anchors=None if anchors is None else load_anchors(anchors),
+        sources=result_files(items, results),
+        n_resamples=ns.bootstrap,
+        bench_path=None if bench is None else ns.bench_json,
+        latency=None if ns.latency is None else load_latency(ns.latency),
+        latency_path=ns.latency,
+        notes_path=ns.notes,
+        perf_paths=ns.perf,
+        deploy_paths=ns.deploy,
+    )
+    print(f"wrote {ns.output}")
+    return 0

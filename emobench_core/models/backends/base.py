@@ -1,0 +1,137 @@
+"""The contract every model kind meets: train into a folder, load it back, call it, count it.
+
+The pipeline (:mod:`emobench_core.scenarios.run`), the latency probe and the bench harness hold
+a :class:`Backend` and call these methods; they never ask which kind of model they hold. The
+registry maps a spec's ``kind`` to its backend
+(:func:`emobench_core.models.registry.backend_for`).
+
+    emobench run --models bert-tiny,tfidf-svm --init random --output runs/
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.config import Recipe
+from emobench_core.measure.latency import LatencySettings
+from emobench_core.models.spec import ModelSpec
+from emobench_core.schema.records import TrainingInfo
+from emobench_core.schema.run import Efficiency
+
+NO_INIT = "n/a"
+"""The init recorded for a model kind that has no pretrained/random choice."""
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """Everything a backend needs to fit one model (the pipeline builds it, the cache key
+    covers it)."""
+
+    spec: ModelSpec
+    init: str
+    recipe: Recipe
+    dsd: Any
+    """The splits (``datasets.DatasetDict``), already cut to ``recipe.max_train_rows``."""
+    labels: tuple[str, ...]
+    device: str = "cpu"
+    vocab_dir: str | Path | None = None
+    quiet: bool = False
+    teacher_logits: np.ndarray | None = None
+    token_cache: CheckpointCache | None = None
+    data_fp: str | None = None
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What :meth:`Backend.train` returns besides the files it wrote."""
+
+    info: TrainingInfo
+    test_predictions: np.ndarray
+    source: str
+    """Where the starting weights came from (hub id, folder, ``random:...``, ``scikit-learn``)."""
+
+
+class Backend(ABC):
+    """One model kind: how to fit it into a cache entry and how to use what was fitted."""
+
+    kind: ClassVar[str]
+    has_init: ClassVar[bool]
+    """Whether the kind starts from pretrained or random weights (else its init is ``n/a``);
+    also whether a random init, distillation and an architecture latency probe apply."""
+    seeded: ClassVar[tuple[str, ...]]
+    """What a run of this kind seeds with ``recipe.seed`` (recorded in each result)."""
+    seed_sensitive: ClassVar[bool]
+    """Whether another seed can give another model (else one seed is enough)."""
+    probe_needs_fit: ClassVar[bool]
+    """Whether timing the architecture needs a model fitted on the data (else random weights)."""
+    probe_weights: ClassVar[str]
+    """How the latency probe names the weights it timed."""
+
+    def init_label(self, init: str) -> str:
+        """The init a result records: ``init`` itself, or ``n/a`` for a kind without one."""
+        return init if self.has_init else NO_INIT
+
+    @abstractmethod
+    def train(self, staging: Path, job: TrainJob) -> Trained:
+        """Fit ``job`` into the empty folder ``staging`` and predict the test split."""
+
+    @abstractmethod
+    def load(self, entry: Path) -> Any:
+        """The fitted model in cache ``entry`` (or an exported folder), ready to call."""
+
+    @abstractmethod
+    def model_dir(self, entry: Path) -> Path:
+        """The part of cache ``entry`` that holds the model (what ``emobench train`` copies)."""
+
+    @abstractmethod
+    def architecture(self, spec: ModelSpec, labels: Sequence[str], **kwargs: Any) -> Any:
+        """An untrained (random-weight) model of ``spec`` for timing, where the kind allows
+        (``probe_needs_fit`` false); otherwise ``kwargs['fitted']`` is loaded."""
+
+    @abstractmethod
+    def fit_for_probe(self, dsd: Any, recipe: Recipe) -> Any:
+        """A model fitted on ``dsd`` for the latency probe (only if ``probe_needs_fit``)."""
+
+    @abstractmethod
+    def forward(
+        self, model: Any, texts: list[str], batch_size: int, max_length: int, device: str
+    ) -> Callable[[int], Any]:
+        """``f(i)``: one call of ``model`` on the i-th (cycled) pre-encoded batch of ``texts``."""
+
+    @abstractmethod
+    def encode_one(self, model: Any, text: str, max_length: int) -> Any:
+        """Encode one text as the model's first stage does (tokenizer or vectorizer)."""
+
+    @abstractmethod
+    def measure(
+        self, model: Any, texts: list[str], max_length: int, device: str, settings: LatencySettings
+    ) -> Efficiency:
+        """Batch-1 latency (model call and encoding apart) and batch-32 throughput."""
+
+    @abstractmethod
+    def parameters(self, model: Any) -> tuple[int, int]:
+        """``(total, non-embedding)`` parameter counts."""
+
+    @abstractmethod
+    def size_on_disk(self, entry: Path) -> int:
+        """Bytes of the fitted model's weights in cache ``entry``."""
+
+
+LATENCY_INPUTS = 64
+"""Test texts cycled through by the batch-1 latency measurement."""
+
+
+def n_batches(n_texts: int, batch_size: int) -> int:
+    """How many distinct input batches a forward call cycles through: 64 single tweets or 8
+    batches, fewer when the test split is too small to fill them (never an empty batch)."""
+    if n_texts < 1:
+        raise ValueError("no test texts to time the model on")
+    wanted = LATENCY_INPUTS if batch_size == 1 else 8
+    return min(wanted, -(-n_texts // batch_size))

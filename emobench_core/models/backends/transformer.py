@@ -1,0 +1,211 @@
+"""The transformer backend: fine-tune with the Hugging Face ``Trainer``, load the saved folder,
+time forward passes on pre-tokenized batches.
+
+    emobench run --models bert-tiny --init random --output runs/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emobench_core.config import Recipe
+from emobench_core.errors import RegistryError
+from emobench_core.measure.latency import (
+    LatencySettings,
+    count_parameters,
+    dir_size_bytes,
+    measure_latency,
+)
+from emobench_core.models import loading
+from emobench_core.models.backends.base import LATENCY_INPUTS, Backend, Trained, TrainJob, n_batches
+from emobench_core.models.spec import TRANSFORMER_KIND, ModelSpec
+from emobench_core.schema.latency import RANDOM_WEIGHTS
+from emobench_core.schema.run import Efficiency
+from emobench_core.training.trainer import fine_tune
+
+
+def predict_logits(
+    model: Any, tokenizer: Any, texts: list[str], *, max_length: int, batch_size: int, device: str
+) -> np.ndarray:
+    """Logits for ``texts`` (batches of similar length, returned in input order)."""
+    import torch
+
+    model.eval().to(device)
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            idx = order[start : start + batch_size]
+            enc = tokenizer(
+                [texts[i] for i in idx],
+                truncation=True,
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
+            ).to(device)
+            out[idx] = model(**enc).logits.float().cpu().numpy()
+    return out
+
+
+def load_checkpoint(entry: Path) -> tuple[Any, Any]:
+    """Fine-tuned model (fp32, eval mode) and tokenizer from a cache entry or model folder."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    folder = entry / "model" if (entry / "model").is_dir() else entry
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(
+            f"no fine-tuned checkpoint in {entry} (expected config.json there or in model/); "
+            "pass the folder written by `emobench train --output DIR`"
+        )
+    model = AutoModelForSequenceClassification.from_pretrained(str(folder), dtype=torch.float32)
+    return model.eval(), loading.load_tokenizer(str(folder))
+
+
+def transformer_forward(
+    model: Any, tokenizer: Any, texts: list[str], batch_size: int, max_length: int, device: str
+) -> Callable[[int], Any]:
+    """``f(i)``: one inference-mode model call on the i-th (cycled) pre-tokenized batch."""
+    import torch
+
+    model.eval().to(device)
+    n = n_batches(len(texts), batch_size)
+    inputs = [
+        tokenizer(
+            texts[j * batch_size : (j + 1) * batch_size],
+            truncation=True,
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
+        ).to(device)
+        for j in range(n)
+    ]
+
+    def call(i: int) -> Any:
+        with torch.inference_mode():
+            return model(**inputs[i % n])
+
+    return call
+
+
+class TransformerBackend(Backend):
+    """A ``(model, tokenizer)`` pair from transformers."""
+
+    kind = TRANSFORMER_KIND
+    has_init = True
+    seed_sensitive = True
+    probe_needs_fit = False
+    probe_weights = RANDOM_WEIGHTS
+    seeded = (
+        "python",
+        "numpy",
+        "torch",
+        "transformers.set_seed before the model is built (random init and classifier head)",
+        "Trainer seed",
+        "Trainer data_seed (training order)",
+    )
+    """The training sample of ``max_train_rows`` is always drawn with seed 0. Same seed, same
+    CPU, same thread count: the same predictions. CUDA kernels are not forced to be
+    deterministic."""
+
+    def train(self, staging: Path, job: TrainJob) -> Trained:
+        from transformers import set_seed
+
+        recipe = job.recipe
+        set_seed(recipe.seed)  # python, numpy, torch: also seeds the head of pretrained weights
+        model, tokenizer, source = loading.build_model(
+            job.spec, job.init, job.labels, vocab_dir=job.vocab_dir, seed=recipe.seed
+        )
+        info = fine_tune(
+            model,
+            tokenizer,
+            job.dsd,
+            recipe,
+            init=job.init,
+            output_dir=staging,
+            device=job.device,
+            quiet=job.quiet,
+            teacher_logits=job.teacher_logits,
+            token_cache=job.token_cache,
+            data_fp=job.data_fp,
+        )
+        tokenizer.save_pretrained(str(staging / "model"))
+        logits = predict_logits(
+            model,
+            tokenizer,
+            list(job.dsd["test"]["text"]),
+            max_length=recipe.max_length,
+            batch_size=recipe.eval_batch_size,
+            device=job.device,
+        )
+        return Trained(info, logits.argmax(-1), source)
+
+    def load(self, entry: Path) -> Any:
+        return load_checkpoint(entry)
+
+    def model_dir(self, entry: Path) -> Path:
+        return entry / "model"
+
+    def architecture(self, spec: ModelSpec, labels: Sequence[str], **kwargs: Any) -> Any:
+        model, tokenizer, _ = loading.build_model(
+            spec, "random", labels, vocab_dir=kwargs.get("vocab_dir")
+        )
+        return model, tokenizer
+
+    def fit_for_probe(self, dsd: Any, recipe: Recipe) -> Any:
+        raise RegistryError("a transformer is timed with random weights; nothing to fit")
+
+    def forward(
+        self, model: Any, texts: list[str], batch_size: int, max_length: int, device: str
+    ) -> Callable[[int], Any]:
+        net, tokenizer = model
+        return transformer_forward(net, tokenizer, texts, batch_size, max_length, device)
+
+    def encode_one(self, model: Any, text: str, max_length: int) -> Any:
+        return model[1](text, truncation=True, max_length=max_length, return_tensors="pt")
+
+    def measure(
+        self, model: Any, texts: list[str], max_length: int, device: str, settings: LatencySettings
+    ) -> Efficiency:
+        import torch
+
+        net, tokenizer = model
+        sync = torch.cuda.synchronize if device == "cuda" else None
+        b1 = measure_latency(
+            transformer_forward(net, tokenizer, texts, 1, max_length, device),
+            sync=sync,
+            warmup=settings.warmup,
+            min_iters=settings.min_iters,
+            min_seconds=settings.min_seconds,
+        )
+        b32 = measure_latency(
+            transformer_forward(net, tokenizer, texts, 32, max_length, device),
+            sync=sync,
+            warmup=3,
+            min_iters=10,
+            min_seconds=settings.min_seconds / 2,
+        )
+        sample = texts[:LATENCY_INPUTS]
+        tok = measure_latency(
+            lambda i: self.encode_one(model, sample[i % len(sample)], max_length),
+            warmup=settings.warmup,
+            min_iters=settings.min_iters,
+            min_seconds=settings.min_seconds / 4,
+        )
+        return Efficiency(
+            device=device,
+            threads=torch.get_num_threads(),
+            latency_b1=b1,
+            tokenizer_b1=tok,
+            throughput_b32=32e3 / b32.p50_ms,
+        )
+
+    def parameters(self, model: Any) -> tuple[int, int]:
+        return count_parameters(model[0])
+
+    def size_on_disk(self, entry: Path) -> int:
+        return sum(dir_size_bytes(f) for f in (entry / "model").glob("*.safetensors"))

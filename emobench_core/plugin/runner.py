@@ -1,0 +1,165 @@
+"""The bench session's state: the profile's data, the checkpoint cache, and one result per
+(case, seed), each computed on first use; and the thresholds file the quality cases assert.
+
+    pytest bench/ --emobench-profile cpu --benchmark-json out.json
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.errors import RegistryError, ThresholdsError
+from emobench_core.models.registry import REGISTRY, get_spec, resolve_init
+from emobench_core.plugin.profiles import AUTO, PROFILES, Case, Profile
+from emobench_core.schema.run import RunResult
+
+
+def load_thresholds(path: Path) -> dict[str, dict[str, dict[str, float]]]:
+    """``{profile: {case_id: {"accuracy": x, "macro_f1": y}}}`` from a TOML file, validated."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ThresholdsError(f"no thresholds file at {path}; pass --emobench-thresholds") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ThresholdsError(f"{path} is not valid TOML: {exc}") from exc
+    for profile, cases in data.items():
+        if profile not in PROFILES:
+            raise ThresholdsError(
+                f"{path}: unknown profile [{profile}]; profiles are {', '.join(PROFILES)}"
+            )
+        for case_id, limits in cases.items():
+            model = case_id.split("@")[0]
+            if model not in REGISTRY:
+                try:
+                    get_spec(model)
+                except RegistryError as exc:
+                    raise ThresholdsError(f"{path}: [{profile}.{case_id}]: {exc}") from exc
+            bad = sorted(set(limits) - {"accuracy", "macro_f1"})
+            if bad:
+                raise ThresholdsError(
+                    f"{path}: [{profile}.{case_id}] has unknown key(s) {bad};"
+                    " allowed: accuracy, macro_f1"
+                )
+    return data
+
+
+@dataclass
+class BenchRunner:
+    """Session state: data, cache and one result per (case, seed), computed on first use."""
+
+    profile: Profile
+    seeds: tuple[int, ...]
+    cache: CheckpointCache
+    results_dir: Path
+    data_dir: str | None
+    vocab_dir: str | None
+    thresholds: dict[str, dict[str, float]]
+    _dsd: Any = None
+    _results: dict[tuple[str, int], RunResult] = field(default_factory=dict)
+    _errors: dict[tuple[str, int], BaseException] = field(default_factory=dict)
+
+    def data(self) -> Any:
+        from emobench_core.data.loading import load_emotion
+
+        if self._dsd is None:
+            self._dsd = load_emotion(
+                self.data_dir, max_train_rows=self.profile.recipe.max_train_rows
+            )
+        return self._dsd
+
+    def init_for(self, case: Case) -> str:
+        spec = get_spec(case.model)
+        init = resolve_init(spec, case.init)
+        return init
+
+    def teacher_for(self, case: Case) -> Any:
+        """The :class:`~.pipeline.Teacher` of a distilled case, else None."""
+        from emobench_core.scenarios.teacher import Teacher
+
+        if case.teacher is None:
+            return None
+        spec = get_spec(case.teacher)
+        return Teacher(spec, resolve_init(spec, AUTO))
+
+    def result(self, case: Case, seed: int) -> RunResult:
+        """The fine-tuned, evaluated and measured result for ``case`` and ``seed``."""
+        from emobench_core.data.loading import source_label
+        from emobench_core.scenarios.run import run_model
+
+        key = (case.id, seed)
+        if key in self._errors:
+            raise self._errors[key]
+        if key not in self._results:
+            spec = get_spec(case.model)
+            init = self.init_for(case)
+            if self.profile.device == "cuda":
+                import torch
+
+                if not torch.cuda.is_available():
+                    pytest.skip(f"profile {self.profile.name} needs CUDA; none is available")
+            try:
+                res = run_model(
+                    spec,
+                    init,
+                    self.profile.recipe.replace(seed=seed),
+                    self.data(),
+                    cache=self.cache,
+                    device=self.profile.device,
+                    data_source=source_label(self.data_dir),
+                    teacher=self.teacher_for(case),
+                    vocab_dir=self.vocab_dir,
+                    quiet=True,
+                )
+            except RegistryError as exc:
+                self._errors[key] = pytest.skip.Exception(f"{case.id}: {exc}")
+                raise self._errors[key] from exc
+            res = dataclasses.replace(
+                res, tags={**res.tags, "profile": self.profile.name, "case": case.id}
+            )
+            res.save(self.results_dir)
+            self._results[key] = res
+        return self._results[key]
+
+    def forward(self, case: Case, seed: int, batch_size: int) -> Any:
+        """The fine-tuned model's forward call on pre-tokenized test batches of ``batch_size``."""
+        from emobench_core.scenarios.run import load_forward
+
+        result = self.result(case, seed)
+        entry = self.cache.entry(result.environment["cache_entry"])
+        call = load_forward(
+            entry,
+            get_spec(case.model),
+            list(self.data()["test"]["text"]),
+            batch_size,
+            self.profile.recipe.max_length,
+            self.profile.device,
+        )
+        if self.profile.device == "cuda":
+            import torch
+
+            def synced(i: int = 0) -> Any:
+                out = call(i)
+                torch.cuda.synchronize()
+                return out
+
+            return synced
+        return lambda: call(0)
+
+    def results_path(self, case: Case, seed: int) -> Path:
+        return self.results_dir / f"{self.result(case, seed).run_id}.json"
+
+    def threshold(self, case: Case) -> dict[str, float]:
+        if case.id not in self.thresholds:
+            raise ThresholdsError(
+                f"no threshold for {case.id!r} in profile {self.profile.name!r}; add "
+                f'[{self.profile.name}."{case.id}"] with accuracy and macro_f1 to the '
+                "thresholds file"
+            )
+        return self.thresholds[case.id]

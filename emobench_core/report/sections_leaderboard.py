@@ -1,0 +1,192 @@
+"""The sections of RESULTS.md about what was run and how the models rank: what was run (data,
+seeds, recipe, initialisation), the leaderboard with its tiers, the CPU latency probe and the
+pairwise significance tests. Formatting only; the numbers come from a computed
+:class:`~emobench_core.study.records.Study`.
+
+    emobench report bench.json --results runs/ --latency results/latency-cpu.json
+"""
+
+from __future__ import annotations
+
+import json
+
+from emobench_core.metrics.stats import precision_note
+from emobench_core.report.tables import cols, env_value, optional, p_value, score, table
+from emobench_core.schema.latency import TABLE_HEADERS, length_note, table_rows
+from emobench_core.study.records import ALPHA, Study
+
+
+def what_was_run(st: Study) -> list[str]:
+    """The "What was run" section: profiles, devices, data, seeds, recipe, initialisation."""
+    rows = ", ".join(f"{k} {v:,}" for k, v in st.rows.items())
+    out = [
+        "## What was run",
+        "",
+        f"- Profile(s): {', '.join(st.profiles) or 'not tagged (run outside `pytest bench/`)'}",
+        f"- Devices: {', '.join(st.devices)}",
+        f"- Data: {', '.join(st.data_sources)}; fingerprint(s) "
+        + ", ".join(f"`{fp}`" for fp in st.fingerprints),
+        f"- Rows per split: {rows}",
+        f"- Seeds: {', '.join(map(str, st.seeds))}",
+        *[f"- Left out, superseded by a later run: `{r}`" for r in st.superseded],
+        *[f"- Recipe differs: `{r}` has {k} = {v}" for r, k, v in st.recipe_differences],
+        "",
+        "Recipe (of the first run):",
+        "",
+        table(["field", "value"], [[k, json.dumps(v)] for k, v in st.recipe.items()]),
+        "",
+        "### Initialisation",
+        "",
+        table(
+            ["model", "init", "weights from", "description"],
+            [[s.label, s.init, f"`{s.source}`", s.description] for s in st.summaries],
+        ),
+    ]
+    by_init: dict[str, set[str]] = {}
+    for s in st.summaries:
+        by_init.setdefault(s.name, set()).add(s.init)
+    fallback = sorted(n for n, inits in by_init.items() if inits == {"random"})
+    both = sorted(n for n, inits in by_init.items() if {"random", "pretrained"} <= inits)
+    row, rows = "that row is the same architecture", "those rows are the same architectures"
+    if fallback:
+        out += [
+            "",
+            f"Pretrained weights of {', '.join(fallback)} were out of reach offline, so "
+            + (row if len(fallback) == 1 else rows)
+            + " randomly initialised (bert-base-uncased vocabulary) and trained from scratch, "
+            "which measures the architecture on this data, not the published checkpoints.",
+        ]
+    if both:
+        out += ["", f"{', '.join(both)} ran both ways, to measure the effect of pretraining."]
+    return out
+
+
+def leaderboard(st: Study) -> list[str]:
+    """The "Leaderboard" section: one row per summary, best first, with its tier."""
+    most = max(s.n_seeds for s in st.summaries)
+    rows = [
+        [
+            st.tier_of(s.label),
+            s.label,
+            s.init,
+            f"{s.n_seeds}{' †' if s.n_seeds < most else ''}",
+            score(s.accuracy_mean, s.accuracy_std, s.accuracy_ci),
+            score(s.macro_f1_mean, s.macro_f1_std, s.macro_f1_ci),
+            f"{s.params_total / 1e6:.2f}",
+            f"{s.latency_p50_ms:.3f}",
+            f"{s.latency_p99_ms:.3f}",
+            f"{s.throughput_b32:.1f}",
+            f"{s.train_wall_s:.1f}",
+            f"{s.peak_memory_mb:.0f}",
+            *(
+                [optional(s.cpu_latency_p50_ms, 3), optional(s.cpu_inference_mb, 1)]
+                if st.latency is not None
+                else []
+            ),
+            s.device,
+        ]
+        for s in st.summaries
+    ]
+    heads = ["tier", "model", "init", "seeds", "accuracy", "macro-F1", "params (M)"]
+    heads += ["p50 b1 (ms)", "p99 b1 (ms)", "b32 (samples/s)", "train (s)", "peak mem (MiB)"]
+    if st.latency is not None:
+        heads += ["CPU p50 b1 (ms)", "CPU inference (MiB)"]
+    out = ["## Leaderboard", "", table([*heads, "device"], rows), ""]
+    if any(s.n_seeds < most for s in st.summaries):
+        out += [f"† Fewer seeds than the {most} of other rows: less certain mean, no std.", ""]
+    best = st.summaries[0]
+    return out + [
+        f"Sorted by mean macro-F1. Scores are mean ± std over seeds with a 95% percentile "
+        f"bootstrap interval of the seed mean ({st.n_resamples:,} resamples of the "
+        f"{best.n_test:,} test examples, the same for every seed). Tiers: models not "
+        f"significantly below their tier's leader on macro-F1 (paired bootstrap, Holm-adjusted, "
+        f"α {ALPHA}). Latency is the model call at batch 1 (tokenizer apart; median over "
+        "seeds); peak memory is the training peak (process RSS on CPU, allocated memory on "
+        "CUDA)."
+        + (
+            ""
+            if st.latency is None
+            else " The CPU columns come from the CPU latency probe below (this machine, each "
+            "architecture with random weights), joined by architecture: a distilled row takes "
+            "its student's; — marks a row without a probe entry."
+        ),
+        "",
+        precision_note(best.n_test, p=round(best.accuracy_mean, 2)),
+    ]
+
+
+def cpu_probe(st: Study) -> list[str]:
+    """The CPU latency probe's section; nothing without a probe."""
+    lat = st.latency
+    if lat is None:
+        return []
+    env, rule = lat.environment, lat.rule
+    load = env.get("load_average_1m")
+    by_weights: dict[str, list[str]] = {}
+    for name, m in lat.models.items():
+        by_weights.setdefault(m.weights, []).append(name)
+    weights = "; ".join(f"{', '.join(names)}: {w}" for w, names in by_weights.items())
+    memory = (
+        "Inference memory is the peak RSS of a fresh process that loaded the model and ran "
+        "these measurements, minus its RSS before loading it (libraries imported, torch started)."
+        if lat.isolated
+        else "All models were measured in one process (`--in-process`), so the inference memory "
+        "figures are only lower bounds; they are left out of the fronts and recommendations."
+    )
+    return [
+        "## CPU latency and memory (this machine)",
+        "",
+        f"Measured by `emobench latency` on {env_value(env.get('cpu_model'))} "
+        f"({env_value(env.get('cpu_count'))} CPUs) with {lat.threads} torch thread(s); Python "
+        f"{env_value(env.get('python'))}, torch {env_value(env.get('torch'))}, transformers "
+        f"{env_value(env.get('transformers'))}, commit {env_value(env.get('git_commit'))}"
+        + ("" if load is None else f", 1-minute load average {load:.2f} at the start")
+        + f". Weights: {weights}.",
+        "",
+        f"Rule for each batch-1 figure: {rule['warmup']} warm-up calls, then at least "
+        f"{rule['min_iters']} timed calls and {rule['min_seconds']:g} s of timed work. Latency is "
+        "the model call on tokenized input (max length "
+        f"{lat.max_length}; the tokenizer, or the TF-IDF vectorizer, timed apart) over the first "
+        f"64 test tweets; {length_note(lat)}; b32 is samples per second at batch 32 (median "
+        f"batch time). {memory}",
+        "",
+        table(TABLE_HEADERS, table_rows(lat)),
+    ]
+
+
+def significance(st: Study) -> list[str]:
+    """The "Significance" section: McNemar and paired bootstrap for every pair."""
+    rows = []
+    for c in st.comparisons:
+        m, b = c.mcnemar, c.paired
+        if m is None or b is None:
+            rows.append([c.a, c.b, "", "different test sets", "", "", "", "", ""])
+            continue
+        seeds = str(c.seed_a) if c.seed_a == c.seed_b else f"{c.seed_a}/{c.seed_b}"
+        floor = 1 / st.n_resamples
+        delta = f"{b.diff:+.4f} [{b.low:+.4f}, {b.high:+.4f}]"
+        rows.append(
+            [
+                c.a,
+                c.b,
+                seeds,
+                f"{m.b}/{m.c}",
+                p_value(m.pvalue),
+                p_value(c.mcnemar_holm),
+                delta,
+                p_value(b.pvalue, floor),
+                p_value(c.paired_holm, floor),
+            ]
+        )
+    heads = cols(
+        "A | B | seed | McNemar b/c | McNemar p | Holm p | ΔF1 A−B [95% CI] | bootstrap p | Holm p"
+    )
+    return [
+        "## Significance",
+        "",
+        "Each pair on its first common seed: McNemar's test on per-example correctness "
+        "(b: A right, B wrong; c: the reverse) and the paired bootstrap of the macro-F1 "
+        "difference; p-values Holm-adjusted over all pairs within each test.",
+        "",
+        table(heads, rows) if rows else "Only one model: nothing to compare.",
+    ]

@@ -1,0 +1,50 @@
+"""Formatting shared by the sections of RESULTS.md: GitHub tables and the number formats
+(accuracy and F1 with 4 decimals, intervals in brackets, small p-values as a floor, — for none).
+
+    emobench report bench.json --results runs/   # every table of RESULTS.md
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+from emobench_core.metrics.stats import Interval
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub-markdown table; cells are printed as given (no number parsing)."""
+    return tabulate(rows, headers=list(headers), tablefmt="github", disable_numparse=True)
+
+
+def cols(spec: str) -> list[str]:
+    """Column names from ``"a | b | c"``."""
+    return spec.split(" | ")
+
+
+def ci(iv: Interval, digits: int = 4) -> str:
+    """``[low, high]`` of an interval."""
+    return f"[{iv.low:.{digits}f}, {iv.high:.{digits}f}]"
+
+
+def score(mean: float, std: float | None, iv: Interval) -> str:
+    """``mean ± std [low, high]``; no ``± std`` with one seed."""
+    spread = "" if std is None else f" ± {std:.4f}"
+    return f"{mean:.4f}{spread} {ci(iv)}"
+
+
+def env_value(value: Any) -> str:
+    """An environment field, or — when it was not recorded."""
+    return "—" if value is None or value == "" else str(value)
+
+
+def p_value(value: float, floor: float = 1e-4) -> str:
+    """A p-value with 4 decimals, or ``<floor`` below ``floor``."""
+    return f"<{floor:g}" if value < floor else f"{value:.4f}"
+
+
+def optional(value: float | None, digits: int) -> str:
+    """``value`` with ``digits`` decimals, or — for none."""
+    return "—" if value is None else f"{value:.{digits}f}"

@@ -1,0 +1,246 @@
+"""The timed fine-tuning runs of ``emobench perf``: one :class:`Setup` of the naive ``Trainer``
+pipeline (:func:`run_setup`), or the project's recipe (:func:`run_recipe`), each building the model,
+tokenizing, training and predicting the test split, every phase timed into a
+:class:`~emobench_core.schema.perf.PerfRow`. :mod:`~.perf` plans which runs to make and saves them.
+
+    emobench perf --models bert-tiny --ladder bert-tiny --output results/perf/perf-cpu.json
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.config import Recipe
+from emobench_core.data.fingerprint import label_names
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.models.backends.transformer import predict_logits
+from emobench_core.models.loading import build_model
+from emobench_core.models.spec import ModelSpec
+from emobench_core.schema.perf import PerfRow
+from emobench_core.training.trainer import fine_tune, group_by_length_argument, tokenize_splits
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One way to fine-tune: the naive pipeline plus zero or more of the recipe's changes."""
+
+    name: str
+    change: str
+    pad_to_max_length: bool = True
+    save_checkpoints: bool = True
+    group_by_length: bool = False
+    recipe_hyperparameters: bool = False
+    eval_batch_size: int | None = None
+    tf32: bool = False
+    bf16: bool = False
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def _build(spec: ModelSpec, init: str, seed: int, vocab_dir: Any, device: str, labels: Any) -> Any:
+    from transformers import set_seed
+
+    set_seed(seed)
+    model, tokenizer, _ = build_model(spec, init, labels, vocab_dir=vocab_dir, seed=seed)
+    model.to(device)
+    _sync(device)
+    return model, tokenizer
+
+
+def _scores(logits: Any, labels: Any, names: Any) -> tuple[float, float]:
+    m = compute_metrics([int(y) for y in labels], logits.argmax(-1).tolist(), names)
+    return m.accuracy, m.macro_f1
+
+
+def tokenize_padded(dsd: Any, tokenizer: Any, max_length: int) -> Any:
+    """The naive tokenization: every example padded (and truncated) to ``max_length``."""
+    return dsd.map(
+        lambda b: tokenizer(
+            b["text"], truncation=True, max_length=max_length, padding="max_length"
+        ),
+        batched=True,
+        remove_columns=["text"],
+        load_from_cache_file=False,
+    ).rename_column("label", "labels")
+
+
+def run_setup(
+    setup: Setup,
+    spec: ModelSpec,
+    init: str,
+    recipe: Recipe,
+    dsd: Any,
+    *,
+    workdir: Path,
+    device: str = "cpu",
+    vocab_dir: Any = None,
+    quiet: bool = True,
+) -> PerfRow:
+    """Fine-tune ``spec`` the ``setup`` way for ``recipe.epochs`` epochs, then predict the test
+    split; every phase timed (with a CUDA synchronise at each boundary)."""
+    from transformers import (
+        DataCollatorWithPadding,
+        PrinterCallback,
+        Trainer,
+        default_data_collator,
+    )
+
+    start = time.perf_counter()
+    model, tokenizer = _build(spec, init, recipe.seed, vocab_dir, device, label_names(dsd))
+    built = time.perf_counter()
+    if setup.pad_to_max_length:
+        tokenized = tokenize_padded(dsd, tokenizer, recipe.max_length)
+    else:
+        tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
+    tokenized_at = time.perf_counter()
+    out = workdir / f"trainer-{spec.name}-{setup.name}"
+    args = _setup_arguments(setup, recipe, init, out, device, quiet)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=tokenized["train"],
+        data_collator=default_data_collator
+        if setup.pad_to_max_length
+        else DataCollatorWithPadding(tokenizer),
+    )
+    if quiet:
+        trainer.remove_callback(PrinterCallback)
+    trainer.train()
+    _sync(device)
+    trained = time.perf_counter()
+    prediction = trainer.predict(tokenized["test"])
+    _sync(device)
+    done = time.perf_counter()
+    shutil.rmtree(out, ignore_errors=True)
+    # With length-grouped batches, transformers 5 groups the evaluation batches by length too:
+    # predictions come back in that order, not the dataset's; label_ids come in the same order.
+    accuracy, macro_f1 = _scores(prediction.predictions, prediction.label_ids, label_names(dsd))
+    return PerfRow(
+        model=spec.name,
+        init=init,
+        setup=setup.name,
+        change=setup.change,
+        train_rows=len(dsd["train"]),
+        epochs=recipe.epochs,
+        steps=trainer.state.global_step,
+        learning_rate=args.learning_rate,
+        batch_size=args.per_device_train_batch_size,
+        optim=str(getattr(args.optim, "value", args.optim)),
+        build_s=built - start,
+        tokenize_s=tokenized_at - built,
+        train_s=trained - tokenized_at,
+        test_s=done - trained,
+        accuracy=accuracy,
+        macro_f1=macro_f1,
+    )
+
+
+def _setup_arguments(
+    setup: Setup, recipe: Recipe, init: str, out: Path, device: str, quiet: bool
+) -> Any:
+    """``TrainingArguments`` of a ladder setup: the defaults, plus the setup's changes."""
+    from transformers import TrainingArguments
+
+    args: dict[str, Any] = {
+        "output_dir": str(out),
+        "num_train_epochs": recipe.epochs,
+        "seed": recipe.seed,
+        "report_to": "none",
+        "disable_tqdm": quiet,
+        "use_cpu": device == "cpu",
+    }
+    if not setup.save_checkpoints:
+        args["save_strategy"] = "no"
+    if setup.group_by_length:
+        args.update(group_by_length_argument())
+    if setup.recipe_hyperparameters:
+        args.update(
+            per_device_train_batch_size=recipe.batch_size,
+            learning_rate=recipe.lr_for(init),
+            warmup_steps=recipe.warmup_ratio,
+            weight_decay=recipe.weight_decay,
+        )
+    if setup.eval_batch_size:
+        args["per_device_eval_batch_size"] = setup.eval_batch_size
+    if setup.tf32 and device == "cuda":
+        args["tf32"] = True
+    if setup.bf16 and device == "cuda":
+        args["bf16"] = True
+    return TrainingArguments(**args)
+
+
+def run_recipe(
+    spec: ModelSpec,
+    init: str,
+    recipe: Recipe,
+    dsd: Any,
+    *,
+    workdir: Path,
+    token_cache: CheckpointCache,
+    device: str = "cpu",
+    vocab_dir: Any = None,
+    quiet: bool = True,
+    setup: str = "recipe",
+) -> PerfRow:
+    """The benchmark's own path: :func:`~.training.fine_tune`, then the test split."""
+
+    start = time.perf_counter()
+    model, tokenizer = _build(spec, init, recipe.seed, vocab_dir, device, label_names(dsd))
+    built = time.perf_counter()
+    out = workdir / f"recipe-{spec.name}-{setup}"
+    info = fine_tune(
+        model,
+        tokenizer,
+        dsd,
+        recipe,
+        init=init,
+        output_dir=out,
+        device=device,
+        quiet=quiet,
+        token_cache=token_cache,
+    )
+    _sync(device)
+    trained = time.perf_counter()
+    logits = predict_logits(
+        model,
+        tokenizer,
+        list(dsd["test"]["text"]),
+        max_length=recipe.max_length,
+        batch_size=recipe.eval_batch_size,
+        device=device,
+    )
+    _sync(device)
+    done = time.perf_counter()
+    shutil.rmtree(out, ignore_errors=True)
+    accuracy, macro_f1 = _scores(logits, dsd["test"]["label"], label_names(dsd))
+    tokenize_s = info.tokenize_s or 0.0
+    return PerfRow(
+        model=spec.name,
+        init=init,
+        setup=setup,
+        change="the project's recipe (fine_tune), per-epoch validation, best epoch kept",
+        train_rows=info.train_rows,
+        epochs=info.epochs_run,
+        steps=-(-info.train_rows // recipe.batch_size) * info.epochs_run,
+        learning_rate=recipe.lr_for(init),
+        batch_size=recipe.batch_size,
+        optim=recipe.optimizer,
+        build_s=built - start,
+        tokenize_s=tokenize_s,
+        train_s=trained - built - tokenize_s,
+        test_s=done - trained,
+        accuracy=accuracy,
+        macro_f1=macro_f1,
+        val_macro_f1=info.best_val_macro_f1,
+        token_cache_hit=info.token_cache_hit,
+    )

@@ -1,0 +1,204 @@
+"""The records of a study: one :class:`ModelSummary` per row, the comparisons between rows, and
+the :class:`Study` that gathers everything the report shows. Data only, no computation.
+
+:func:`emobench_core.study.build.build_study` fills a :class:`Study`; the report formats it:
+
+    emobench report bench.json --results runs/   # renders build_study(load_results(...))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emobench_core.metrics.significance import McNemarResult, PairedResult
+from emobench_core.metrics.stats import Interval
+from emobench_core.study.recommend import Budget
+
+if TYPE_CHECKING:
+    from emobench_core.schema.latency import LatencyReport
+
+ALPHA = 0.05
+"""Family-wise significance level for the Holm-adjusted tests and the tiers."""
+
+PARETO_AXES: dict[str, str] = {
+    "latency_p50_ms": "latency p50, batch 1 (ms)",
+    "params_total": "parameters",
+    "peak_memory_mb": "peak training memory (MiB)",
+}
+"""Cost axes of the Pareto fronts (attribute of :class:`ModelSummary` -> axis label)."""
+
+CPU_PROBE_AXES: dict[str, str] = {
+    "cpu_latency_p50_ms": "CPU batch-1 latency p50, this machine (ms)",
+    "cpu_inference_mb": "CPU inference memory (MiB)",
+}
+"""Cost axes from the CPU latency probe (``--latency``): one front over every row that has a
+probe entry, whatever device its quality was measured on (the cost was measured on one CPU)."""
+
+AXIS_LABELS: dict[str, str] = {**PARETO_AXES, **CPU_PROBE_AXES}
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """One model, init and inference device, over its seeds.
+
+    Means and standard deviations are over seeds (``ddof=1``; ``None`` with one seed). The
+    intervals are percentile-bootstrap intervals of the *seed-mean*: the test examples are
+    resampled once per draw, with the same indices for every seed, and the metric is averaged
+    over seeds, so they show test-set sampling noise, not seed variance (that is the std).
+    Latency, tokenizer time and throughput are medians over seeds; ``train_wall_s`` is the mean
+    and ``peak_memory_mb`` the maximum (training peak: process RSS on CPU, allocated memory
+    on CUDA). ``cpu_*`` come from the CPU latency probe, joined by architecture
+    (:func:`~emobench_core.study.summaries.join_cpu_probe`), and are ``None`` without one.
+    """
+
+    label: str
+    name: str
+    init: str
+    kind: str
+    source: str
+    description: str
+    device: str
+    seeds: tuple[int, ...]
+    run_ids: tuple[str, ...]
+    accuracy_mean: float
+    accuracy_std: float | None
+    accuracy_ci: Interval
+    macro_f1_mean: float
+    macro_f1_std: float | None
+    macro_f1_ci: Interval
+    per_class_f1: dict[str, float]
+    per_class_ci: dict[str, Interval]
+    confusion: tuple[tuple[int, ...], ...]
+    """Confusion matrix summed over seeds (rows true, columns predicted, in label-id order)."""
+    n_test: int
+    params_total: int
+    size_on_disk_bytes: int
+    latency_p50_ms: float
+    latency_p90_ms: float
+    latency_p99_ms: float
+    tokenizer_p50_ms: float
+    throughput_b32: float
+    train_wall_s: float
+    peak_memory_mb: float
+    fingerprints: tuple[str, ...]
+    environment: dict[str, Any]
+    y_true: tuple[int, ...] = field(repr=False)
+    predictions: dict[int, tuple[int, ...]] = field(repr=False)
+    """Test predictions per seed."""
+    cpu_latency_p50_ms: float | None = None
+    """Batch-1 p50 of the architecture on the probe's CPU."""
+    cpu_inference_mb: float | None = None
+    """Inference peak RSS of the architecture on the probe's CPU (isolated probes only)."""
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The class names, in label-id order (the keys of ``per_class_f1``)."""
+        return tuple(self.per_class_f1)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired tests of ``a`` against ``b`` (``a`` ranks higher) on one common seed.
+
+    ``mcnemar`` tests per-example correctness (accuracy); ``paired`` is the paired bootstrap
+    of ``macro-F1(a) - macro-F1(b)``. Both ``*_holm`` are Holm-adjusted over all pairs. When
+    the two were scored on different test sets the tests are ``None`` and p-values are 1.
+    """
+
+    a: str
+    b: str
+    seed_a: int
+    seed_b: int
+    mcnemar: McNemarResult | None
+    mcnemar_holm: float
+    paired: PairedResult | None
+    paired_holm: float
+
+
+@dataclass(frozen=True)
+class ConfusionPair:
+    """``share`` of the examples of class ``true`` that a model labelled ``pred``."""
+
+    true: str
+    pred: str
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class ParetoFront:
+    """Macro-F1 against one cost on one device: ``points`` are ``(label, cost, macro-F1)``."""
+
+    axis: str
+    device: str
+    points: tuple[tuple[str, float, float], ...]
+    front: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PretrainingGap:
+    """``pretrained - random`` for one model on one device (positive: pretraining helps)."""
+
+    name: str
+    device: str
+    macro_f1: float
+    accuracy: float
+    per_class_f1: dict[str, float]
+
+
+@dataclass(frozen=True)
+class BudgetOutcome:
+    """A typical budget and the recommendation text for it (or why there is none)."""
+
+    name: str
+    budget: Budget
+    text: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Study:
+    """Everything the report shows, computed from run results by
+    :func:`~emobench_core.study.build.build_study`."""
+
+    summaries: tuple[ModelSummary, ...]
+    """Sorted by mean macro-F1, best first (ties by label)."""
+    labels: tuple[str, ...]
+    """The class names of the data, in label-id order (every table and figure follows them)."""
+    comparisons: tuple[Comparison, ...]
+    tiers: tuple[tuple[str, ...], ...]
+    per_class_drop: dict[str, dict[str, float]]
+    """Label -> emotion -> F1 of the best model minus F1 of this model (positive: worse)."""
+    hardest: tuple[tuple[str, float], ...]
+    """Emotions with their mean F1 across models, hardest first."""
+    confusion_pairs: dict[str, tuple[ConfusionPair, ...]]
+    pareto: tuple[ParetoFront, ...]
+    pretraining: tuple[PretrainingGap, ...]
+    recommendations: tuple[BudgetOutcome, ...]
+    findings: tuple[str, ...]
+    profiles: tuple[str, ...]
+    devices: tuple[str, ...]
+    seeds: tuple[int, ...]
+    data_sources: tuple[str, ...]
+    fingerprints: tuple[str, ...]
+    rows: dict[str, int]
+    recipe: dict[str, Any]
+    recipe_differences: tuple[tuple[str, str, str], ...]
+    """``(run_id, field, value)`` where a run's recipe differs from the first (seed aside)."""
+    superseded: tuple[str, ...]
+    """Run ids left out because a later run of the same model, init, device and seed exists."""
+    n_resamples: int
+    latency: LatencyReport | None = None
+    """The CPU latency probe joined into the summaries, if one was given."""
+
+    def tier_of(self, label: str) -> int:
+        """1-based tier of ``label``."""
+        return next(i for i, group in enumerate(self.tiers, 1) if label in group)
+
+    def summary(self, label: str) -> ModelSummary:
+        return next(s for s in self.summaries if s.label == label)

@@ -1,0 +1,144 @@
+"""Tests of the bench harness itself (pytester): a broken model fails its quality case, a
+second run reuses the cache, and the thresholds file is validated.
+
+These run the real `smoke` profile bench cases in a subprocess on the real data (BERT-Tiny on
+2,000 rows: ~20 s on 2 cores; the SVM row: ~2 s).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from emobench_core.errors import ThresholdsError
+from emobench_core.plugin.runner import load_thresholds
+
+pytest_plugins = ["pytester"]
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+BROKEN_TOKENIZER = """
+from pathlib import Path
+
+import emobench_core.models.loading as loading
+from transformers import BertTokenizerFast
+
+
+def broken_tokenizer(source):
+    # the transformers 5 pitfall: the vocab file is ignored and every word becomes [UNK]
+    return BertTokenizerFast(vocab_file=str(Path(source) / "vocab.txt"))
+
+
+loading.load_tokenizer = broken_tokenizer
+"""
+
+
+@pytest.fixture
+def bench_dir(
+    pytester: pytest.Pytester, emotion_dir: Path, vocab_dir: Path, tmp_path: Path
+) -> pytest.Pytester:
+    shutil.copy(BENCH / "test_models.py", pytester.path / "test_models.py")
+    shutil.copy(BENCH / "thresholds.toml", pytester.path / "thresholds.toml")
+    # no conftest: the installed package registers the plugin (entry point pytest11)
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester._emobench_args = [  # type: ignore[attr-defined]
+        "--emobench-profile",
+        "smoke",
+        "--emobench-data-dir",
+        str(emotion_dir),
+        "--emobench-vocab-dir",
+        str(vocab_dir),
+        "--emobench-cache-dir",
+        str(tmp_path / "cache"),
+        "--emobench-thresholds",
+        str(pytester.path / "thresholds.toml"),
+        "--emobench-results-dir",
+        str(tmp_path / "results"),
+    ]
+    return pytester
+
+
+def _run(p: pytest.Pytester, *extra: str) -> pytest.RunResult:
+    return p.runpytest_subprocess(*p._emobench_args, *extra)  # type: ignore[attr-defined]
+
+
+def test_broken_tokenizer_fails_the_quality_case(bench_dir: pytest.Pytester) -> None:
+    bench_dir.makepyfile(conftest_broken=BROKEN_TOKENIZER)
+    bench_dir.makeconftest('pytest_plugins = ["conftest_broken"]\n')
+    result = _run(bench_dir, "-k", "quality and bert-tiny")
+    result.assert_outcomes(failed=1)
+    result.stdout.re_match_lines([r".*bert-tiny \(random\) seed 42: accuracy 0\.\d+ < 0\.4.*"])
+
+
+def test_svm_row_passes_and_second_run_reuses_cache(
+    bench_dir: pytest.Pytester, tmp_path: Path
+) -> None:
+    first = _run(bench_dir, "-k", "tfidf-svm", "--benchmark-disable")
+    first.assert_outcomes(passed=3)
+    entries = [p for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".")]
+    assert len(entries) == 1
+    stamp = (entries[0] / "manifest.json").stat().st_mtime_ns
+    second = _run(bench_dir, "-k", "tfidf-svm", "--benchmark-disable")
+    second.assert_outcomes(passed=3)
+    assert (entries[0] / "manifest.json").stat().st_mtime_ns == stamp  # nothing rebuilt
+    results = sorted((tmp_path / "results").glob("tfidf-svm-*.json"))
+    assert len(results) == 1
+
+
+def test_missing_threshold_fails_with_how_to_fix(bench_dir: pytest.Pytester) -> None:
+    (bench_dir.path / "thresholds.toml").write_text("[smoke.bert-tiny]\naccuracy = 0.1\n")
+    result = _run(bench_dir, "-k", "quality and tfidf-svm")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*no threshold for 'tfidf-svm' in profile 'smoke'*"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[smoke.bert-tiyn]\naccuracy = 0.1\n", "did you mean 'bert-tiny'"),
+        ("[nightly.bert-tiny]\naccuracy = 0.1\n", "unknown profile"),
+        ("[smoke.bert-tiny]\nacc = 0.1\n", "unknown key"),
+        ("[smoke.bert-tiny\n", "not valid TOML"),
+    ],
+)
+def test_bad_thresholds_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "thresholds.toml"
+    path.write_text(text)
+    with pytest.raises(ThresholdsError, match=message):
+        load_thresholds(path)
+
+
+def test_committed_thresholds_cover_every_profile_case() -> None:
+    from emobench_core.plugin.profiles import PROFILES
+
+    thresholds = load_thresholds(BENCH / "thresholds.toml")
+    for name in PROFILES:
+        for case in PROFILES[name].cases:
+            assert case.id in thresholds[name], f"{name}: no threshold for {case.id}"
+
+
+def test_plugin_is_registered_through_the_pytest11_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    found = {e.name: e.value for e in entry_points(group="pytest11")}
+    assert found.get("emobench") == "emobench_core.plugin.plugin"
+
+
+def test_thresholds_file_is_found_under_the_rootdir(pytester: pytest.Pytester) -> None:
+    """Not beside the installed package: the rootdir's bench/thresholds.toml, or the ini value."""
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester.makepyfile(
+        test_where="""
+from emobench_core.plugin.plugin import thresholds_file
+
+def test_where(pytestconfig):
+    print("THRESHOLDS", thresholds_file(pytestconfig))
+"""
+    )
+    result = pytester.runpytest_subprocess("-s")
+    result.stdout.fnmatch_lines([f"*THRESHOLDS {pytester.path / 'bench' / 'thresholds.toml'}"])
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\nemobench_thresholds = ci/t.toml\n")
+    result = pytester.runpytest_subprocess("-s")
+    result.stdout.fnmatch_lines([f"*THRESHOLDS {pytester.path / 'ci' / 't.toml'}"])
