@@ -75,7 +75,8 @@ def run(ns: argparse.Namespace) -> int:
 
     from emobench_core.data.loading import load_emotion, source_label
     from emobench_core.models.registry import backend_for, get_spec, parse_models
-    from emobench_core.scenarios.run import Teacher, run_model
+    from emobench_core.scenarios.run import run_model
+    from emobench_core.scenarios.teacher import Teacher
 
     specs = parse_models(ns.models)
     teacher = None

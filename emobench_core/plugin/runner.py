@@ -52,7 +52,10 @@ def load_thresholds(path: Path) -> dict[str, dict[str, dict[str, float]]]:
 
 @dataclass
 class BenchRunner:
-    """Session state: data, cache and one result per (case, seed), computed on first use."""
+    """Session state: data, cache and one result per (case, seed), computed on first use.
+
+    The pipeline and the data loader are imported in the methods that use them: the plugin is
+    loaded by every pytest run on the machine (entry point), and most never train a model."""
 
     profile: Profile
     seeds: tuple[int, ...]

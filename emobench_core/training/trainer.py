@@ -27,6 +27,7 @@ from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import fingerprint
 from emobench_core.measure.latency import peak_rss_mb
 from emobench_core.schema.records import EpochRecord, TrainingInfo
+from emobench_core.training.distill import distillation_trainer_class
 
 
 def tokenize_splits(dsd: Any, tokenizer: Any, max_length: int) -> Any:
@@ -188,8 +189,6 @@ def fine_tune(
     trainer_cls: Any = Trainer
     extra: dict[str, Any] = {}
     if teacher_logits is not None:
-        from emobench_core.training.distill import distillation_trainer_class
-
         if len(teacher_logits) != len(tokenized["train"]):
             raise ValueError(
                 f"teacher_logits has {len(teacher_logits)} rows for "

@@ -20,7 +20,7 @@ import numpy as np
 
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
-from emobench_core.measure.latency import LatencySettings
+from emobench_core.measure.latency import LatencySettings, measure_latency
 from emobench_core.models.spec import ModelSpec
 from emobench_core.schema.records import TrainingInfo
 from emobench_core.schema.run import Efficiency
@@ -109,11 +109,56 @@ class Backend(ABC):
     def encode_one(self, model: Any, text: str, max_length: int) -> Any:
         """Encode one text as the model's first stage does (tokenizer or vectorizer)."""
 
-    @abstractmethod
+    b1_time_share: ClassVar[float] = 1.0
+    """Share of the rule's ``min_seconds`` spent timing batch 1 (a fast model needs less)."""
+    b32_time_share: ClassVar[float] = 0.5
+    """Share of the rule's ``min_seconds`` spent timing batch 32."""
+
+    def inference_device(self, device: str) -> str:
+        """The device the model really runs on when ``device`` is asked for."""
+        return device
+
+    def sync(self, device: str) -> Callable[[], None] | None:
+        """What waits for the device's queued work (CUDA), or ``None`` on the CPU."""
+        return None
+
     def measure(
         self, model: Any, texts: list[str], max_length: int, device: str, settings: LatencySettings
     ) -> Efficiency:
-        """Batch-1 latency (model call and encoding apart) and batch-32 throughput."""
+        """Batch-1 latency (model call and encoding apart) and batch-32 throughput, under the
+        latency rule ``settings``; the encoder gets a quarter of its ``min_seconds``."""
+        import torch
+
+        device = self.inference_device(device)
+        sync = self.sync(device)
+        b1 = measure_latency(
+            self.forward(model, texts, 1, max_length, device),
+            sync=sync,
+            warmup=settings.warmup,
+            min_iters=settings.min_iters,
+            min_seconds=settings.min_seconds * self.b1_time_share,
+        )
+        b32 = measure_latency(
+            self.forward(model, texts, 32, max_length, device),
+            sync=sync,
+            warmup=3,
+            min_iters=10,
+            min_seconds=settings.min_seconds * self.b32_time_share,
+        )
+        sample = texts[:LATENCY_INPUTS]
+        tok = measure_latency(
+            lambda i: self.encode_one(model, sample[i % len(sample)], max_length),
+            warmup=settings.warmup,
+            min_iters=settings.min_iters,
+            min_seconds=settings.min_seconds / 4,
+        )
+        return Efficiency(
+            device=device,
+            threads=torch.get_num_threads(),
+            latency_b1=b1,
+            tokenizer_b1=tok,
+            throughput_b32=32e3 / b32.p50_ms,
+        )
 
     @abstractmethod
     def parameters(self, model: Any) -> tuple[int, int]:

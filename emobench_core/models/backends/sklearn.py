@@ -16,16 +16,13 @@ from typing import Any
 from emobench_core.config import Recipe
 from emobench_core.errors import RegistryError
 from emobench_core.measure.latency import (
-    LatencySettings,
     dir_size_bytes,
-    measure_latency,
     peak_rss_mb,
 )
-from emobench_core.models.backends.base import LATENCY_INPUTS, Backend, Trained, TrainJob, n_batches
+from emobench_core.models.backends.base import Backend, Trained, TrainJob, n_batches
 from emobench_core.models.spec import SKLEARN_KIND, ModelSpec
 from emobench_core.schema.latency import SVM_WEIGHTS
 from emobench_core.schema.records import EpochRecord, TrainingInfo
-from emobench_core.schema.run import Efficiency
 
 C_GRID: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
 
@@ -99,6 +96,8 @@ class SklearnBackend(Backend):
     probe_needs_fit = True
     probe_weights = SVM_WEIGHTS
     seeded = ("LinearSVC random_state",)
+    b1_time_share = 0.25
+    b32_time_share = 0.25
 
     def train(self, staging: Path, job: TrainJob) -> Trained:
         import joblib
@@ -134,37 +133,8 @@ class SklearnBackend(Backend):
     def encode_one(self, model: Any, text: str, max_length: int) -> Any:
         return model["tfidf"].transform([text])
 
-    def measure(
-        self, model: Any, texts: list[str], max_length: int, device: str, settings: LatencySettings
-    ) -> Efficiency:
-        import torch
-
-        b1 = measure_latency(
-            svm_forward(model, texts, 1),
-            warmup=settings.warmup,
-            min_iters=settings.min_iters,
-            min_seconds=settings.min_seconds / 4,
-        )
-        b32 = measure_latency(
-            svm_forward(model, texts, 32),
-            warmup=3,
-            min_iters=10,
-            min_seconds=settings.min_seconds / 4,
-        )
-        sample = texts[:LATENCY_INPUTS]
-        tok = measure_latency(
-            lambda i: self.encode_one(model, sample[i % len(sample)], max_length),
-            warmup=settings.warmup,
-            min_iters=settings.min_iters,
-            min_seconds=settings.min_seconds / 4,
-        )
-        return Efficiency(
-            device="cpu",
-            threads=torch.get_num_threads(),
-            latency_b1=b1,
-            tokenizer_b1=tok,
-            throughput_b32=32e3 / b32.p50_ms,
-        )
+    def inference_device(self, device: str) -> str:
+        return "cpu"  # scikit-learn has no accelerator
 
     def parameters(self, model: Any) -> tuple[int, int]:
         n = int(model["svm"].coef_.size + model["svm"].intercept_.size)

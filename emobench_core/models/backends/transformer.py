@@ -15,16 +15,13 @@ import numpy as np
 from emobench_core.config import Recipe
 from emobench_core.errors import RegistryError
 from emobench_core.measure.latency import (
-    LatencySettings,
     count_parameters,
     dir_size_bytes,
-    measure_latency,
 )
 from emobench_core.models import loading
-from emobench_core.models.backends.base import LATENCY_INPUTS, Backend, Trained, TrainJob, n_batches
+from emobench_core.models.backends.base import Backend, Trained, TrainJob, n_batches
 from emobench_core.models.spec import TRANSFORMER_KIND, ModelSpec
 from emobench_core.schema.latency import RANDOM_WEIGHTS
-from emobench_core.schema.run import Efficiency
 from emobench_core.training.trainer import fine_tune
 
 
@@ -168,41 +165,10 @@ class TransformerBackend(Backend):
     def encode_one(self, model: Any, text: str, max_length: int) -> Any:
         return model[1](text, truncation=True, max_length=max_length, return_tensors="pt")
 
-    def measure(
-        self, model: Any, texts: list[str], max_length: int, device: str, settings: LatencySettings
-    ) -> Efficiency:
+    def sync(self, device: str) -> Callable[[], None] | None:
         import torch
 
-        net, tokenizer = model
-        sync = torch.cuda.synchronize if device == "cuda" else None
-        b1 = measure_latency(
-            transformer_forward(net, tokenizer, texts, 1, max_length, device),
-            sync=sync,
-            warmup=settings.warmup,
-            min_iters=settings.min_iters,
-            min_seconds=settings.min_seconds,
-        )
-        b32 = measure_latency(
-            transformer_forward(net, tokenizer, texts, 32, max_length, device),
-            sync=sync,
-            warmup=3,
-            min_iters=10,
-            min_seconds=settings.min_seconds / 2,
-        )
-        sample = texts[:LATENCY_INPUTS]
-        tok = measure_latency(
-            lambda i: self.encode_one(model, sample[i % len(sample)], max_length),
-            warmup=settings.warmup,
-            min_iters=settings.min_iters,
-            min_seconds=settings.min_seconds / 4,
-        )
-        return Efficiency(
-            device=device,
-            threads=torch.get_num_threads(),
-            latency_b1=b1,
-            tokenizer_b1=tok,
-            throughput_b32=32e3 / b32.p50_ms,
-        )
+        return torch.cuda.synchronize if device == "cuda" else None
 
     def parameters(self, model: Any) -> tuple[int, int]:
         return count_parameters(model[0])
