@@ -23,9 +23,9 @@ INITS: tuple[str, ...] = ("pretrained", "random")
 class Recipe:
     """The fine-tuning recipe shared by all transformer models.
 
-    Model selection uses the validation split only: evaluate after every epoch, keep the
-    checkpoint with the best validation macro-F1 and stop once it has not improved for
-    ``early_stopping_patience`` epochs.
+    Model selection uses the validation split only: evaluate after every epoch and keep the
+    checkpoint with the best validation macro-F1. The linear schedule (with warm-up) spans
+    ``epochs``, so the last epoch ends annealed.
 
     Distillation (students only): ``kd_alpha`` weighs the gold-label cross-entropy against the
     teacher term and ``kd_temperature`` softens both distributions (Hinton et al. 2015; alpha 0.5
@@ -40,14 +40,19 @@ class Recipe:
     max_length: int = 128
     batch_size: int = 32
     eval_batch_size: int = 256
-    epochs: int = 10
+    epochs: int = 4
+    """The epoch budget; the learning-rate schedule is fitted to it and ends where training
+    ends (no early stopping). Chosen with the learning rate on validation (``emobench tune``);
+    an architecture's own choice is in the registry."""
     learning_rate: float = 5e-5
     learning_rate_random: float = 5e-4
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     lr_scheduler: str = "linear"
     optimizer: str = "adamw_torch_fused"
-    early_stopping_patience: int = 2
+    early_stopping_patience: int | None = None
+    """Stop after this many epochs without a better validation macro-F1; ``None`` (the
+    recipe): train the whole budget, so the schedule anneals to zero, and keep the best epoch."""
     seed: int = 42
     max_train_rows: int | None = None
     group_by_length: bool = True
@@ -55,6 +60,12 @@ class Recipe:
     """bf16 autocast on CUDA. Off: on an H100 the recipe's steps were slower with it
     (results/perf, run 1 against run 2), likely because such small models are bound by kernel
     launches and autocast adds casts; TF32 matmuls stay on."""
+    cpu_bf16: bool = True
+    """bf16 autocast on a CPU that computes bf16 natively (AVX512-BF16 or AMX); fp32 on other
+    CPUs. Each result records the precision it trained in (``training.precision``)."""
+    padded_batches: bool = True
+    """Train on pre-padded, length-grouped batches (:mod:`emobench_core.training.batches`)
+    instead of padding every batch in Python."""
     kd_alpha: float = 0.5
     kd_temperature: float = 3.0
 
@@ -76,8 +87,8 @@ class Recipe:
             (
                 "early_stopping_patience",
                 self.early_stopping_patience,
-                self.early_stopping_patience >= 1,
-                "be >= 1",
+                self.early_stopping_patience is None or self.early_stopping_patience >= 1,
+                "be >= 1 or None",
             ),
             ("seed", self.seed, self.seed >= 0, "be >= 0"),
             ("kd_alpha", self.kd_alpha, 0 <= self.kd_alpha <= 1, "be in [0, 1]"),

@@ -32,6 +32,7 @@ from emobench_core.cli import (
     report,
     run,
     train,
+    tune,
 )
 from emobench_core.errors import EmobenchError
 
@@ -44,6 +45,7 @@ COMMANDS = (
     evaluate,
     predict,
     perf,
+    tune,
     data,
     report,
     latency,

@@ -109,6 +109,8 @@ class TrainingInfo:
     """Seconds to tokenize the splits, or to load them from the token cache."""
     token_cache_hit: bool | None = None
     """Whether the tokenized splits came from the token cache (``None``: no cache used)."""
+    precision: str | None = None
+    """``"bf16 autocast"`` or ``"fp32"`` (``None``: written before it was recorded)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -43,15 +43,18 @@ def kd_loss(
     return alpha * ce + (1.0 - alpha) * temperature**2 * kl
 
 
-def distillation_trainer_class() -> type:
-    """A ``Trainer`` whose training loss is :func:`kd_loss` on a ``teacher_logits`` column.
+def distillation_trainer_class(base: type | None = None) -> type:
+    """``base`` (default: ``Trainer``) whose training loss is :func:`kd_loss` on the batch's
+    ``teacher_logits``.
 
     Built lazily so importing this module does not import transformers.
     """
     import torch.nn.functional as F
     from transformers import Trainer
 
-    class DistillationTrainer(Trainer):
+    parent: Any = Trainer if base is None else base
+
+    class DistillationTrainer(parent):
         def __init__(
             self, *args: Any, kd_alpha: float, kd_temperature: float, **kwargs: Any
         ) -> None:

@@ -25,9 +25,14 @@ import numpy as np
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import fingerprint
+from emobench_core.measure.hardware import cpu_has_bf16
 from emobench_core.measure.latency import peak_rss_mb
 from emobench_core.schema.records import EpochRecord, TrainingInfo
+from emobench_core.training.batches import PaddedSplit, fast_trainer_class, whole_batch
 from emobench_core.training.distill import distillation_trainer_class
+
+BF16 = "bf16 autocast"
+FP32 = "fp32"
 
 
 def tokenize_splits(dsd: Any, tokenizer: Any, max_length: int) -> Any:
@@ -109,6 +114,15 @@ def group_by_length_argument() -> dict[str, Any]:
     return {"group_by_length": True}
 
 
+def precision(recipe: Recipe, device: str) -> str:
+    """The precision the recipe trains in on ``device``: bf16 autocast where the recipe asks
+    for it and the hardware has it (CUDA: ``cuda_bf16``; CPU: ``cpu_bf16`` on a CPU with native
+    bf16), else fp32. Part of the cache key, and recorded in every result."""
+    if device == "cuda":
+        return BF16 if recipe.cuda_bf16 else FP32
+    return BF16 if recipe.cpu_bf16 and cpu_has_bf16() else FP32
+
+
 def training_arguments(
     recipe: Recipe, init: str, output_dir: Path, device: str, quiet: bool
 ) -> Any:
@@ -139,7 +153,7 @@ def training_arguments(
         "data_seed": recipe.seed,
         "disable_tqdm": quiet,
         "use_cpu": device == "cpu",
-        "bf16": device == "cuda" and recipe.cuda_bf16,
+        "bf16": precision(recipe, device) == BF16,
         "tf32": True if device == "cuda" else None,
         "dataloader_num_workers": 0,
     }
@@ -186,29 +200,28 @@ def fine_tune(
         tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache, data_fp)
     tokenize_s = time.perf_counter() - tok_start
     args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
+    train, val, collator = _datasets(tokenized, tokenizer, recipe, teacher_logits)
     trainer_cls: Any = Trainer
     extra: dict[str, Any] = {}
     if teacher_logits is not None:
-        if len(teacher_logits) != len(tokenized["train"]):
-            raise ValueError(
-                f"teacher_logits has {len(teacher_logits)} rows for "
-                f"{len(tokenized['train'])} training examples"
-            )
-        tokenized["train"] = tokenized["train"].add_column(
-            "teacher_logits", [row.tolist() for row in np.asarray(teacher_logits)]
-        )
         args.remove_unused_columns = False  # keep teacher_logits; the trainer pops it
-        trainer_cls = distillation_trainer_class()
+        trainer_cls = distillation_trainer_class(trainer_cls)
         extra = {"kd_alpha": recipe.kd_alpha, "kd_temperature": recipe.kd_temperature}
+    if recipe.padded_batches:
+        args.remove_unused_columns = False  # the batches hold the model's inputs only
+        trainer_cls = fast_trainer_class(trainer_cls)
+    callbacks = []
+    if recipe.early_stopping_patience is not None:
+        callbacks.append(EarlyStoppingCallback(recipe.early_stopping_patience))
     trainer = trainer_cls(
         model=model,
         args=args,
-        train_dataset=tokenized["train"],
-        eval_dataset=tokenized["validation"],
+        train_dataset=train,
+        eval_dataset=val,
         processing_class=tokenizer,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=collator or DataCollatorWithPadding(tokenizer),
         compute_metrics=_macro_f1_metrics,
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
+        callbacks=callbacks,
         **extra,
     )
     if quiet:  # with tqdm off the Trainer prints every log dict instead; --quiet means silent
@@ -240,7 +253,32 @@ def fine_tune(
         history=history,
         tokenize_s=tokenize_s,
         token_cache_hit=hit,
+        precision=precision(recipe, device),
     )
+
+
+def _datasets(
+    tokenized: Any, tokenizer: Any, recipe: Recipe, teacher_logits: np.ndarray | None
+) -> tuple[Any, Any, Any]:
+    """``(train, validation, collator)``: :class:`PaddedSplit` batches with
+    ``recipe.padded_batches`` (collator: the batch itself), else the ``datasets`` splits and
+    ``None`` (``DataCollatorWithPadding``); the teacher's logits ride along for distillation."""
+    train, val = tokenized["train"], tokenized["validation"]
+    if teacher_logits is not None and len(teacher_logits) != len(train):
+        raise ValueError(
+            f"teacher_logits has {len(teacher_logits)} rows for {len(train)} training examples"
+        )
+    if recipe.padded_batches:
+        names, pad = tokenizer.model_input_names, tokenizer.pad_token_id
+        return (
+            PaddedSplit(train, names, pad, teacher_logits),
+            PaddedSplit(val, names, pad),
+            whole_batch,
+        )
+    if teacher_logits is not None:
+        rows = [row.tolist() for row in np.asarray(teacher_logits)]
+        train = train.add_column("teacher_logits", rows)
+    return train, val, None
 
 
 def _history(log_history: list[dict[str, Any]]) -> list[EpochRecord]:

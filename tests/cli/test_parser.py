@@ -32,6 +32,7 @@ COMMANDS = (
     "evaluate",
     "predict",
     "perf",
+    "tune",
     "data",
     "report",
     "latency",

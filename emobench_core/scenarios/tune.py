@@ -1,0 +1,117 @@
+"""Choose the epoch budget and the learning rate together, on validation macro-F1 over seeds.
+
+Each cell fine-tunes with the recipe's schedule fitted to its budget (it anneals to zero at the
+last step), keeps its best epoch, and records that epoch's validation macro-F1; the choice is
+the budget and rate with the best mean over seeds. The test split is never looked at. The
+report is saved after every cell, so an interrupted run keeps what it measured.
+
+    emobench tune --models bert-tiny --init random --epochs 3,4,6 \\
+        --learning-rates 5e-4,1e-3,2e-3 --seeds 42,43 --output results/tune/bert-tiny-random.json
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.config import Recipe
+from emobench_core.data.fingerprint import fingerprint, label_names
+from emobench_core.measure.environment import environment, git_commit
+from emobench_core.models.loading import build_model
+from emobench_core.models.spec import ModelSpec
+from emobench_core.schema.tune import TuneCell, TuneReport
+from emobench_core.training.trainer import fine_tune
+
+
+def new_report(
+    dsd: Any,
+    recipe: Recipe,
+    grid: dict[str, Any],
+    device: str,
+    data_source: str,
+    command: str,
+) -> TuneReport:
+    env = environment(device)
+    env["git_commit"] = git_commit(Path(__file__).parent)
+    return TuneReport(
+        grid=grid,
+        recipe=recipe.to_dict(),
+        data={
+            "source": data_source,
+            "fingerprint": fingerprint(dsd),
+            "rows": {k: len(v) for k, v in dsd.items()},
+        },
+        environment=env,
+        command=command,
+        created_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    )
+
+
+def tune(
+    models: Sequence[tuple[ModelSpec, str]],
+    recipe: Recipe,
+    dsd: Any,
+    report: TuneReport,
+    output: Path,
+    *,
+    token_cache: CheckpointCache,
+    device: str = "cpu",
+    vocab_dir: Any = None,
+    quiet: bool = True,
+) -> TuneReport:
+    """Fine-tune every ``(model, init)`` on every cell of ``report.grid`` not yet in the report
+    (a re-run resumes), saving the report after each; ``complete`` at the end."""
+    from transformers import set_seed
+
+    done = {(c.model, c.init, c.epochs, c.learning_rate, c.seed) for c in report.cells}
+    grid = report.grid
+    for spec, init in models:
+        for epochs in grid["epochs"]:
+            for lr in grid["learning_rates"]:
+                for seed in grid["seeds"]:
+                    if (spec.name, init, epochs, lr, seed) in done:
+                        continue
+                    cell = recipe.replace(epochs=epochs, seed=seed, **_rate(init, lr))
+                    set_seed(seed)
+                    model, tokenizer, _ = build_model(
+                        spec, init, label_names(dsd), vocab_dir=vocab_dir, seed=seed
+                    )
+                    with tempfile.TemporaryDirectory(prefix="emobench-tune-") as tmp:
+                        info = fine_tune(
+                            model,
+                            tokenizer,
+                            dsd,
+                            cell,
+                            init=init,
+                            output_dir=Path(tmp),
+                            device=device,
+                            quiet=quiet,
+                            token_cache=token_cache,
+                            data_fp=report.data["fingerprint"],
+                        )
+                    report.cells.append(
+                        TuneCell(
+                            model=spec.name,
+                            init=init,
+                            epochs=epochs,
+                            learning_rate=lr,
+                            seed=seed,
+                            val_macro_f1=info.best_val_macro_f1,
+                            final_val_macro_f1=info.history[-1].val_macro_f1,
+                            best_epoch=info.best_epoch,
+                            train_s=info.wall_s,
+                            precision=info.precision,
+                        )
+                    )
+                    report.save(output)
+    report.complete = True
+    report.save(output)
+    return report
+
+
+def _rate(init: str, lr: float) -> dict[str, float]:
+    return {"learning_rate_random": lr} if init == "random" else {"learning_rate": lr}
