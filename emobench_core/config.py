@@ -44,6 +44,9 @@ class Recipe:
     """The epoch budget; the learning-rate schedule is fitted to it and ends where training
     ends (no early stopping). Chosen with the learning rate on validation (``emobench tune``);
     an architecture's own choice is in the registry."""
+    epochs_random: int | None = None
+    """The budget for randomly initialised weights where it differs from ``epochs`` (an
+    architecture's own choice, see ``ModelSpec.epochs_random``); ``None``: ``epochs``."""
     learning_rate: float = 5e-5
     learning_rate_random: float = 5e-4
     weight_decay: float = 0.01
@@ -75,6 +78,12 @@ class Recipe:
             ("batch_size", self.batch_size, self.batch_size >= 1, "be >= 1"),
             ("eval_batch_size", self.eval_batch_size, self.eval_batch_size >= 1, "be >= 1"),
             ("epochs", self.epochs, self.epochs >= 1, "be >= 1"),
+            (
+                "epochs_random",
+                self.epochs_random,
+                self.epochs_random is None or self.epochs_random >= 1,
+                "be >= 1 or None",
+            ),
             ("learning_rate", self.learning_rate, self.learning_rate > 0, "be > 0"),
             (
                 "learning_rate_random",
@@ -109,6 +118,14 @@ class Recipe:
         if init not in INITS:
             raise ValueError(f"`init` ({init!r}) must be one of {', '.join(INITS)}")
         return self.learning_rate_random if init == "random" else self.learning_rate
+
+    def epochs_for(self, init: str) -> int:
+        """The epoch budget this recipe uses for weights initialised as ``init``."""
+        if init not in INITS:
+            raise ValueError(f"`init` ({init!r}) must be one of {', '.join(INITS)}")
+        if init == "random" and self.epochs_random is not None:
+            return self.epochs_random
+        return self.epochs
 
     def replace(self, **changes: Any) -> Recipe:
         """A copy with ``changes`` applied (validated again)."""

@@ -64,6 +64,8 @@ class ModelSpec:
             is out of reach.
         learning_rate_random: This architecture's random-init learning rate where the shared
             one (``Recipe.learning_rate_random``) does not train it; see :func:`recipe_for`.
+        epochs_random: This architecture's random-init epoch budget, chosen with its rate.
+        recipe_source: The committed run the two were chosen on (``emobench tune``'s report).
     """
 
     name: str
@@ -73,3 +75,5 @@ class ModelSpec:
     description: str = ""
     local_fallbacks: tuple[LocalCopy, ...] = field(default=(), compare=False)
     learning_rate_random: float | None = None
+    epochs_random: int | None = None
+    recipe_source: str | None = None

@@ -9,6 +9,7 @@ returns the four; :mod:`~emobench_core.scenarios.deploy` measures them. Needs th
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ class TorchVariant(_Runner):
         import torch
 
         with torch.inference_mode():
-            return np.asarray(self.model(**prepared).logits.numpy())
+            return np.asarray(self.model(**prepared).logits.float().numpy())
 
 
 @dataclass
@@ -153,7 +154,9 @@ def build_variants(
     threads: int,
     max_length: int = Recipe().max_length,
 ) -> list[Variant]:
-    """The four :data:`VARIANTS` of ``model``, their files written under ``folder``."""
+    """The :data:`VARIANTS` of ``model``, their files written under ``folder``."""
+    import torch
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.eval()
@@ -162,6 +165,7 @@ def build_variants(
     fp32 = export_onnx(model, tokenizer, folder / "model.onnx", max_length=max_length)
     int8 = quantize_onnx_int8(fp32, folder / "model.int8.onnx")
     qmodel = torch_int8(model)
+    bf16 = copy.deepcopy(model).to(torch.bfloat16).eval()  # bf16 weights and activations
     return [
         TorchVariant(
             REFERENCE, safetensors_size_bytes(model, folder / REFERENCE), model=model, **common
@@ -176,6 +180,12 @@ def build_variants(
             "torch-int8",
             state_dict_size_bytes(qmodel, folder / "torch-int8.pt"),
             model=qmodel,
+            **common,
+        ),
+        TorchVariant(
+            "torch-bf16",
+            safetensors_size_bytes(bf16, folder / "torch-bf16"),
+            model=bf16,
             **common,
         ),
     ]

@@ -1,9 +1,10 @@
 """Deployment variants for CPU-only devices: ONNX Runtime and dynamic int8, with their costs.
 
-Each model is run four ways on the CPU: ``torch-fp32`` (the reference), ``onnx-fp32`` (the
+Each model is run five ways on the CPU: ``torch-fp32`` (the reference), ``onnx-fp32`` (the
 model exported to ONNX, run with ONNX Runtime), ``onnx-int8`` (that graph after ONNX Runtime's
-dynamic int8 quantization) and ``torch-int8`` (torch's dynamic int8 quantization of every
-``nn.Linear``). For each: size on disk, batch-1 latency of the model call on pre-tokenized test
+dynamic int8 quantization), ``torch-int8`` (torch's dynamic int8 quantization of every
+``nn.Linear``) and ``torch-bf16`` (bf16 weights and activations). For each: size on disk,
+batch-1 latency of the model call on pre-tokenized test
 tweets (the rule of ``emobench run``), and test accuracy / macro-F1 with their change against
 ``torch-fp32`` in points. Needs the optional extra: ``pip install 'emobench[onnx]'``.
 
@@ -107,7 +108,7 @@ def evaluate_variants(
     init: str | None = None,
     max_length: int = Recipe().max_length,
 ) -> list[DeployRow]:
-    """Measure the four :data:`VARIANTS` of one model on the test ``texts``.
+    """Measure the :data:`VARIANTS` of one model on the test ``texts``.
 
     Args:
         source: A fine-tuned checkpoint folder (as ``emobench train --output`` writes it), or

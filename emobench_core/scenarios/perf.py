@@ -38,7 +38,10 @@ from emobench_core.data.loading import sample_train_rows
 from emobench_core.measure.environment import environment, git_commit
 from emobench_core.models.registry import recipe_for
 from emobench_core.models.spec import ModelSpec
-from emobench_core.scenarios import perf_runs  # called as perf_runs.run_*: tests stub them there
+from emobench_core.scenarios import (  # called as perf_runs.run_*: tests stub them there
+    perf_lean,
+    perf_runs,
+)
 from emobench_core.scenarios.perf_runs import Setup
 from emobench_core.schema.perf import NAIVE_CHANGE, PerfReport, PerfRow, ladder_steps
 
@@ -66,6 +69,11 @@ def ladder(device: str, recipe: Recipe) -> list[Setup]:
             f"evaluation batch {recipe.eval_batch_size}",
             {"eval_batch_size": recipe.eval_batch_size},
         ),
+        "padded-batches": (
+            "pre-padded batches, sampler on stored lengths (no per-batch padding in Python)",
+            {"padded_batches": True},
+        ),
+        "cpu-bf16": ("bf16 autocast on a CPU with native bf16", {"cpu_bf16": True}),
         "tf32": ("TF32 matmuls", {"tf32": True}),
         "bf16": ("bf16 autocast (not in the recipe)", {"bf16": True}),
     }
@@ -99,6 +107,8 @@ class PerfPlan:
     lr_candidates: dict[str, list[float]] = field(default_factory=dict)
     """Random-init learning rates to choose from on validation macro-F1, per model."""
     naive: bool = True
+    lean: bool = True
+    """Also time the lean reference loop (:mod:`emobench_core.scenarios.perf_lean`)."""
 
 
 def execute(
@@ -149,6 +159,8 @@ def execute(
         else:
             chosen = recipe_for(spec, recipe)
             add(perf_runs.run_recipe(spec, init, chosen, dsd, token_cache=token_cache, **common))
+        if plan.lean:
+            add(perf_lean.run_lean(spec, init, chosen, dsd, token_cache=token_cache, **common))
         if plan.naive:
             add(perf_runs.run_setup(NAIVE, spec, init, chosen, dsd, **common))
         if spec.name in plan.ladder:

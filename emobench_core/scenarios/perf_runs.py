@@ -17,11 +17,13 @@ from typing import Any
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import label_names
+from emobench_core.measure.hardware import cpu_has_bf16
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.transformer import predict_logits
 from emobench_core.models.loading import build_model
 from emobench_core.models.spec import ModelSpec
 from emobench_core.schema.perf import PerfRow
+from emobench_core.training.batches import PaddedSplit, fast_trainer_class, whole_batch
 from emobench_core.training.trainer import fine_tune, group_by_length_argument, tokenize_splits
 
 
@@ -38,26 +40,32 @@ class Setup:
     eval_batch_size: int | None = None
     tf32: bool = False
     bf16: bool = False
+    padded_batches: bool = False
+    """The recipe's pre-padded batches and stored-length sampler (no collator work)."""
+    cpu_bf16: bool = False
+    """bf16 autocast on a CPU with native bf16 (fp32 elsewhere)."""
 
 
-def _sync(device: str) -> None:
+def sync_device(device: str) -> None:
     if device == "cuda":
         import torch
 
         torch.cuda.synchronize()
 
 
-def _build(spec: ModelSpec, init: str, seed: int, vocab_dir: Any, device: str, labels: Any) -> Any:
+def build_for_perf(
+    spec: ModelSpec, init: str, seed: int, vocab_dir: Any, device: str, labels: Any
+) -> Any:
     from transformers import set_seed
 
     set_seed(seed)
     model, tokenizer, _ = build_model(spec, init, labels, vocab_dir=vocab_dir, seed=seed)
     model.to(device)
-    _sync(device)
+    sync_device(device)
     return model, tokenizer
 
 
-def _scores(logits: Any, labels: Any, names: Any) -> tuple[float, float]:
+def score_logits(logits: Any, labels: Any, names: Any) -> tuple[float, float]:
     m = compute_metrics([int(y) for y in labels], logits.argmax(-1).tolist(), names)
     return m.accuracy, m.macro_f1
 
@@ -96,7 +104,7 @@ def run_setup(
     )
 
     start = time.perf_counter()
-    model, tokenizer = _build(spec, init, recipe.seed, vocab_dir, device, label_names(dsd))
+    model, tokenizer = build_for_perf(spec, init, recipe.seed, vocab_dir, device, label_names(dsd))
     built = time.perf_counter()
     if setup.pad_to_max_length:
         tokenized = tokenize_padded(dsd, tokenizer, recipe.max_length)
@@ -105,26 +113,30 @@ def run_setup(
     tokenized_at = time.perf_counter()
     out = workdir / f"trainer-{spec.name}-{setup.name}"
     args = _setup_arguments(setup, recipe, init, out, device, quiet)
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=tokenized["train"],
-        data_collator=default_data_collator
-        if setup.pad_to_max_length
-        else DataCollatorWithPadding(tokenizer),
+    trainer_cls: Any = Trainer
+    train: Any = tokenized["train"]
+    collator: Any = (
+        default_data_collator if setup.pad_to_max_length else DataCollatorWithPadding(tokenizer)
     )
+    if setup.padded_batches:
+        train = PaddedSplit(train, tokenizer.model_input_names, tokenizer.pad_token_id)
+        collator, trainer_cls = whole_batch, fast_trainer_class(Trainer)
+        args.remove_unused_columns = False
+    trainer = trainer_cls(model=model, args=args, train_dataset=train, data_collator=collator)
     if quiet:
         trainer.remove_callback(PrinterCallback)
     trainer.train()
-    _sync(device)
+    sync_device(device)
     trained = time.perf_counter()
     prediction = trainer.predict(tokenized["test"])
-    _sync(device)
+    sync_device(device)
     done = time.perf_counter()
     shutil.rmtree(out, ignore_errors=True)
     # With length-grouped batches, transformers 5 groups the evaluation batches by length too:
     # predictions come back in that order, not the dataset's; label_ids come in the same order.
-    accuracy, macro_f1 = _scores(prediction.predictions, prediction.label_ids, label_names(dsd))
+    accuracy, macro_f1 = score_logits(
+        prediction.predictions, prediction.label_ids, label_names(dsd)
+    )
     return PerfRow(
         model=spec.name,
         init=init,
@@ -176,6 +188,8 @@ def _setup_arguments(
         args["tf32"] = True
     if setup.bf16 and device == "cuda":
         args["bf16"] = True
+    if setup.cpu_bf16 and device == "cpu" and cpu_has_bf16():
+        args["bf16"] = True
     return TrainingArguments(**args)
 
 
@@ -195,7 +209,7 @@ def run_recipe(
     """The benchmark's own path: :func:`~.training.fine_tune`, then the test split."""
 
     start = time.perf_counter()
-    model, tokenizer = _build(spec, init, recipe.seed, vocab_dir, device, label_names(dsd))
+    model, tokenizer = build_for_perf(spec, init, recipe.seed, vocab_dir, device, label_names(dsd))
     built = time.perf_counter()
     out = workdir / f"recipe-{spec.name}-{setup}"
     info = fine_tune(
@@ -209,7 +223,7 @@ def run_recipe(
         quiet=quiet,
         token_cache=token_cache,
     )
-    _sync(device)
+    sync_device(device)
     trained = time.perf_counter()
     logits = predict_logits(
         model,
@@ -219,10 +233,10 @@ def run_recipe(
         batch_size=recipe.eval_batch_size,
         device=device,
     )
-    _sync(device)
+    sync_device(device)
     done = time.perf_counter()
     shutil.rmtree(out, ignore_errors=True)
-    accuracy, macro_f1 = _scores(logits, dsd["test"]["label"], label_names(dsd))
+    accuracy, macro_f1 = score_logits(logits, dsd["test"]["label"], label_names(dsd))
     tokenize_s = info.tokenize_s or 0.0
     return PerfRow(
         model=spec.name,

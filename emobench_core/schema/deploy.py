@@ -21,7 +21,7 @@ from emobench_core.schema.records import LatencyStats
 SCHEMA_NAME = "emobench.deploy"
 SCHEMA_VERSION = 1
 REFERENCE = "torch-fp32"
-VARIANTS: tuple[str, ...] = (REFERENCE, "onnx-fp32", "onnx-int8", "torch-int8")
+VARIANTS: tuple[str, ...] = (REFERENCE, "onnx-fp32", "onnx-int8", "torch-int8", "torch-bf16")
 FINE_TUNED = "fine-tuned"
 RANDOM = "random"
 
@@ -163,6 +163,18 @@ def markdown_rows(report: DeployReport) -> tuple[list[str], list[list[str]]]:
     return list(MARKDOWN_HEADERS), rows
 
 
+_WAYS = {4: "four", 5: "five"}
+
+
+def _ways(report: DeployReport) -> str:
+    n = len({r.variant for r in report.rows})
+    return _WAYS.get(n, str(n))
+
+
+def _has_bf16(report: DeployReport) -> bool:
+    return any(r.variant == "torch-bf16" for r in report.rows)
+
+
 def markdown_lines(label: str, report: DeployReport) -> list[str]:
     """The leaderboard's deployment rows, as a RESULTS.md section (``label``: the file)."""
     from tabulate import tabulate
@@ -173,13 +185,15 @@ def markdown_lines(label: str, report: DeployReport) -> list[str]:
     return [
         f"### Deployment variants on CPU: extra leaderboard rows (`{label}`)",
         "",
-        f"Each model run four ways on this CPU ({env.get('cpu_model')}, {report.threads} "
-        f"threads; torch {env.get('torch')}, {report.export.get('exporter')}, onnxruntime "
-        f"{report.export.get('onnxruntime')}; commit {str(env.get('git_commit'))[:7]}; data "
-        f"{str(report.data_fingerprint)[:12]}): "
+        f"Each model run {_ways(report)} ways on this CPU ({env.get('cpu_model')}, "
+        f"{report.threads} threads; torch {env.get('torch')}, {report.export.get('exporter')}, "
+        f"onnxruntime {report.export.get('onnxruntime')}; commit "
+        f"{str(env.get('git_commit'))[:7]}; data {str(report.data_fingerprint)[:12]}): "
         "torch fp32 (the reference), exported to ONNX and run with ONNX Runtime, that graph "
         "with ONNX Runtime's dynamic int8 quantization, and torch's dynamic int8 quantization of "
-        "every Linear layer. Batch-1 latency of the model call on pre-tokenized test tweets "
+        "every Linear layer"
+        + ("; and torch with bf16 weights and activations. " if _has_bf16(report) else ". ")
+        + "Batch-1 latency of the model call on pre-tokenized test tweets "
         f"({rule.get('warmup')} warm-up calls, then at least {rule.get('min_iters')} calls and "
         f"{rule.get('min_seconds')} s); size on disk; test accuracy and its change against "
         "torch fp32 in points. Rows marked *(random)* are the architecture with random weights: "

@@ -34,20 +34,23 @@ LADDER_STEPS: tuple[str, ...] = (
     "length-grouping",
     "recipe-batch-lr",
     "eval-batch",
+    "padded-batches",
+    "cpu-bf16",
     "tf32",
     "bf16",
 )
 """The ladder's setups in order (``perf.ladder`` builds them from this list)."""
 CUDA_ONLY_STEPS = frozenset({"tf32", "bf16"})
 """Ladder steps that exist only on CUDA."""
+CPU_ONLY_STEPS = frozenset({"cpu-bf16"})
+"""Ladder steps that exist only on the CPU."""
 
 
 def ladder_steps(device: str) -> tuple[str, ...]:
     """Names of the ladder's setups on ``device``, in order: :data:`LADDER_STEPS`, less the
-    CUDA-only ones elsewhere."""
-    if device == "cuda":
-        return LADDER_STEPS
-    return tuple(s for s in LADDER_STEPS if s not in CUDA_ONLY_STEPS)
+    CUDA-only ones on the CPU and the CPU-only ones on CUDA."""
+    other = CPU_ONLY_STEPS if device == "cuda" else CUDA_ONLY_STEPS
+    return tuple(s for s in LADDER_STEPS if s not in other)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ class EpochRecord:
     val_macro_f1: float
     val_accuracy: float
     train_loss: float | None = None
+    learning_rate: float | None = None
+    """The rate the epoch's last step used, as the Trainer logged it."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,10 @@ class TrainingInfo:
     """Whether the tokenized splits came from the token cache (``None``: no cache used)."""
     precision: str | None = None
     """``"bf16 autocast"`` or ``"fp32"`` (``None``: written before it was recorded)."""
+    steps: int | None = None
+    """Optimizer steps taken (``None``: written before it was recorded)."""
+    final_learning_rate: float | None = None
+    """The schedule's rate after the last step: 0 when the schedule ends where training ends."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -133,7 +133,7 @@ def training_arguments(
         "output_dir": str(output_dir),
         "per_device_train_batch_size": recipe.batch_size,
         "per_device_eval_batch_size": recipe.eval_batch_size,
-        "num_train_epochs": recipe.epochs,
+        "num_train_epochs": recipe.epochs_for(init),
         "learning_rate": recipe.lr_for(init),
         "weight_decay": recipe.weight_decay,
         "warmup_steps": recipe.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio
@@ -254,6 +254,8 @@ def fine_tune(
         tokenize_s=tokenize_s,
         token_cache_hit=hit,
         precision=precision(recipe, device),
+        steps=trainer.state.global_step,
+        final_learning_rate=float(trainer.lr_scheduler.get_last_lr()[0]),
     )
 
 
@@ -283,12 +285,14 @@ def _datasets(
 
 def _history(log_history: list[dict[str, Any]]) -> list[EpochRecord]:
     losses = {round(e["epoch"]): e["loss"] for e in log_history if "loss" in e}
+    rates = {round(e["epoch"]): e["learning_rate"] for e in log_history if "learning_rate" in e}
     return [
         EpochRecord(
             epoch=round(e["epoch"]),
             val_macro_f1=float(e["eval_macro_f1"]),
             val_accuracy=float(e["eval_accuracy"]),
             train_loss=losses.get(round(e["epoch"])),
+            learning_rate=rates.get(round(e["epoch"])),
         )
         for e in log_history
         if "eval_macro_f1" in e

@@ -1,5 +1,5 @@
 """Unit tests for emobench_core.scenarios.deploy and emobench_core.schema.deploy: the rows of the
-four variants and their deltas, the report's JSON and markdown, and ``emobench deploy``.
+five variants and their deltas, the report's JSON and markdown, and ``emobench deploy``.
 
 The orchestration is tested with stand-in variants, and the command line end to end on one tiny
 checkpoint (a BERT of hidden size 32) with a three-call latency rule, so nothing depends on
@@ -65,7 +65,7 @@ class FakeVariant:
 
 
 def test_evaluate_variants_rows_and_deltas(model, tokenizer, tmp_path, monkeypatch):
-    shifts = {"torch-fp32": 0, "onnx-fp32": 0, "onnx-int8": 1, "torch-int8": 0}
+    shifts = {"torch-fp32": 0, "onnx-fp32": 0, "onnx-int8": 1, "torch-int8": 0, "torch-bf16": 0}
     fakes = [FakeVariant(n, s) for n, s in shifts.items()]
     monkeypatch.setattr(deploy, "build_variants", lambda *a, **k: fakes)
     before = torch.get_num_threads()

@@ -12,6 +12,7 @@ import datasets
 import pytest
 
 import emobench_core.scenarios.perf as perf
+import emobench_core.scenarios.perf_lean as perf_lean
 import emobench_core.scenarios.perf_runs as perf_runs
 from emobench_core.cache import CheckpointCache
 from emobench_core.cli import main as cli_main
@@ -221,6 +222,9 @@ def test_execute_chooses_lr_on_validation_and_saves_after_each_row(
 
     monkeypatch.setattr(perf_runs, "run_recipe", fake_recipe)
     monkeypatch.setattr(perf_runs, "run_setup", fake_setup)
+    monkeypatch.setattr(
+        perf_lean, "run_lean", lambda spec, init, recipe, dsd, **kw: _row("lean", 0.5, 0.8)
+    )
     plan = PerfPlan(
         models=[(get_spec("bert-tiny"), "random")],
         ladder=["bert-tiny"],
@@ -234,6 +238,7 @@ def test_execute_chooses_lr_on_validation_and_saves_after_each_row(
     assert [(r.setup, r.selected) for r in partial.rows] == [
         ("recipe lr=0.0005", False),
         ("recipe", True),
+        ("lean", True),
         ("naive", True),
         ("no-mid-checkpoints", True),
         ("dynamic-padding", True),
@@ -257,7 +262,7 @@ def test_perf_runs_end_to_end_on_tiny_data(
     report = load_perf(out)
     assert report.complete and report.data["rows"]["train"] == 64
     by_setup = {r.setup: r for r in report.rows}
-    assert set(by_setup) == {"recipe", "naive", "recipe 25% rows", "recipe 50% rows"}
+    assert set(by_setup) == {"recipe", "lean", "naive", "recipe 25% rows", "recipe 50% rows"}
     assert by_setup["naive"].steps == 64 // 8 and by_setup["naive"].batch_size == 8
     assert by_setup["recipe"].steps == 64 // 32 and by_setup["recipe"].token_cache_hit is False
     assert [r.train_rows for r in scaling_rows(report, "bert-tiny")] == [16, 32, 64]
@@ -383,3 +388,40 @@ def test_schema_1_reports_lose_only_the_misordered_ladder_scores(tmp_path: Path)
     text = "\n".join(markdown_lines([("old.json", load_perf(tmp_path / "old.json"))]))
     assert "no valid test score" in text
     assert next(r for r in _table_rows(text) if r[0] == "length-grouping")[-1] == "—"
+
+
+def test_the_lean_row_trains_like_the_recipe_without_the_trainer(
+    tmp_path: Path, vocab_dir: Path, emotion_dir: Path
+) -> None:
+    """Same steps, optimizer groups and precision as the recipe; no validation, no files."""
+    from emobench_core.data.loading import load_emotion
+    from emobench_core.models.registry import get_spec
+
+    dsd = load_emotion(emotion_dir, max_train_rows=64)
+    recipe = Recipe(epochs=2, batch_size=16, max_length=32, cpu_bf16=False)
+    cache = CheckpointCache(tmp_path / "tokens")
+    row = perf_lean.run_lean(
+        get_spec("bert-tiny"),
+        "random",
+        recipe,
+        dsd,
+        workdir=tmp_path,
+        token_cache=cache,
+        vocab_dir=vocab_dir,
+    )
+    assert (row.setup, row.epochs, row.steps, row.train_rows) == ("lean", 2, 8, 64)
+    assert row.accuracy is not None and 0 <= row.accuracy <= 1
+    assert row.val_macro_f1 is None  # no validation pass
+    assert list(tmp_path.iterdir()) == [tmp_path / "tokens"]  # no checkpoint written
+
+
+def test_the_lean_optimizer_decays_weights_but_not_biases_or_layernorm() -> None:
+    import torch
+
+    model = torch.nn.Module()
+    model.dense = torch.nn.Linear(2, 2)
+    model.LayerNorm = torch.nn.LayerNorm(2)
+    opt = perf_lean._optimizer(model, Recipe(), 1e-3)
+    decayed, plain = opt.param_groups
+    assert decayed["weight_decay"] == Recipe().weight_decay and len(decayed["params"]) == 1
+    assert plain["weight_decay"] == 0.0 and len(plain["params"]) == 3

@@ -210,4 +210,8 @@ def test_a_students_own_learning_rate_does_not_reach_its_teacher(
         cache=CheckpointCache(tmp_path),
         teacher=teacher,
     )
-    assert built == [("bert-tiny", Recipe().learning_rate_random), ("distilbert", 1e-4)]
+    from emobench_core.models.registry import recipe_for
+
+    teachers_own = recipe_for(get_spec("bert-tiny"), Recipe()).learning_rate_random
+    assert teachers_own != 1e-4  # so the check below can tell the two rates apart
+    assert built == [("bert-tiny", teachers_own), ("distilbert", 1e-4)]
