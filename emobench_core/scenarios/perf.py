@@ -25,7 +25,6 @@ the timed runs are in :mod:`~.perf_runs`, the rows and their JSON in
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +32,7 @@ from typing import Any
 
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
-from emobench_core.data.fingerprint import fingerprint
 from emobench_core.data.loading import sample_train_rows
-from emobench_core.measure.environment import environment, git_commit
 from emobench_core.models.registry import recipe_for
 from emobench_core.models.spec import ModelSpec
 from emobench_core.scenarios import (  # called as perf_runs.run_*: tests stub them there
@@ -43,6 +40,7 @@ from emobench_core.scenarios import (  # called as perf_runs.run_*: tests stub t
     perf_runs,
 )
 from emobench_core.scenarios.perf_runs import Setup
+from emobench_core.scenarios.provenance import data_record, now, run_environment
 from emobench_core.schema.perf import NAIVE_CHANGE, PerfReport, PerfRow, ladder_steps
 
 log = logging.getLogger(__name__)
@@ -189,19 +187,13 @@ def execute(
 def new_report(dsd: Any, recipe: Recipe, device: str, data_source: str, command: str) -> PerfReport:
     import torch
 
-    env = environment(device)
-    env["git_commit"] = git_commit(Path(__file__).parent)
     return PerfReport(
         device=device,
         threads=torch.get_num_threads(),
         epochs=recipe.epochs,
         seed=recipe.seed,
-        data={
-            "source": data_source,
-            "fingerprint": fingerprint(dsd),
-            "rows": {k: len(v) for k, v in dsd.items()},
-        },
-        environment=env,
+        data=data_record(dsd, data_source),
+        environment=run_environment(device),
         command=command,
-        created_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        created_at=now(),
     )

@@ -16,9 +16,8 @@ from typing import Any
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import label_names
-from emobench_core.models.backends.transformer import predict_logits
 from emobench_core.models.spec import ModelSpec
-from emobench_core.scenarios.perf_runs import build_for_perf, score_logits, sync_device
+from emobench_core.scenarios.perf_runs import build_for_perf, predict_and_score
 from emobench_core.schema.perf import PerfRow
 from emobench_core.training.batches import PaddedSplit
 from emobench_core.training.trainer import BF16, cached_tokenize, precision
@@ -96,19 +95,7 @@ def run_lean(
             opt.step()
             schedule.step()
             opt.zero_grad(set_to_none=True)
-    sync_device(device)
-    trained = time.perf_counter()
-    logits = predict_logits(
-        model,
-        tokenizer,
-        list(dsd["test"]["text"]),
-        max_length=recipe.max_length,
-        batch_size=recipe.eval_batch_size,
-        device=device,
-    )
-    sync_device(device)
-    done = time.perf_counter()
-    accuracy, macro_f1 = score_logits(logits, dsd["test"]["label"], label_names(dsd))
+    trained, done, (accuracy, macro_f1) = predict_and_score(model, tokenizer, recipe, dsd, device)
     return PerfRow(
         model=spec.name,
         init=init,

@@ -70,6 +70,26 @@ def score_logits(logits: Any, labels: Any, names: Any) -> tuple[float, float]:
     return m.accuracy, m.macro_f1
 
 
+def predict_and_score(
+    model: Any, tokenizer: Any, recipe: Recipe, dsd: Any, device: str
+) -> tuple[float, float, tuple[float, float]]:
+    """End the training clock, predict the test split, score it: ``(trained_at, done_at,
+    (accuracy, macro_f1))`` (with a CUDA synchronise at each boundary)."""
+    sync_device(device)
+    trained = time.perf_counter()
+    logits = predict_logits(
+        model,
+        tokenizer,
+        list(dsd["test"]["text"]),
+        max_length=recipe.max_length,
+        batch_size=recipe.eval_batch_size,
+        device=device,
+    )
+    sync_device(device)
+    done = time.perf_counter()
+    return trained, done, score_logits(logits, dsd["test"]["label"], label_names(dsd))
+
+
 def tokenize_padded(dsd: Any, tokenizer: Any, max_length: int) -> Any:
     """The naive tokenization: every example padded (and truncated) to ``max_length``."""
     return dsd.map(
@@ -223,20 +243,8 @@ def run_recipe(
         quiet=quiet,
         token_cache=token_cache,
     )
-    sync_device(device)
-    trained = time.perf_counter()
-    logits = predict_logits(
-        model,
-        tokenizer,
-        list(dsd["test"]["text"]),
-        max_length=recipe.max_length,
-        batch_size=recipe.eval_batch_size,
-        device=device,
-    )
-    sync_device(device)
-    done = time.perf_counter()
+    trained, done, (accuracy, macro_f1) = predict_and_score(model, tokenizer, recipe, dsd, device)
     shutil.rmtree(out, ignore_errors=True)
-    accuracy, macro_f1 = score_logits(logits, dsd["test"]["label"], label_names(dsd))
     tokenize_s = info.tokenize_s or 0.0
     return PerfRow(
         model=spec.name,

@@ -11,7 +11,6 @@ report is saved after every cell, so an interrupted run keeps what it measured.
 
 from __future__ import annotations
 
-import datetime as _dt
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,10 +18,10 @@ from typing import Any
 
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
-from emobench_core.data.fingerprint import fingerprint, label_names
-from emobench_core.measure.environment import environment, git_commit
+from emobench_core.data.fingerprint import label_names
 from emobench_core.models.loading import build_model
 from emobench_core.models.spec import ModelSpec
+from emobench_core.scenarios.provenance import data_record, now, run_environment
 from emobench_core.schema.tune import TuneCell, TuneReport
 from emobench_core.training.trainer import fine_tune
 
@@ -35,19 +34,13 @@ def new_report(
     data_source: str,
     command: str,
 ) -> TuneReport:
-    env = environment(device)
-    env["git_commit"] = git_commit(Path(__file__).parent)
     return TuneReport(
         grid=grid,
         recipe=recipe.to_dict(),
-        data={
-            "source": data_source,
-            "fingerprint": fingerprint(dsd),
-            "rows": {k: len(v) for k, v in dsd.items()},
-        },
-        environment=env,
+        data=data_record(dsd, data_source),
+        environment=run_environment(device),
         command=command,
-        created_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        created_at=now(),
     )
 
 
