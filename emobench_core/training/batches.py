@@ -41,7 +41,7 @@ class PaddedSplit:
         pad_id: int,
         teacher_logits: np.ndarray | None = None,
     ) -> None:
-        cols = split[:]  # one columnar read: no per-row access
+        cols = split.select_columns(["input_ids", "labels"])[:]  # one read of what is used
         rows = cols["input_ids"]
         self.lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
         width = int(self.lengths.max()) if len(rows) else 0
