@@ -135,11 +135,13 @@ def run_setup(
     args = _setup_arguments(setup, recipe, init, out, device, quiet)
     trainer_cls: Any = Trainer
     train: Any = tokenized["train"]
+    test: Any = tokenized["test"]
     collator: Any = (
         default_data_collator if setup.pad_to_max_length else DataCollatorWithPadding(tokenizer)
     )
     if setup.padded_batches:
-        train = PaddedSplit(train, tokenizer.model_input_names, tokenizer.pad_token_id)
+        names, pad = tokenizer.model_input_names, tokenizer.pad_token_id
+        train, test = PaddedSplit(train, names, pad), PaddedSplit(test, names, pad)
         collator, trainer_cls = whole_batch, fast_trainer_class(Trainer)
         args.remove_unused_columns = False
     trainer = trainer_cls(model=model, args=args, train_dataset=train, data_collator=collator)
@@ -148,7 +150,7 @@ def run_setup(
     trainer.train()
     sync_device(device)
     trained = time.perf_counter()
-    prediction = trainer.predict(tokenized["test"])
+    prediction = trainer.predict(test)
     sync_device(device)
     done = time.perf_counter()
     shutil.rmtree(out, ignore_errors=True)

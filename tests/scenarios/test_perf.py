@@ -354,11 +354,13 @@ def test_report_renders_the_perf_section_and_records_it_in_the_command(tmp_path:
     assert cli_main(["report", *argv, "--perf", str(path)]) == 2
 
 
+@pytest.mark.parametrize("step", ["eval-batch", "padded-batches", "cpu-bf16"])
 def test_ladder_scores_length_grouped_predictions_against_their_own_labels(
-    tmp_path: Path, vocab_dir: Path, monkeypatch: pytest.MonkeyPatch
+    step: str, tmp_path: Path, vocab_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """transformers 5 evaluates in length-grouped order too: a short class and a long class,
-    interleaved in the data, must still score as learnt (misaligned, they would score ~0.5)."""
+    interleaved in the data, must still score as learnt (misaligned, they would score ~0.5).
+    Every step from length grouping on trains and predicts (pre-padded batches included)."""
     monkeypatch.setenv("EMOBENCH_VOCAB_DIR", str(vocab_dir))
     short, long = "i feel happy", "i feel so very sad and lonely and tired today " * 3
     rows = {"text": [short, long] * 32, "label": [1, 0] * 32}
@@ -368,7 +370,7 @@ def test_ladder_scores_length_grouped_predictions_against_their_own_labels(
     ds = datasets.Dataset.from_dict(rows, features=features)
     dsd = datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
     recipe = Recipe(epochs=8, batch_size=16, eval_batch_size=16, learning_rate_random=1e-3)
-    setup = next(s for s in ladder("cpu", recipe) if s.name == "eval-batch")
+    setup = next(s for s in ladder("cpu", recipe) if s.name == step)
     assert setup.group_by_length
     row = perf_runs.run_setup(setup, get_spec("bert-tiny"), "random", recipe, dsd, workdir=tmp_path)
     assert row.accuracy == 1.0
