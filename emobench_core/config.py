@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 Init = Literal["pretrained", "random"]
 INITS: tuple[str, ...] = ("pretrained", "random")
+SHARED_LEARNING_RATE_RANDOM = 5e-4
+"""The random-init rate of an architecture without its own choice in the registry."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,10 @@ class Recipe:
     """The budget for randomly initialised weights where it differs from ``epochs`` (an
     architecture's own choice, see ``ModelSpec.epochs_random``); ``None``: ``epochs``."""
     learning_rate: float = 5e-5
-    learning_rate_random: float = 5e-4
+    learning_rate_random: float | None = None
+    """The random-init rate; ``None``: the architecture's own choice (registry), else
+    :data:`SHARED_LEARNING_RATE_RANDOM`. A value given here always wins, even one equal to a
+    default (``recipe_for`` resolves it and records where it came from)."""
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     lr_scheduler: str = "linear"
@@ -88,8 +93,8 @@ class Recipe:
             (
                 "learning_rate_random",
                 self.learning_rate_random,
-                self.learning_rate_random > 0,
-                "be > 0",
+                self.learning_rate_random is None or self.learning_rate_random > 0,
+                "be > 0 or None",
             ),
             ("weight_decay", self.weight_decay, self.weight_decay >= 0, "be >= 0"),
             ("warmup_ratio", self.warmup_ratio, 0 <= self.warmup_ratio < 1, "be in [0, 1)"),
@@ -117,7 +122,11 @@ class Recipe:
         """The learning rate this recipe uses for weights initialised as ``init``."""
         if init not in INITS:
             raise ValueError(f"`init` ({init!r}) must be one of {', '.join(INITS)}")
-        return self.learning_rate_random if init == "random" else self.learning_rate
+        if init == "pretrained":
+            return self.learning_rate
+        if self.learning_rate_random is None:
+            return SHARED_LEARNING_RATE_RANDOM
+        return self.learning_rate_random
 
     def epochs_for(self, init: str) -> int:
         """The epoch budget this recipe uses for weights initialised as ``init``."""
@@ -133,6 +142,12 @@ class Recipe:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def request(self) -> dict[str, Any]:
+        """The fields that differ from the defaults: what was asked for, as a results file
+        records it (``Recipe(**recipe.request()) == recipe``)."""
+        default = Recipe().to_dict()
+        return {k: v for k, v in self.to_dict().items() if v != default[k]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recipe:

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from emobench_core.cli import (
+    compare,
     data,
     deploy,
     distill,
@@ -50,6 +51,7 @@ COMMANDS = (
     report,
     latency,
     recommend,
+    compare,
     deploy,
     models,
 )

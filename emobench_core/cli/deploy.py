@@ -26,9 +26,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--checkpoint",
         action="append",
         default=[],
-        type=Path,
-        metavar="DIR",
-        help="fine-tuned checkpoint folder (from `emobench train --output DIR`); repeatable; "
+        metavar="[NAME=]DIR",
+        help="fine-tuned checkpoint folder (from `emobench train --output DIR`, or a "
+        "checkpoint-cache entry, which RESULTS.md then links to the results file of the run "
+        "that trained it); NAME names the row (default: the folder's name); repeatable; "
         "measured with test accuracy; default: none",
     )
     p.add_argument(

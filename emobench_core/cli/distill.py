@@ -27,6 +27,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--teacher-init", choices=INITS, default="pretrained", help="default: pretrained"
     )
     p.add_argument(
+        "--teacher-seed",
+        type=int,
+        default=None,
+        help="fine-tune one teacher with this seed for every student seed (its logits cached "
+        "once); default: a teacher per student seed, of that seed",
+    )
+    p.add_argument(
         "--student",
         dest="models",
         default="bert-tiny",

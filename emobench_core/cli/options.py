@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from emobench_core.config import INITS, Recipe
+from emobench_core.config import INITS, SHARED_LEARNING_RATE_RANDOM, Recipe
 from emobench_core.errors import EmobenchError, UsageError
 
 if TYPE_CHECKING:
@@ -30,7 +30,13 @@ def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
     """The training recipe: --epochs, --batch-size, --max-length, learning rates, row cap."""
     d = Recipe()
     g = p.add_argument_group("recipe (defaults: the shared recipe, see README)")
-    g.add_argument("--epochs", type=int, default=d.epochs, help=f"default: {d.epochs}")
+    g.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"the epoch budget, for both inits; default: {d.epochs}, or the model's own "
+        "random-init budget (registry)",
+    )
     g.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default: {d.batch_size}")
     g.add_argument("--max-length", type=int, default=d.max_length, help=f"default: {d.max_length}")
     g.add_argument(
@@ -42,8 +48,9 @@ def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--learning-rate-random",
         type=float,
-        default=d.learning_rate_random,
-        help=f"for random init; default: {d.learning_rate_random}",
+        default=None,
+        help="for random init; default: the model's own (registry), else "
+        f"{SHARED_LEARNING_RATE_RANDOM}; a value given here always wins",
     )
     g.add_argument(
         "--max-train-rows",
@@ -114,10 +121,13 @@ def latency_rule(ns: argparse.Namespace) -> LatencySettings:
 
 
 def recipe(ns: argparse.Namespace, seed: int) -> Recipe:
-    """The :class:`Recipe` of options added by :func:`add_recipe_arguments`, with ``seed``."""
+    """The :class:`Recipe` of options added by :func:`add_recipe_arguments`, with ``seed``;
+    an option left out stays ``None`` where the model's own choice (registry) fills it."""
+    d = Recipe()
     try:
         return Recipe(
-            epochs=ns.epochs,
+            epochs=d.epochs if ns.epochs is None else ns.epochs,
+            epochs_random=ns.epochs,
             batch_size=ns.batch_size,
             max_length=ns.max_length,
             learning_rate=ns.learning_rate,

@@ -41,6 +41,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="CPU latency report (`emobench latency`): CPU latency and memory of every probed "
         "architecture, whatever device its results ran on; default: none",
     )
+    p.add_argument(
+        "--include-stale",
+        action="store_true",
+        help="also consider rows trained by older code or another recipe; default: current only",
+    )
     p.set_defaults(func=recommend, configure_logging=False)
     return p
 
@@ -55,7 +60,9 @@ def recommend(ns: argparse.Namespace) -> int:
     with bad_input(ValueError):  # the budget's own checks
         budget = Budget(ns.max_latency_ms, ns.max_params, ns.max_memory_mb, ns.device)
         # one resample: the intervals are not shown, only means and costs are used
-        summaries = summarize(load_results(list(ns.results)), n_resamples=1)
+        summaries = summarize(
+            load_results(list(ns.results)), n_resamples=1, include_stale=ns.include_stale
+        )
         latency = None if ns.latency is None else load_latency(ns.latency)
         summaries = join_cpu_probe(summaries, latency)
         print(recommend_for(summaries, budget))

@@ -53,7 +53,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--no-bench", action="store_true", help="leave out pytest-benchmark records; default: off"
     )
-    p.add_argument("--bootstrap", type=int, default=1000, help="resamples; default: 1000")
+    p.add_argument(
+        "--bootstrap", type=int, default=9999, help="resamples of every bootstrap; default: 9999"
+    )
+    p.add_argument(
+        "--include-stale",
+        action="store_true",
+        help="rank rows trained by older code or another recipe too (marked); default: shown "
+        "apart, out of tiers, findings and recommendations",
+    )
     p.add_argument(
         "--latency",
         type=Path,
@@ -121,6 +129,7 @@ def report(ns: argparse.Namespace) -> int:
         anchors=None if anchors is None else load_anchors(anchors),
         sources=result_files(items, results),
         n_resamples=ns.bootstrap,
+        include_stale=ns.include_stale,
         bench_path=None if bench is None else ns.bench_json,
         latency=None if ns.latency is None else load_latency(ns.latency),
         latency_path=ns.latency,

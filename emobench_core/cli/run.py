@@ -81,7 +81,7 @@ def run(ns: argparse.Namespace) -> int:
     specs = parse_models(ns.models)
     teacher = None
     if getattr(ns, "teacher", None):
-        teacher = Teacher(get_spec(ns.teacher), ns.teacher_init)
+        teacher = Teacher(get_spec(ns.teacher), ns.teacher_init, getattr(ns, "teacher_seed", None))
     seed_list = seeds(ns.seeds)
     check_device(ns.device)
     recipes = [recipe(ns, s) for s in seed_list]

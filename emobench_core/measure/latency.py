@@ -40,8 +40,9 @@ def measure_latency(
     max_iters: int = 100_000,
     sync: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    keep_samples: bool = False,
 ) -> LatencyStats:
-    """Time ``fn(i)`` call by call.
+    """Time ``fn(i)`` call by call (``keep_samples``: record every call's time too).
 
     Rule: ``warmup`` untimed calls, then timed calls until at least ``min_iters`` calls *and*
     ``min_seconds`` of timed work are done (or ``max_iters`` is reached).
@@ -75,7 +76,7 @@ def measure_latency(
         samples.append(dt)
         elapsed += dt
         i += 1
-    return LatencyStats.from_samples(samples, warmup=warmup)
+    return LatencyStats.from_samples(samples, warmup=warmup, keep=keep_samples)
 
 
 def count_parameters(model: Any) -> tuple[int, int]:

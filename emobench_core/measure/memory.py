@@ -1,5 +1,6 @@
 """A process's own peak memory, from Linux's /proc: the baseline before a model is loaded, and
-the peak after it ran, so a model's inference memory is its own.
+the peak after it ran, so a model's inference memory is its own; :class:`OwnPeak` does the same
+for a block of code (a model's training) inside a longer process.
 
     emobench latency --output results/latency-cpu.json   # each model in a fresh process
 """
@@ -40,3 +41,38 @@ def memory_baseline(fresh: bool) -> tuple[float, bool]:
             if rss is not None:
                 return rss, True
     return peak_rss_mb(), False
+
+
+CUDA_PEAK = "torch.cuda.max_memory_allocated, reset at the start (this model's own)"
+
+
+class OwnPeak:
+    """The peak resident memory a block of code adds above the RSS it started from, in MiB.
+
+    On Linux the kernel's peak (``VmHWM``) is reset when the block starts, so a model trained
+    after a larger one in the same process reports its own peak, not the larger one's
+    (``ru_maxrss`` alone would); ``basis`` says how the figure was taken. Elsewhere the figure is
+    ``ru_maxrss`` above its value at the start: a lower bound.
+
+        with OwnPeak() as peak:
+            trainer.train()
+        info.peak_memory_mb, info.peak_memory_basis = peak.mb, peak.basis
+    """
+
+    RESET = "peak RSS above the RSS at the start (VmHWM reset at the start)"
+    FALLBACK = "ru_maxrss above its value at the start (a lower bound)"
+
+    def __init__(self) -> None:
+        self.mb = 0.0
+        self.basis = ""
+        self._before = 0.0
+        self._reset = False
+
+    def __enter__(self) -> OwnPeak:
+        self._before, self._reset = memory_baseline(fresh=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        after = (proc_status_mb("VmHWM") if self._reset else None) or peak_rss_mb()
+        self.mb = max(0.0, after - self._before)
+        self.basis = self.RESET if self._reset else self.FALLBACK

@@ -21,6 +21,7 @@ from emobench_core.metrics.scores import Metric, batched, check_pair
 from emobench_core.metrics.stats import check_level, index_chunks, percentiles
 
 _EXACT_BELOW = 25  # McNemar: exact binomial test when b + c is below this
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,30 @@ def mcnemar(correct_a: Any, correct_b: Any, *, exact: bool | None = None) -> McN
         return McNemarResult(b, c, 0.0, 1.0, method)
     if use_exact:
         k = min(b, c)
-        pvalue = min(1.0, 2 * float(sps.binom.cdf(k, n, 0.5)))
+        # floored at the smallest normal double: the exact tail of a huge b + c underflows
+        pvalue = min(1.0, max(2 * float(sps.binom.cdf(k, n, 0.5)), _TINY))
         return McNemarResult(b, c, float(k), pvalue, method)
     statistic = max(abs(b - c) - 1, 0) ** 2 / n
-    return McNemarResult(b, c, statistic, float(sps.chi2.sf(statistic, 1)), method)
+    return McNemarResult(b, c, statistic, max(float(sps.chi2.sf(statistic, 1)), _TINY), method)
+
+
+DEFAULT_RESAMPLES = 9999
+"""Resamples of a paired bootstrap: its smallest p-value is ``2 / (R + 1)`` = 0.0002, so a real
+difference can stay below 0.05 after a Holm adjustment over 200 pairs."""
+
+
+def resample_pvalue(diffs: np.ndarray, observed: float) -> float:
+    """Two-sided p-value of ``observed`` from resampled differences, never 0.
+
+    ``k`` counts the resamples on the other side of zero from the observed difference (0
+    included), and ``p = min(1, 2 (k + 1) / (R + 1))``: the usual finite-resample estimate, which
+    counts the observed sample as one of the resamples (Davison & Hinkley 1997, eq. 4.11), so the
+    test keeps its level for any number of resamples. An observed difference of 0 gives 1.
+    """
+    if observed == 0:
+        return 1.0
+    k = int(np.sum(diffs <= 0)) if observed > 0 else int(np.sum(diffs >= 0))
+    return min(1.0, 2 * (k + 1) / (diffs.size + 1))
 
 
 @dataclass(frozen=True)
@@ -98,19 +119,60 @@ class PairedResult:
     """Paired-bootstrap comparison of two models: ``diff = metric(A) - metric(B)``.
 
     Attributes:
-        diff: The difference on the full test set.
+        diff: The difference on the full test set (of seed means, with several seeds).
         low: Lower percentile bound of the resampled differences.
         high: Upper percentile bound of the resampled differences.
-        pvalue: Two-sided bootstrap p-value (see :func:`paired_bootstrap`).
+        pvalue: Two-sided bootstrap p-value (:func:`resample_pvalue`), never 0.
+        n_resamples: The resamples it rests on.
     """
 
     diff: float
     low: float
     high: float
     pvalue: float
+    n_resamples: int = DEFAULT_RESAMPLES
 
     def to_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)
+
+
+def _seeds(preds: Any, n: int, name: str, num_labels: int, y_true: np.ndarray) -> np.ndarray:
+    arr = np.asarray(preds)
+    rows = arr[None] if arr.ndim == 1 else arr
+    if rows.ndim != 2 or rows.shape[1] != n:
+        raise ValueError(
+            f"`{name}` must have shape (n,) or (seeds, n) with n = {n} test examples "
+            f"(got {arr.shape})"
+        )
+    return np.stack([check_pair(y_true, r, num_labels)[1] for r in rows])
+
+
+def seed_mean_difference_draws(
+    y_true: Any,
+    pred_a: Any,
+    pred_b: Any,
+    metric: Metric = "macro_f1",
+    *,
+    num_labels: int,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[np.ndarray, float]:
+    """``(draws, observed)``: the difference of seed means ``metric(A) - metric(B)`` on
+    ``n_resamples`` resamples of the test examples (the same indices for every seed of both) and
+    on the whole test set. ``pred_*``: ``(n,)`` or ``(seeds, n)``."""
+    t = check_pair(y_true, y_true, num_labels)[0]
+    a = _seeds(pred_a, t.size, "pred_a", num_labels, t)
+    b = _seeds(pred_b, t.size, "pred_b", num_labels, t)
+    score = batched(metric, num_labels)
+
+    def seed_mean(rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return np.mean([score(t[idx], r[idx]) for r in rows], axis=0)
+
+    draws = np.concatenate(
+        [seed_mean(a, i) - seed_mean(b, i) for i in index_chunks(t.size, n_resamples, seed)]
+    )
+    whole = np.arange(t.size)[None]
+    return draws, float(seed_mean(a, whole)[0] - seed_mean(b, whole)[0])
 
 
 def paired_bootstrap(
@@ -120,21 +182,23 @@ def paired_bootstrap(
     metric: Metric = "macro_f1",
     *,
     num_labels: int,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     level: float = 0.95,
     seed: int = 0,
 ) -> PairedResult:
     """Paired bootstrap of the difference in a metric between two models.
 
     Both models are scored on the *same* resampled examples, so the shared difficulty of the
-    examples cancels out. The p-value is the share of resampled differences on the other side
-    of zero from the observed difference (a resampled difference of exactly 0 counts as the
-    other side), doubled and capped at 1; an observed difference of 0 gives 1. A p-value of 0
-    means no resample crossed zero, i.e. ``p < 1 / n_resamples``.
+    examples cancels out. With several seeds per model (``pred_*`` of shape ``(seeds, n)``),
+    each resample scores every seed on the same examples and the difference is of the seed
+    means: the statistic the leaderboard ranks by. The test is then conditional on those
+    trained seeds (does this set of models differ on the test distribution?); seed-to-seed
+    variation is in the intervals of :func:`~emobench_core.metrics.stats.seed_mean_interval`.
+    The p-value is :func:`resample_pvalue`'s, never 0.
 
     Args:
         y_true: Gold label ids, shape ``(n,)``.
-        pred_a: Predictions of model A.
+        pred_a: Predictions of model A, ``(n,)`` or ``(seeds, n)``.
         pred_b: Predictions of model B, same examples and order.
         metric: As for :func:`emobench_core.metrics.stats.bootstrap_ci`.
         num_labels: Number of classes.
@@ -143,18 +207,8 @@ def paired_bootstrap(
         seed: Seed of the resampling generator.
     """
     check_level(level)
-    t, a = check_pair(y_true, pred_a, num_labels)
-    _, b = check_pair(y_true, pred_b, num_labels)
-    score = batched(metric, num_labels)
-    diffs = np.concatenate(
-        [score(t[i], a[i]) - score(t[i], b[i]) for i in index_chunks(t.size, n_resamples, seed)]
+    draws, diff = seed_mean_difference_draws(
+        y_true, pred_a, pred_b, metric, num_labels=num_labels, n_resamples=n_resamples, seed=seed
     )
-    diff = float(score(t[None], a[None])[0] - score(t[None], b[None])[0])
-    if diff > 0:
-        pvalue = min(1.0, 2 * float(np.mean(diffs <= 0)))
-    elif diff < 0:
-        pvalue = min(1.0, 2 * float(np.mean(diffs >= 0)))
-    else:
-        pvalue = 1.0
-    low, high = percentiles(diffs, level)
-    return PairedResult(diff, float(low), float(high), pvalue)
+    low, high = percentiles(draws, level)
+    return PairedResult(diff, float(low), float(high), resample_pvalue(draws, diff), n_resamples)

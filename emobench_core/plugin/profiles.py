@@ -69,9 +69,10 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "cpu",
             "full data; the models that fit a 2-core CPU run: BERT-Tiny, BERT-Mini (pretrained "
-            "where reachable, else random init) and the SVM row",
+            "where reachable, else random init) and the SVM row; 3 seeds",
             (Case("bert-tiny"), Case("bert-mini"), Case("tfidf-svm")),
             Recipe(),
+            seeds=(42, 43, 44),
         ),
         Profile(
             "gpu",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.errors import ResultsError
+from emobench_core.metrics.significance import DEFAULT_RESAMPLES
 from emobench_core.report.figures import render_figures
 from emobench_core.report.markdown import ANCHOR_FIELDS, markdown
 from emobench_core.report.perf import markdown_lines as perf_markdown
@@ -33,6 +34,7 @@ from emobench_core.schema.perf import load_perf
 from emobench_core.schema.run import RunResult
 from emobench_core.study.build import build_study
 from emobench_core.study.distillation import distillation_gains
+from emobench_core.study.staleness import stale_reasons
 
 DEFAULT_ANCHORS = Path(__file__).resolve().parents[2] / "bench" / "anchors.toml"
 TITLE = "emobench results: compact transformer emotion classifiers on dair-ai/emotion"
@@ -113,12 +115,13 @@ def render_report(
     title: str = TITLE,
     sources: Sequence[Path] = (),
     bench_path: Path | None = None,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     latency: LatencyReport | None = None,
     latency_path: Path | None = None,
     notes_path: Path | None = None,
     perf_paths: Sequence[Path] = (),
     deploy_paths: Sequence[Path] = (),
+    include_stale: bool = False,
 ) -> str:
     """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
 
@@ -138,18 +141,22 @@ def render_report(
         notes_path: A markdown run record, included verbatim under "What was run".
         perf_paths: ``emobench perf`` reports, rendered as the "Training cost" section.
         deploy_paths: ``emobench deploy`` reports, rendered under the leaderboard.
+        include_stale: Rank stale rows too (marked); by default they are shown apart.
     """
     out_path = Path(out_path)
     base = out_path.parent
-    st = build_study(results, n_resamples=n_resamples, latency=latency)
-    figs = {k: _rel(p, base) for k, p in render_figures(st, Path(figures_dir)).items()}
+    st = build_study(results, n_resamples=n_resamples, latency=latency, include_stale=include_stale)
+    ranked = [r for r in results if include_stale or not stale_reasons(r)]
+    figures = render_figures(st, Path(figures_dir)) if st.summaries else {}
+    figs = {k: _rel(p, base) for k, p in figures.items()}
     files = [_rel(p, base) for p in sorted(sources)] or sorted(f"{r.run_id}.json" for r in results)
     folders = sorted({_rel(Path(p).parent, base) for p in sources}) or ["RESULTS_DIR"]
     command = ["emobench report"] + ([_rel(bench_path, base)] if bench_path else [])
     command += ["--no-bench"] if bench_json is None else []
     command += ["--results", *folders, "--output", out_path.name]
     command += ["--figures-dir", _rel(figures_dir, base)]
-    command += [] if n_resamples == 1000 else ["--bootstrap", str(n_resamples)]
+    command += [] if n_resamples == DEFAULT_RESAMPLES else ["--bootstrap", str(n_resamples)]
+    command += ["--include-stale"] if include_stale else []
     if latency is not None:
         command += ["--latency", _rel(latency_path, base) if latency_path else "LATENCY_JSON"]
     if bench_json is not None and bench_path:
@@ -168,11 +175,17 @@ def render_report(
         command += ["--perf", label]
         files.append(label)
     deploy: list[str] = []
+    # cache entry -> the run that trained it, to name each deployment row's checkpoint
+    trained_by = {
+        str(r.environment["cache_entry"]): r.run_id
+        for r in results
+        if r.environment.get("cache_entry")
+    }
     for path in deploy_paths:
         label = _rel(path, base)
         command += ["--deploy", label]
         files.append(label)
-        deploy += [*deploy_markdown(label, load_deploy(path)), ""]
+        deploy += [*deploy_markdown(label, load_deploy(path), trained_by), ""]
     text = markdown(
         st,
         results,
@@ -182,7 +195,7 @@ def render_report(
         figures=figs,
         bench=bench_json,
         anchors=anchors,
-        distillation=distillation_gains(results, n_resamples=n_resamples),
+        distillation=distillation_gains(ranked, n_resamples=n_resamples),
         notes=notes,
         perf=perf_markdown(perf),
         deploy=deploy,

@@ -9,11 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from emobench_core.metrics.stats import Interval
 from emobench_core.report.tables import p_value, table
 from emobench_core.study.distillation import DistillationGain
 
 KD_TARGETS = {"bert-tiny": "BERT-Tiny (L-2 H-128)"}
 """Student -> the published pretrained row (bench/anchors.toml) a distilled student aims at."""
+
+
+def _gain(gain: Interval, std: float | None) -> str:
+    spread = "" if std is None else f" ± {100 * std:.2f}"
+    return f"{100 * gain.estimate:+.2f}{spread} [{100 * gain.low:+.2f}, {100 * gain.high:+.2f}]"
+
+
+def _cost(g: DistillationGain) -> str:
+    if g.teacher_train_s is None:
+        return f"{g.train_s:.0f} + teacher not recorded"
+    logits = "not recorded" if g.teacher_logits_s is None else f"{g.teacher_logits_s:.0f}"
+    total = g.total_train_s or 0.0
+    return f"{g.train_s:.0f} + {g.teacher_train_s:.0f} + {logits} = {total:.0f}"
 
 
 def distillation(
@@ -30,13 +44,12 @@ def distillation(
             f"{g.alpha:g} / {g.temperature:g}",
             len(g.seeds),
             f"{g.accuracy:.4f} vs {g.accuracy_base:.4f}",
-            f"{100 * g.gain_accuracy.estimate:+.2f} ± {100 * g.gain_accuracy_std:.2f} "
-            f"[{100 * g.gain_accuracy.low:+.2f}, {100 * g.gain_accuracy.high:+.2f}]",
+            _gain(g.gain_accuracy, g.gain_accuracy_std),
+            f"{p_value(g.pvalue_accuracy)} ({p_value(g.pvalue_accuracy_holm)})",
             f"{g.macro_f1:.4f} vs {g.macro_f1_base:.4f}",
-            f"{100 * g.gain_macro_f1.estimate:+.2f} ± {100 * g.gain_macro_f1_std:.2f} "
-            f"[{100 * g.gain_macro_f1.low:+.2f}, {100 * g.gain_macro_f1.high:+.2f}]",
-            p_value(g.pvalue_macro_f1),
-            ", ".join(p_value(p) for p in g.mcnemar_pvalues),
+            _gain(g.gain_macro_f1, g.gain_macro_f1_std),
+            f"{p_value(g.pvalue_macro_f1)} ({p_value(g.pvalue_macro_f1_holm)})",
+            _cost(g),
         ]
         for g in gains
     ]
@@ -47,9 +60,13 @@ def distillation(
         "",
         "Each distilled student (loss α·CE + (1−α)·T²·KL to the teacher's softened predictions; "
         "teacher fine-tuned under the same recipe and seed) against the same student trained "
-        "without a teacher, on the same seeds. Gains in points: seed mean ± std over seeds, "
-        "[95% paired-bootstrap interval over test examples]; p: two-sided paired bootstrap of the "
-        "macro-F1 gain; McNemar per seed on per-example correctness.",
+        "without a teacher, on the same seeds. Gains in points: seed mean ± std over seeds "
+        "(ddof 1), [95% interval over seeds and test examples: "
+        f"{gains[0].gain_macro_f1.method}]; p: two-sided paired bootstrap of the seed-mean gain "
+        f"({gains[0].n_resamples:,} resamples, (k + 1)/(R + 1)), Holm-adjusted over the "
+        f"{len(gains)} distilled row(s) in brackets. Training cost: the student's own seconds + "
+        "the teacher's fine-tuning + its logits on the training split (mean over seeds); the "
+        "teacher is shared by every student of that seed.",
         "",
         table(
             [
@@ -60,10 +77,11 @@ def distillation(
                 "seeds",
                 "accuracy (KD vs no KD)",
                 "Δ accuracy",
+                "p (Holm)",
                 "macro-F1 (KD vs no KD)",
                 "Δ macro-F1",
-                "p",
-                "McNemar p",
+                "p (Holm)",
+                "train s: student + teacher + logits",
             ],
             rows,
         ),

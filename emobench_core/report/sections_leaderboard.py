@@ -35,6 +35,7 @@ def what_was_run(st: Study) -> list[str]:
         "",
         table(["field", "value"], [[k, json.dumps(v)] for k, v in st.recipe.items()]),
         "",
+        *_recipe_choices(st),
         "### Initialisation",
         "",
         table(
@@ -59,6 +60,25 @@ def what_was_run(st: Study) -> list[str]:
     if both:
         out += ["", f"{', '.join(both)} ran both ways, to measure the effect of pretraining."]
     return out
+
+
+def _recipe_choices(st: Study) -> list[str]:
+    """Each transformer row's learning rate and epoch budget, and where each came from."""
+    if not st.recipe_choices:
+        return []
+    return [
+        "Learning rate and epoch budget of each transformer row, and where each came from "
+        "(`option`: given explicitly; `registry (FILE)`: chosen on validation by `emobench "
+        "tune`, committed in FILE; `shared default`: not tuned for this architecture here; "
+        "`emobench tune --models NAME --init random` makes that choice where a machine can "
+        "afford it, e.g. for BERT-Small and DistilBERT on a GPU):",
+        "",
+        table(
+            ["model", "init", "learning rate", "from", "epochs", "from"],
+            [list(c) for c in st.recipe_choices],
+        ),
+        "",
+    ]
 
 
 def leaderboard(st: Study) -> list[str]:
@@ -95,14 +115,16 @@ def leaderboard(st: Study) -> list[str]:
     if any(s.n_seeds < most for s in st.summaries):
         out += [f"† Fewer seeds than the {most} of other rows: less certain mean, no std.", ""]
     best = st.summaries[0]
+    methods = sorted({s.macro_f1_ci.method for s in st.summaries})
     return out + [
-        f"Sorted by mean macro-F1. Scores are mean ± std over seeds with a 95% percentile "
-        f"bootstrap interval of the seed mean ({st.n_resamples:,} resamples of the "
-        f"{best.n_test:,} test examples, the same for every seed). Tiers: models not "
-        f"significantly below their tier's leader on macro-F1 (paired bootstrap, Holm-adjusted, "
-        f"α {ALPHA}). Latency is the model call at batch 1 (tokenizer apart; median over "
-        "seeds); peak memory is the training peak (process RSS on CPU, allocated memory on "
-        "CUDA)."
+        f"Sorted by mean macro-F1. Scores are mean ± std over seeds (ddof 1) [95% interval of "
+        f"the seed mean: {'; '.join(methods)}; {st.n_resamples:,} resamples of the "
+        f"{best.n_test:,} test examples, the same for every seed]. Tiers: models not "
+        f"significantly below their tier's leader on seed-mean macro-F1 (paired bootstrap over "
+        f"all seeds, Holm-adjusted, α {ALPHA}); a model in a lower tier may still not be "
+        "distinguishable from a lower member of the tier above. Latency is the model call at "
+        "batch 1 (tokenizer apart; median over seeds); peak memory is each model's own "
+        "training peak (the RSS it added on CPU, allocated memory on CUDA)."
         + (
             ""
             if st.latency is None
@@ -154,39 +176,56 @@ def cpu_probe(st: Study) -> list[str]:
     ]
 
 
+def _seeds(seeds_a: tuple[int, ...], seeds_b: tuple[int, ...]) -> str:
+    a, b = ",".join(map(str, seeds_a)), ",".join(map(str, seeds_b))
+    return a if a == b else f"{a} / {b}"
+
+
 def significance(st: Study) -> list[str]:
-    """The "Significance" section: McNemar and paired bootstrap for every pair."""
+    """The "Significance" section: the accuracy and macro-F1 tests of every pair."""
     rows = []
     for c in st.comparisons:
-        m, b = c.mcnemar, c.paired
-        if m is None or b is None:
+        b = c.paired
+        if b is None:
             rows.append([c.a, c.b, "", "different test sets", "", "", "", "", ""])
             continue
-        seeds = str(c.seed_a) if c.seed_a == c.seed_b else f"{c.seed_a}/{c.seed_b}"
-        floor = 1 / st.n_resamples
-        delta = f"{b.diff:+.4f} [{b.low:+.4f}, {b.high:+.4f}]"
+        acc = (
+            f"McNemar exact, b/c {c.mcnemar.b}/{c.mcnemar.c}"
+            if c.mcnemar is not None
+            else f"paired bootstrap, Δ {c.accuracy_paired.diff:+.4f}"
+            if c.accuracy_paired is not None
+            else "—"
+        )
         rows.append(
             [
                 c.a,
                 c.b,
-                seeds,
-                f"{m.b}/{m.c}",
-                p_value(m.pvalue),
+                _seeds(c.seeds_a, c.seeds_b),
+                acc,
+                p_value(c.accuracy_pvalue),
                 p_value(c.mcnemar_holm),
-                delta,
-                p_value(b.pvalue, floor),
-                p_value(c.paired_holm, floor),
+                f"{b.diff:+.4f} [{b.low:+.4f}, {b.high:+.4f}]",
+                p_value(b.pvalue),
+                p_value(c.paired_holm),
             ]
         )
     heads = cols(
-        "A | B | seed | McNemar b/c | McNemar p | Holm p | ΔF1 A−B [95% CI] | bootstrap p | Holm p"
+        "A | B | seeds | accuracy test | p | Holm p | ΔF1 A−B [95% CI] | bootstrap p | Holm p"
     )
     return [
         "## Significance",
         "",
-        "Each pair on its first common seed: McNemar's test on per-example correctness "
-        "(b: A right, B wrong; c: the reverse) and the paired bootstrap of the macro-F1 "
-        "difference; p-values Holm-adjusted over all pairs within each test.",
+        "Every pair on every seed of both rows. Accuracy: McNemar's exact test on per-example "
+        "correctness where each row has one seed (b: A right, B wrong; c: the reverse), else the "
+        "paired bootstrap of the seed-mean accuracy. Macro-F1: the paired bootstrap of the "
+        f"difference in seed-mean macro-F1 ({st.n_resamples:,} resamples of the test examples, "
+        "the same for every seed; the statistic the leaderboard ranks by). Bootstrap p-values "
+        "are (k + 1)/(R + 1) estimates, two-sided, so never 0. Both tests are conditional on the "
+        "trained seeds: whether these trained models differ on test data like this, not whether "
+        "another draw of seeds would; the seed variation is in the leaderboard's intervals. "
+        "p-values are Holm-adjusted over all pairs within each test. A pair that is not "
+        "significant is not distinguishable at this test size, which is not evidence that the "
+        "two are equal.",
         "",
         table(heads, rows) if rows else "Only one model: nothing to compare.",
     ]

@@ -40,9 +40,9 @@ def env_value(value: Any) -> str:
     return "—" if value is None or value == "" else str(value)
 
 
-def p_value(value: float, floor: float = 1e-4) -> str:
-    """A p-value with 4 decimals, or ``<floor`` below ``floor``."""
-    return f"<{floor:g}" if value < floor else f"{value:.4f}"
+def p_value(value: float) -> str:
+    """A p-value with 4 decimals, or 2 significant digits below 0.001 (``3.2e-08``)."""
+    return f"{value:.4f}" if value >= 1e-3 else f"{value:.1e}"
 
 
 def optional(value: float | None, digits: int) -> str:

@@ -137,6 +137,7 @@ def evaluate_variants(
         )
     if threads < 1:
         raise ValueError(f"`threads` ({threads}) must be >= 1")
+    checkpoint = None
     if isinstance(source, tuple):
         model, tokenizer = source
         name = name or str(model.config.model_type)
@@ -145,6 +146,7 @@ def evaluate_variants(
         model, tokenizer = load_checkpoint(Path(source))
         name = name or checkpoint_name(Path(source))
         init = init or FINE_TUNED
+        checkpoint = checkpoint_name(Path(source))
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -154,7 +156,9 @@ def evaluate_variants(
         rows, reference = [], None
         for v in variants:
             stats, preds = _measure(v, texts, labels if with_accuracy else None, settings)
-            row = DeployRow(name, init, v.name, v.size_bytes / 1e6, stats, threads)
+            row = DeployRow(
+                name, init, v.name, v.size_bytes / 1e6, stats, threads, checkpoint=checkpoint
+            )
             if preds is not None and labels is not None:
                 reference = preds if reference is None else reference
                 names = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
@@ -174,6 +178,15 @@ def checkpoint_name(path: Path) -> str:
     """Row name of a checkpoint folder: its name (its parent's for a ``.../model`` folder)."""
     path = path.resolve()
     return path.parent.name if path.name == "model" else path.name
+
+
+def parse_checkpoint(arg: str | Path) -> tuple[str | None, Path]:
+    """``NAME=DIR`` (a row name for a folder named otherwise, e.g. a cache entry) or ``DIR``."""
+    text = str(arg)
+    name, sep, folder = text.partition("=")
+    if sep and name and "/" not in name:
+        return name, Path(folder)
+    return None, Path(text)
 
 
 def check_checkpoint(path: str | Path) -> Path:
@@ -226,7 +239,7 @@ def measure_deployments(
         MissingExtraError, FileNotFoundError, RegistryError, DataError, DeployError.
     """
     require_extra()
-    folders = [check_checkpoint(c) for c in checkpoints]
+    folders = [(name, check_checkpoint(path)) for name, path in map(parse_checkpoint, checkpoints)]
     specs = parse_models(models) if models else []
     for spec in specs:
         if not backend_for(spec).has_init or spec.config is None:
@@ -246,9 +259,9 @@ def measure_deployments(
         work = Path(
             workdir or stack.enter_context(tempfile.TemporaryDirectory(prefix="emobench-deploy-"))
         )
-        for folder in folders:
+        for name, folder in folders:
             rows += evaluate_variants(
-                folder, texts, labels, threads=threads, workdir=work, settings=settings
+                folder, texts, labels, threads=threads, workdir=work, settings=settings, name=name
             )
         for spec in specs:
             model, tokenizer, _ = build_model(spec, "random", label_names(dsd), vocab_dir=vocab_dir)

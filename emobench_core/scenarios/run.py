@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,19 @@ from emobench_core.measure.environment import environment, git_commit, library_v
 from emobench_core.measure.latency import LatencySettings
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.base import Trained, TrainJob
-from emobench_core.models.registry import backend_for, recipe_for
+from emobench_core.models.registry import backend_for, recipe_for, resolve_recipe
 from emobench_core.models.spec import ModelSpec
-from emobench_core.scenarios.teacher import Teacher, teacher_logits
+from emobench_core.scenarios.teacher import Teacher, logits_seconds, teacher_logits
 from emobench_core.schema.records import TrainingInfo
 from emobench_core.schema.run import DataInfo, Distillation, ModelInfo, RunResult
 
 log = logging.getLogger(__name__)
+
+JOB_ID_ENV = "EMOBENCH_JOB_ID"
+"""Set by an A/B run for both sides, so `emobench compare` may gate their latency."""
+
+TEACHER_COST = "teacher_cost.json"
+"""In a distilled student's cache entry: the teacher's fine-tuning and logits seconds."""
 
 
 def cache_parts(
@@ -88,6 +95,7 @@ def train_checkpoint(
     data_fp = fingerprint(dsd)
     logits = None
     extra = None
+    teacher_cost: dict[str, Any] = {}
     if teacher is not None:
         if not (backend.has_init and backend_for(teacher.spec).has_init):
             raise RegistryError(
@@ -97,7 +105,7 @@ def train_checkpoint(
         t_entry, _ = train_checkpoint(
             teacher.spec,
             teacher.init,
-            recipe,
+            recipe if teacher.seed is None else recipe.replace(seed=teacher.seed),
             dsd,
             cache=cache,
             device=device,
@@ -116,6 +124,12 @@ def train_checkpoint(
         extra = {
             "teacher": {"model": teacher.spec.name, "init": teacher.init, "entry": t_entry.name}
         }
+        teacher_cost = {
+            "teacher_train_s": _wall_s(t_entry),
+            "teacher_logits_s": logits_seconds(
+                cache, t_entry, len(dsd["train"]), data_fp, max_length=own.max_length
+            ),
+        }
     parts = cache_parts(spec, init_used, own, data_fp, device, extra)
     job = TrainJob(
         spec=spec,
@@ -130,7 +144,13 @@ def train_checkpoint(
         token_cache=cache.tokens(),
         data_fp=data_fp,
     )
-    entry, hit = cache.get_or_build(parts, lambda s: _write_outcome(s, backend.train(s, job)))
+
+    def build(staging: Path) -> None:
+        _write_outcome(staging, backend.train(staging, job))
+        if teacher is not None:  # what the student's training cost on top of its own
+            (staging / TEACHER_COST).write_text(json.dumps(teacher_cost))
+
+    entry, hit = cache.get_or_build(parts, build)
     log.info("%s %s: %s", spec.name, init_used, "reused cached checkpoint" if hit else "trained")
     return entry, hit
 
@@ -182,17 +202,25 @@ def run_model(
     env["cache_entry"] = entry.name
     env["cache_hit"] = hit
     env["seeded"] = list(backend.seeded)
+    # an A/B job's id (bench/ab_latency.sh): latency is gated only between runs of one job
+    env["job_id"] = os.environ.get(JOB_ID_ENV) or None
     now = _dt.datetime.now(_dt.UTC)
+    effective, sources = resolve_recipe(spec, recipe)
     name, slug, distillation = spec.name, spec.name, None
     if teacher is not None:
         name = f"{spec.name} ← {teacher.label} (KD)"
         slug = f"{spec.name}-kd-{teacher.spec.name}-{teacher.init}"
+        cost_file = entry / TEACHER_COST
+        cost = json.loads(cost_file.read_text()) if cost_file.exists() else {}
         distillation = Distillation(
             teacher=teacher.spec.name,
             teacher_init=teacher.init,
             student=spec.name,
             alpha=recipe.kd_alpha,
             temperature=recipe.kd_temperature,
+            teacher_seed=recipe.seed if teacher.seed is None else teacher.seed,
+            teacher_train_s=cost.get("teacher_train_s"),
+            teacher_logits_s=cost.get("teacher_logits_s"),
         )
     return RunResult(
         run_id=_safe(f"{slug}-{init_used}-s{recipe.seed}-{entry.name[:8]}"),
@@ -208,7 +236,9 @@ def run_model(
             size_on_disk_bytes=backend.size_on_disk(entry),
         ),
         seed=recipe.seed,
-        recipe=recipe_for(spec, recipe).to_dict(),
+        recipe=effective.to_dict(),
+        recipe_request=recipe.request(),
+        recipe_sources=sources,
         data=DataInfo(
             source=data_source,
             fingerprint=fingerprint(dsd),
@@ -230,6 +260,14 @@ def load_forward(
     """The forward call (``f(i)``) of the fine-tuned model in cache ``entry``."""
     backend = backend_for(spec)
     return backend.forward(backend.load(entry), texts, batch_size, max_length, device)
+
+
+def _wall_s(entry: Path) -> float | None:
+    """The training wall time a cache entry recorded (``None``: not readable)."""
+    try:
+        return float(json.loads((entry / "training.json").read_text())["wall_s"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _safe(name: str) -> str:

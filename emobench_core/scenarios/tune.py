@@ -68,7 +68,9 @@ def tune(
                 for seed in grid["seeds"]:
                     if (spec.name, init, epochs, lr, seed) in done:
                         continue
-                    cell = recipe.replace(epochs=epochs, seed=seed, **_rate(init, lr))
+                    cell = recipe.replace(
+                        epochs=epochs, epochs_random=epochs, seed=seed, **_rate(init, lr)
+                    )
                     set_seed(seed)
                     model, tokenizer, _ = build_model(
                         spec, init, label_names(dsd), vocab_dir=vocab_dir, seed=seed

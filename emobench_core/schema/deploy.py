@@ -9,7 +9,7 @@ in :mod:`~.deploy`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,10 @@ class DeployRow:
     delta_macro_f1_pts: float | None = None
     agreement: float | None = None
     """Share of test predictions equal to torch-fp32's."""
+    checkpoint: str | None = None
+    """The checkpoint folder's name (for a checkpoint-cache entry, its key, which the results
+    file of the run that trained it records as ``environment.cache_entry``); ``None``: random
+    weights, or written before it was recorded."""
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -142,9 +146,23 @@ def _fmt(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
 
 
-def markdown_rows(report: DeployReport) -> tuple[list[str], list[list[str]]]:
+def checkpoint_label(row: DeployRow, runs: Mapping[str, str] | None = None) -> str:
+    """Which weights a row measured: the results file of the run that trained its checkpoint
+    (``runs``: cache entry -> run id), else the checkpoint folder, else random weights."""
+    if row.init != FINE_TUNED:
+        return "random weights"
+    if row.checkpoint is None:
+        return "not recorded"
+    run = (runs or {}).get(row.checkpoint)
+    return f"`{run}`" if run else f"folder `{row.checkpoint}`"
+
+
+def markdown_rows(
+    report: DeployReport, runs: Mapping[str, str] | None = None
+) -> tuple[list[str], list[list[str]]]:
     """``(headers, rows)`` for the leaderboard: one row per model and variant; quality with 4
-    decimals, changes in points with 2, milliseconds with 3, ``—`` where not measured."""
+    decimals, changes in points with 2, milliseconds with 3, ``—`` where not measured; the
+    last column names the checkpoint measured (:func:`checkpoint_label`)."""
     rows = [
         [
             r.label,
@@ -157,10 +175,11 @@ def markdown_rows(report: DeployReport) -> tuple[list[str], list[list[str]]]:
             _fmt(r.delta_accuracy_pts, "+.2f"),
             _fmt(r.macro_f1, ".4f"),
             _fmt(r.delta_macro_f1_pts, "+.2f"),
+            checkpoint_label(r, runs),
         ]
         for r in report.rows
     ]
-    return list(MARKDOWN_HEADERS), rows
+    return [*MARKDOWN_HEADERS, "checkpoint"], rows
 
 
 _WAYS = {4: "four", 5: "five"}
@@ -175,15 +194,18 @@ def _has_bf16(report: DeployReport) -> bool:
     return any(r.variant == "torch-bf16" for r in report.rows)
 
 
-def markdown_lines(label: str, report: DeployReport) -> list[str]:
-    """The leaderboard's deployment rows, as a RESULTS.md section (``label``: the file)."""
+def markdown_lines(
+    label: str, report: DeployReport, runs: Mapping[str, str] | None = None
+) -> list[str]:
+    """The deployment rows, as a RESULTS.md section (``label``: the file; ``runs``: cache entry
+    -> run id of the results rendered with it, to name the run each checkpoint came from)."""
     from tabulate import tabulate
 
     env = report.environment
-    headers, rows = markdown_rows(report)
+    headers, rows = markdown_rows(report, runs)
     rule = report.rule
     return [
-        f"### Deployment variants on CPU: extra leaderboard rows (`{label}`)",
+        f"### Deployment variants on CPU (`{label}`)",
         "",
         f"Each model run {_ways(report)} ways on this CPU ({env.get('cpu_model')}, "
         f"{report.threads} threads; torch {env.get('torch')}, {report.export.get('exporter')}, "
@@ -197,7 +219,10 @@ def markdown_lines(label: str, report: DeployReport) -> list[str]:
         f"({rule.get('warmup')} warm-up calls, then at least {rule.get('min_iters')} calls and "
         f"{rule.get('min_seconds')} s); size on disk; test accuracy and its change against "
         "torch fp32 in points. Rows marked *(random)* are the architecture with random weights: "
-        "latency and size only.",
+        "latency and size only. The last column names the checkpoint each row measured: a "
+        "results file listed above when the checkpoint is the one that file's run trained (its "
+        "cache entry), else the folder that was passed; a checkpoint that no listed results "
+        "file trained is not a leaderboard row, and its scores are not the leaderboard's.",
         "",
         tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True),
     ]

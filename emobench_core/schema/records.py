@@ -26,10 +26,15 @@ class LatencyStats:
     n: int
     warmup: int
     total_s: float
+    samples_ms: list[float] | None = None
+    """The raw per-call times (ms, 4 decimals), where kept: what a rank test between two runs
+    of one job needs (``emobench compare``); ``None``: not kept."""
 
     @classmethod
-    def from_samples(cls, samples_s: Sequence[float], *, warmup: int = 0) -> LatencyStats:
-        """Statistics of per-call durations given in seconds."""
+    def from_samples(
+        cls, samples_s: Sequence[float], *, warmup: int = 0, keep: bool = False
+    ) -> LatencyStats:
+        """Statistics of per-call durations given in seconds (``keep``: the samples too)."""
         if len(samples_s) == 0:
             raise ValueError("no latency samples: time at least one call")
         ms = np.asarray(samples_s, dtype=float) * 1e3
@@ -45,6 +50,7 @@ class LatencyStats:
             n=len(ms),
             warmup=warmup,
             total_s=float(ms.sum() / 1e3),
+            samples_ms=[round(float(v), 4) for v in ms] if keep else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +123,10 @@ class TrainingInfo:
     """Optimizer steps taken (``None``: written before it was recorded)."""
     final_learning_rate: float | None = None
     """The schedule's rate after the last step: 0 when the schedule ends where training ends."""
+    peak_memory_basis: str | None = None
+    """How ``peak_memory_mb`` was taken: this model's own peak (``OwnPeak.RESET``, or CUDA's
+    allocated peak); ``None``: written before it was recorded, the process-wide ``ru_maxrss``,
+    which includes every model the process ran before."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

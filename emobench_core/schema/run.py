@@ -65,6 +65,14 @@ class Distillation:
     student: str
     alpha: float
     temperature: float
+    teacher_seed: int | None = None
+    """The seed the teacher was fine-tuned with (``None``: written before it was recorded, when
+    it was the student's)."""
+    teacher_train_s: float | None = None
+    """The teacher's fine-tuning wall time: a cost of this row on top of the student's own
+    (shared by every student of that teacher, seed and recipe); ``None``: not recorded."""
+    teacher_logits_s: float | None = None
+    """Computing the teacher's logits on the training split (once, cached)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,15 @@ class RunResult(ResultFile):
     tags: dict[str, Any] = field(default_factory=dict)
     distillation: Distillation | None = None
     """For a distilled student: teacher, teacher_init, student, alpha, temperature."""
+    recipe_request: dict[str, Any] | None = None
+    """The recipe as asked for: the fields that differed from the defaults (a profile's or the
+    command line's choices), before the registry filled in a model's own; the current code
+    resolves it again to tell a stale row (:mod:`emobench_core.study.staleness`). ``None`` in
+    files written before it was recorded."""
+    recipe_sources: dict[str, str] = field(default_factory=dict)
+    """Where the random-init rate and epoch budget of ``recipe`` came from: ``"option"``,
+    ``"registry (FILE)"`` (the tuning run the registry cites) or ``"shared default"``; empty in
+    files written before it was recorded."""
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any]) -> RunResult:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from emobench_core.metrics.significance import DEFAULT_RESAMPLES
 from emobench_core.schema.run import RunResult
 from emobench_core.study.budgets import typical_recommendations
 from emobench_core.study.comparisons import compare, model_tiers, pretraining_gaps
@@ -21,7 +22,13 @@ from emobench_core.study.emotions import confusion_pairs, hardest_emotions, per_
 from emobench_core.study.findings import findings
 from emobench_core.study.fronts import pareto_fronts
 from emobench_core.study.records import Study
-from emobench_core.study.summaries import dedupe, join_cpu_probe, label_set, summarize
+from emobench_core.study.summaries import (
+    dedupe,
+    join_cpu_probe,
+    label_set,
+    split_stale,
+    summarize_all,
+)
 
 if TYPE_CHECKING:
     from emobench_core.schema.latency import LatencyReport
@@ -30,34 +37,59 @@ if TYPE_CHECKING:
 def build_study(
     results: Sequence[RunResult],
     *,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
     latency: LatencyReport | None = None,
+    include_stale: bool = False,
 ) -> Study:
     """Aggregate ``results`` into a :class:`Study` (deterministic for a given ``seed``).
 
     ``latency``, a CPU latency probe (``emobench latency``), adds CPU latency and inference
     memory to every row of a probed architecture, their Pareto fronts and CPU recommendations.
 
+    Stale rows (trained by older code or another recipe than the current code would run,
+    :mod:`~emobench_core.study.staleness`) are kept apart in ``Study.stale``, out of the
+    comparisons, tiers, fronts, findings and recommendations, unless ``include_stale``.
+
     Raises:
         ResultsError: No results, or one model's seeds scored on different test sets.
     """
-    summaries = join_cpu_probe(summarize(results, n_resamples=n_resamples, seed=seed), latency)
+    everything = summarize_all(results, n_resamples=n_resamples, seed=seed)
+    summaries, stale = split_stale(join_cpu_probe(everything, latency), include_stale=include_stale)
     kept, superseded = dedupe(results)
     kept = sorted(kept, key=lambda r: (r.created_at, r.run_id))
     comparisons = compare(summaries, n_resamples=n_resamples, seed=seed)
     groups = model_tiers(summaries, comparisons)
     hardest = hardest_emotions(summaries)
     gaps = pretraining_gaps(summaries)
-    first = kept[0]
+    ranked_ids = {i for s in summaries for i in s.run_ids}
+    ranked = [r for r in kept if r.run_id in ranked_ids] or kept
+    first = ranked[0]
     diffs = tuple(
         (r.run_id, key, repr(r.recipe.get(key)))
-        for r in sorted(kept, key=lambda r: r.run_id)
+        for r in sorted(ranked, key=lambda r: r.run_id)
         for key in sorted(set(r.recipe) | set(first.recipe))
         if key != "seed" and r.recipe.get(key) != first.recipe.get(key)
     )
+    rates = {}
+    for r in sorted(ranked, key=lambda r: (r.model.name, r.model.init, r.seed)):
+        if r.model.kind != "transformer" or (r.model.name, r.model.init) in rates:
+            continue
+        init = r.model.init
+        key = "learning_rate_random" if init == "random" else "learning_rate"
+        epochs_key = "epochs_random" if init == "random" else "epochs"
+        src = r.recipe_sources
+        rates[(r.model.name, init)] = (
+            r.model.name,
+            init,
+            repr(r.recipe.get(key)),
+            src.get("learning_rate_random", "not recorded") if init == "random" else "recipe",
+            repr(r.recipe.get(epochs_key) or r.recipe.get("epochs")),
+            src.get("epochs_random", "not recorded") if init == "random" else "recipe",
+        )
     return Study(
         summaries=tuple(summaries),
+        stale=tuple(stale),
         labels=label_set(results),
         comparisons=tuple(comparisons),
         tiers=tuple(tuple(g) for g in groups),
@@ -76,6 +108,7 @@ def build_study(
         rows=dict(first.data.rows),
         recipe=dict(first.recipe),
         recipe_differences=diffs,
+        recipe_choices=tuple(rates.values()),
         superseded=tuple(superseded),
         n_resamples=n_resamples,
         latency=latency,

@@ -8,46 +8,66 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from emobench_core.metrics.ranking import holm, tiers
-from emobench_core.metrics.significance import mcnemar, paired_bootstrap
+from emobench_core.metrics.significance import (
+    DEFAULT_RESAMPLES,
+    PairedResult,
+    mcnemar,
+    paired_bootstrap,
+    resample_pvalue,
+)
 from emobench_core.study.records import ALPHA, Comparison, ModelSummary, PretrainingGap
 
 
-def _common_seeds(a: ModelSummary, b: ModelSummary) -> tuple[int, int]:
-    common = sorted(set(a.seeds) & set(b.seeds))
-    return (common[0], common[0]) if common else (a.seeds[0], b.seeds[0])
+def _paired(a: ModelSummary, b: ModelSummary, metric: str, n_resamples: int, seed: int) -> Any:
+    """The paired bootstrap of ``metric(a) - metric(b)`` over all seeds of both (seed means),
+    from the draws the summaries already hold where they pair (same indices), else afresh."""
+    draws_a, draws_b = getattr(a, f"{metric}_draws"), getattr(b, f"{metric}_draws")
+    observed = getattr(a, f"{metric}_mean") - getattr(b, f"{metric}_mean")
+    if draws_a is not None and draws_b is not None and len(draws_a) == len(draws_b):
+        diffs = np.asarray(draws_a) - np.asarray(draws_b)
+        low, high = np.quantile(diffs, [0.025, 0.975])
+        p = resample_pvalue(diffs, observed)
+        return PairedResult(float(observed), float(low), float(high), p, int(diffs.size))
+    t = np.asarray(a.y_true)
+    pa = np.asarray([a.predictions[k] for k in a.seeds])
+    pb = np.asarray([b.predictions[k] for k in b.seeds])
+    return paired_bootstrap(
+        t, pa, pb, metric, num_labels=len(a.labels), n_resamples=n_resamples, seed=seed
+    )
 
 
 def compare(
-    summaries: Sequence[ModelSummary], *, n_resamples: int = 1000, seed: int = 0
+    summaries: Sequence[ModelSummary], *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0
 ) -> list[Comparison]:
-    """Paired tests for every pair (in ``summaries`` order), on the first common seed.
+    """Paired tests for every pair (in ``summaries`` order), on every seed of both.
 
-    Pairs without a common seed use each model's first seed (the test examples are the same).
+    Macro-F1: the paired bootstrap of the difference in seed-mean macro-F1, the statistic the
+    leaderboard ranks by. Accuracy: McNemar's exact test where each row has one seed, else the
+    paired bootstrap of the seed-mean accuracy. Both conditional on the trained seeds; p-values
+    Holm-adjusted over all pairs, within each test.
     """
     raw: list[Comparison] = []
     for i, a in enumerate(summaries):
         for b in summaries[i + 1 :]:
-            sa, sb = _common_seeds(a, b)
-            test, boot = None, None
+            test, acc, boot = None, None, None
             if a.y_true == b.y_true:
                 t = np.asarray(a.y_true)
-                pa, pb = np.asarray(a.predictions[sa]), np.asarray(b.predictions[sb])
-                test = mcnemar(pa == t, pb == t)
-                boot = paired_bootstrap(
-                    t,
-                    pa,
-                    pb,
-                    "macro_f1",
-                    num_labels=len(a.labels),
-                    n_resamples=n_resamples,
-                    seed=seed,
-                )
-            raw.append(Comparison(a.label, b.label, sa, sb, test, 1.0, boot, 1.0))
-    mc_holm = holm([1.0 if c.mcnemar is None else c.mcnemar.pvalue for c in raw])
+                if a.n_seeds == b.n_seeds == 1:
+                    pa, pb = (
+                        np.asarray(a.predictions[a.seeds[0]]),
+                        np.asarray(b.predictions[b.seeds[0]]),
+                    )
+                    test = mcnemar(pa == t, pb == t, exact=True)
+                else:
+                    acc = _paired(a, b, "accuracy", n_resamples, seed)
+                boot = _paired(a, b, "macro_f1", n_resamples, seed)
+            raw.append(Comparison(a.label, b.label, a.seeds, b.seeds, test, 1.0, boot, 1.0, acc))
+    mc_holm = holm([c.accuracy_pvalue for c in raw])
     pb_holm = holm([1.0 if c.paired is None else c.paired.pvalue for c in raw])
     return [
         dataclasses.replace(c, mcnemar_holm=q1, paired_holm=q2)

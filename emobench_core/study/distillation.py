@@ -10,15 +10,20 @@ the same init on the same device.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from emobench_core.metrics.scores import macro_f1
-from emobench_core.metrics.significance import mcnemar
-from emobench_core.metrics.stats import Interval
+from emobench_core.metrics.ranking import holm
+from emobench_core.metrics.significance import (
+    DEFAULT_RESAMPLES,
+    resample_pvalue,
+    seed_mean_difference_draws,
+)
+from emobench_core.metrics.stats import Interval, seed_mean_interval
 from emobench_core.schema.run import RunResult
 
 KD_MARK = " ← "
@@ -41,15 +46,34 @@ class DistillationGain:
     macro_f1: float
     macro_f1_base: float
     gain_accuracy: Interval
-    """Seed-mean gain with a 95% paired-bootstrap interval over test examples."""
-    gain_accuracy_std: float
+    """Seed-mean gain with a 95% interval over seeds and test examples
+    (:func:`~emobench_core.metrics.stats.seed_mean_interval`)."""
+    gain_accuracy_std: float | None
+    """Std of the per-seed gains (``ddof=1``, like the leaderboard; ``None`` with one seed)."""
     gain_macro_f1: Interval
-    gain_macro_f1_std: float
+    gain_macro_f1_std: float | None
+    pvalue_accuracy: float
+    """Two-sided paired-bootstrap p-value of the seed-mean accuracy gain (never 0)."""
     pvalue_macro_f1: float
-    """Two-sided paired-bootstrap p-value of the seed-mean macro-F1 gain."""
-    mcnemar_pvalues: tuple[float, ...]
-    """McNemar on per-example correctness, one per seed."""
-    per_class_gain: dict[str, float]
+    """Two-sided paired-bootstrap p-value of the seed-mean macro-F1 gain (never 0)."""
+    train_s: float
+    """The student's own training wall time, mean over seeds."""
+    teacher_train_s: float | None = None
+    """The teacher's fine-tuning wall time, mean over seeds (``None``: not recorded)."""
+    teacher_logits_s: float | None = None
+    """Computing the teacher's logits on the training split, mean over seeds."""
+    pvalue_accuracy_holm: float = 1.0
+    """Holm-adjusted over every distilled row's tests of one metric."""
+    pvalue_macro_f1_holm: float = 1.0
+    per_class_gain: dict[str, float] = field(default_factory=dict)
+    n_resamples: int = DEFAULT_RESAMPLES
+
+    @property
+    def total_train_s(self) -> float | None:
+        """Student, teacher and logits together: what the row cost to train from nothing."""
+        if self.teacher_train_s is None:
+            return None
+        return self.train_s + self.teacher_train_s + (self.teacher_logits_s or 0.0)
 
 
 def _by_row(results: Sequence[RunResult]) -> dict[tuple[str, str, str], dict[int, RunResult]]:
@@ -59,34 +83,43 @@ def _by_row(results: Sequence[RunResult]) -> dict[tuple[str, str, str], dict[int
     return rows
 
 
-def _gains(
-    idx: np.ndarray, y: np.ndarray, kd: np.ndarray, base: np.ndarray, k: int
-) -> tuple[float, float]:
-    """Seed-mean (accuracy, macro-F1) gain of ``kd`` over ``base`` on test examples ``idx``
-    (``k`` classes)."""
-    yi = y[idx]
-    pairs = list(zip(kd, base, strict=True))
-    acc = float(np.mean([(a[idx] == yi).mean() - (b[idx] == yi).mean() for a, b in pairs]))
-    f1 = float(
-        np.mean(
-            [
-                macro_f1(yi, a[idx], num_labels=k) - macro_f1(yi, b[idx], num_labels=k)
-                for a, b in pairs
-            ]
-        )
+def _std(values: Sequence[float]) -> float | None:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else None
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.mean(known)) if known and len(known) == len(values) else None
+
+
+def _gain(
+    y: np.ndarray,
+    kd: np.ndarray,
+    base: np.ndarray,
+    per_seed: Sequence[float],
+    metric: str,
+    *,
+    num_labels: int,
+    n_resamples: int,
+    seed: int,
+    level: float,
+) -> tuple[Interval, float]:
+    """The seed-mean gain's interval (seeds and examples) and its paired-bootstrap p-value."""
+    draws, observed = seed_mean_difference_draws(
+        y, kd, base, metric, num_labels=num_labels, n_resamples=n_resamples, seed=seed
     )
-    return acc, f1
-
-
-def _interval(estimate: float, draws: np.ndarray, lo: float, hi: float, level: float) -> Interval:
-    low, high = np.percentile(draws, [lo, hi])
-    return Interval(estimate, float(low), float(high), level=level)
+    return seed_mean_interval(per_seed, draws, level=level), resample_pvalue(draws, observed)
 
 
 def distillation_gains(
-    results: Sequence[RunResult], *, n_resamples: int = 1000, seed: int = 0, level: float = 0.95
+    results: Sequence[RunResult],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    level: float = 0.95,
 ) -> list[DistillationGain]:
-    """Gains of every distilled row that has a baseline row with at least one common seed."""
+    """Gains of every distilled row that has a baseline row with at least one common seed;
+    p-values Holm-adjusted over the distilled rows."""
     rows = _by_row(results)
     out = []
     for (name, init, device), kd_runs in sorted(rows.items()):
@@ -101,18 +134,13 @@ def distillation_gains(
         y = np.asarray(kd_runs[seeds[0]].predictions["y_true"])
         kd = np.stack([np.asarray(kd_runs[s].predictions["y_pred"]) for s in seeds])
         base = np.stack([np.asarray(base_runs[s].predictions["y_pred"]) for s in seeds])
-
-        full = np.arange(len(y))
-        k = len(first.labels)
-        acc0, f10 = _gains(full, y, kd, base, k)
-        rng = np.random.default_rng(seed)
-        draws = np.array(
-            [_gains(rng.integers(0, len(y), len(y)), y, kd, base, k) for _ in range(n_resamples)]
-        )
-        lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
         per_seed_acc = [kd_runs[s].metrics.accuracy - base_runs[s].metrics.accuracy for s in seeds]
         per_seed_f1 = [kd_runs[s].metrics.macro_f1 - base_runs[s].metrics.macro_f1 for s in seeds]
-        below = float(np.mean(draws[:, 1] <= 0)) if f10 > 0 else float(np.mean(draws[:, 1] >= 0))
+        k = len(first.labels)
+        common = {"n_resamples": n_resamples, "seed": seed, "level": level}
+        acc_gain, acc_p = _gain(y, kd, base, per_seed_acc, "accuracy", num_labels=k, **common)
+        f1_gain, f1_p = _gain(y, kd, base, per_seed_f1, "macro_f1", num_labels=k, **common)
+        kd_info = [kd_runs[s].distillation for s in seeds]
         out.append(
             DistillationGain(
                 label=name,
@@ -123,18 +151,20 @@ def distillation_gains(
                 alpha=float(first.distillation.alpha),
                 temperature=float(first.distillation.temperature),
                 seeds=seeds,
+                n_resamples=n_resamples,
                 accuracy=float(np.mean([kd_runs[s].metrics.accuracy for s in seeds])),
                 accuracy_base=float(np.mean([base_runs[s].metrics.accuracy for s in seeds])),
                 macro_f1=float(np.mean([kd_runs[s].metrics.macro_f1 for s in seeds])),
                 macro_f1_base=float(np.mean([base_runs[s].metrics.macro_f1 for s in seeds])),
-                gain_accuracy=_interval(acc0, draws[:, 0], lo, hi, level),
-                gain_accuracy_std=float(np.std(per_seed_acc)),
-                gain_macro_f1=_interval(f10, draws[:, 1], lo, hi, level),
-                gain_macro_f1_std=float(np.std(per_seed_f1)),
-                pvalue_macro_f1=min(1.0, 2 * below),
-                mcnemar_pvalues=tuple(
-                    mcnemar(kd[i] == y, base[i] == y).pvalue for i in range(len(seeds))
-                ),
+                gain_accuracy=acc_gain,
+                gain_accuracy_std=_std(per_seed_acc),
+                gain_macro_f1=f1_gain,
+                gain_macro_f1_std=_std(per_seed_f1),
+                pvalue_accuracy=acc_p,
+                pvalue_macro_f1=f1_p,
+                train_s=float(np.mean([kd_runs[s].training.wall_s for s in seeds])),
+                teacher_train_s=_mean([d.teacher_train_s if d else None for d in kd_info]),
+                teacher_logits_s=_mean([d.teacher_logits_s if d else None for d in kd_info]),
                 per_class_gain={
                     e: float(
                         np.mean(
@@ -149,4 +179,9 @@ def distillation_gains(
                 },
             )
         )
-    return out
+    acc_holm = holm([g.pvalue_accuracy for g in out])
+    f1_holm = holm([g.pvalue_macro_f1 for g in out])
+    return [
+        dataclasses.replace(g, pvalue_accuracy_holm=qa, pvalue_macro_f1_holm=qf)
+        for g, qa, qf in zip(out, acc_holm, f1_holm, strict=True)
+    ]

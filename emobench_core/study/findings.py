@@ -20,6 +20,11 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _seeds(c: Comparison) -> str:
+    seeds = sorted(set(c.seeds_a) | set(c.seeds_b))
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
+
+
 def findings(
     summaries: Sequence[ModelSummary],
     comparisons: Sequence[Comparison],
@@ -66,26 +71,24 @@ def findings(
             out.append(
                 f"On {device} ({init}), stepping down from {big.label} to {small.label} "
                 f"({big.params_total / small.params_total:.1f}x fewer parameters) changes "
-                f"macro-F1 by {delta:+.1f} points (paired bootstrap on seed {c.seed_a}: "
-                f"{test}) and p50 latency from {big.latency_p50_ms:.3f} to "
+                f"macro-F1 by {delta:+.1f} points (paired bootstrap of the seed means, "
+                f"{_seeds(c)}: {test}) and p50 latency from {big.latency_p50_ms:.3f} to "
                 f"{small.latency_p50_ms:.3f} ms."
             )
     for ref in (s for s in summaries if s.kind != "transformer"):
         for s in (s for s in summaries if s.kind == "transformer"):
             c = lookup(comparisons, s.label, ref.label)
-            if c.mcnemar is None:
+            if c.mcnemar is None and c.accuracy_paired is None:
                 continue
-            s_right = c.mcnemar.b if c.a == s.label else c.mcnemar.c
-            ref_right = c.mcnemar.c if c.a == s.label else c.mcnemar.b
             if c.mcnemar_holm >= ALPHA:
-                verb = "matches (no significant difference from)"
+                verb = "is not distinguishable, at this test size, from"
             else:
-                verb = "beats" if s_right > ref_right else "is beaten by"
+                verb = "beats" if s.accuracy_mean > ref.accuracy_mean else "is beaten by"
             out.append(
                 f"{s.label} {verb} {ref.label}: accuracy {s.accuracy_mean:.4f} vs "
                 f"{ref.accuracy_mean:.4f}, macro-F1 {s.macro_f1_mean:.4f} vs "
-                f"{ref.macro_f1_mean:.4f} (McNemar p {_p(c.mcnemar.pvalue)}, Holm "
-                f"{_p(c.mcnemar_holm)})."
+                f"{ref.macro_f1_mean:.4f} ({c.accuracy_method} on accuracy, {_seeds(c)}: p "
+                f"{_p(c.accuracy_pvalue)}, Holm {_p(c.mcnemar_holm)})."
             )
     for g in gaps:
         e, v = max(g.per_class_f1.items(), key=lambda kv: (kv[1], kv[0]))

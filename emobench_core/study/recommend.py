@@ -226,7 +226,7 @@ def _trade(best: Candidate, alt: Candidate) -> str:
         b, a = getattr(best, quantity), getattr(alt, quantity)
         if a is not None and b is not None and 0 < a < b:
             gains.append(f"{b / a:.1f}x {word}")
-    cost = f"gives up {loss:.1f} macro-F1 points" if loss > 0 else "matches its macro-F1"
+    cost = f"gives up {loss:.1f} macro-F1 points" if loss > 0 else "loses no mean macro-F1"
     if not gains:
         return f"{cost} and gains nothing measured"
     listed = ", ".join(gains[:-1]) + " and " + gains[-1] if len(gains) > 1 else gains[0]

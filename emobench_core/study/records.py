@@ -43,12 +43,12 @@ class ModelSummary:
     """One model, init and inference device, over its seeds.
 
     Means and standard deviations are over seeds (``ddof=1``; ``None`` with one seed). The
-    intervals are percentile-bootstrap intervals of the *seed-mean*: the test examples are
-    resampled once per draw, with the same indices for every seed, and the metric is averaged
-    over seeds, so they show test-set sampling noise, not seed variance (that is the std).
+    intervals are of the *seed mean* and cover both the seeds and the test examples
+    (:func:`~emobench_core.metrics.stats.seed_mean_interval`; with one seed, the test examples
+    only, and the interval says so in its ``method``).
     Latency, tokenizer time and throughput are medians over seeds; ``train_wall_s`` is the mean
     and ``peak_memory_mb`` the maximum (training peak: process RSS on CPU, allocated memory
-    on CUDA). ``cpu_*`` come from the CPU latency probe, joined by architecture
+    on CUDA, each model's own). ``cpu_*`` come from the CPU latency probe, joined by architecture
     (:func:`~emobench_core.study.summaries.join_cpu_probe`), and are ``None`` without one.
     """
 
@@ -90,6 +90,14 @@ class ModelSummary:
     """Batch-1 p50 of the architecture on the probe's CPU."""
     cpu_inference_mb: float | None = None
     """Inference peak RSS of the architecture on the probe's CPU (isolated probes only)."""
+    stale: tuple[str, ...] = ()
+    """Why a run of this row is not what the current code would train (empty: current), from
+    :func:`~emobench_core.study.staleness.stale_reasons`."""
+    accuracy_draws: Any = field(default=None, repr=False, compare=False)
+    """Bootstrap draws of the seed-mean accuracy over resampled test examples, ``(R,)``; every
+    summary of one study draws the same indices, so two rows' draws pair example by example."""
+    macro_f1_draws: Any = field(default=None, repr=False, compare=False)
+    """The same draws of the seed-mean macro-F1."""
 
     @property
     def n_seeds(self) -> int:
@@ -103,21 +111,38 @@ class ModelSummary:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Paired tests of ``a`` against ``b`` (``a`` ranks higher) on one common seed.
+    """Paired tests of ``a`` against ``b`` (``a`` ranks higher) on every seed of both.
 
-    ``mcnemar`` tests per-example correctness (accuracy); ``paired`` is the paired bootstrap
-    of ``macro-F1(a) - macro-F1(b)``. Both ``*_holm`` are Holm-adjusted over all pairs. When
-    the two were scored on different test sets the tests are ``None`` and p-values are 1.
+    Accuracy: ``mcnemar`` (exact) where each row has one seed, else ``accuracy_paired``, the
+    paired bootstrap of the seed-mean accuracy difference. ``paired`` is the paired bootstrap
+    of the seed-mean ``macro-F1(a) - macro-F1(b)``. Both ``*_holm`` are Holm-adjusted over all
+    pairs. When the two were scored on different test sets the tests are ``None`` and p-values
+    are 1.
     """
 
     a: str
     b: str
-    seed_a: int
-    seed_b: int
+    seeds_a: tuple[int, ...]
+    seeds_b: tuple[int, ...]
     mcnemar: McNemarResult | None
     mcnemar_holm: float
+    """Holm-adjusted p of the accuracy test (McNemar, or the paired bootstrap of accuracy)."""
     paired: PairedResult | None
     paired_holm: float
+    accuracy_paired: PairedResult | None = None
+
+    @property
+    def accuracy_pvalue(self) -> float:
+        """The raw p-value of the accuracy test (1 where the rows cannot be compared)."""
+        if self.mcnemar is not None:
+            return self.mcnemar.pvalue
+        return 1.0 if self.accuracy_paired is None else self.accuracy_paired.pvalue
+
+    @property
+    def accuracy_method(self) -> str:
+        if self.mcnemar is not None:
+            return "McNemar exact"
+        return "paired bootstrap" if self.accuracy_paired is not None else "not comparable"
 
 
 @dataclass(frozen=True)
@@ -195,6 +220,12 @@ class Study:
     n_resamples: int
     latency: LatencyReport | None = None
     """The CPU latency probe joined into the summaries, if one was given."""
+    recipe_choices: tuple[tuple[str, str, str, str, str, str], ...] = ()
+    """Per ranked transformer row: ``(model, init, learning rate, where it came from, epochs,
+    where they came from)``, from each result's ``recipe_sources``."""
+    stale: tuple[ModelSummary, ...] = ()
+    """Rows the current code would train differently (older code or another recipe), with
+    their reasons; shown apart, not ranked (empty when the study includes them)."""
 
     def tier_of(self, label: str) -> int:
         """1-based tier of ``label``."""

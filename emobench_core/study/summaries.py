@@ -20,9 +20,11 @@ import numpy as np
 
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.scores import confusions, f1_per_class
-from emobench_core.metrics.stats import Interval, index_chunks
+from emobench_core.metrics.significance import DEFAULT_RESAMPLES
+from emobench_core.metrics.stats import index_chunks, seed_mean_interval
 from emobench_core.schema.run import RunResult
 from emobench_core.study.records import ModelSummary
+from emobench_core.study.staleness import stale_reasons
 
 if TYPE_CHECKING:
     from emobench_core.schema.latency import LatencyReport
@@ -49,11 +51,6 @@ def seed_mean_draws(
     return np.concatenate(acc), np.concatenate(f1)
 
 
-def _interval(estimate: float, draws: np.ndarray, level: float = 0.95) -> Interval:
-    low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-    return Interval(float(estimate), float(low), float(high), level)
-
-
 def _std(values: Sequence[float]) -> float | None:
     return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
@@ -70,6 +67,7 @@ def _summarize(label: str, runs: list[RunResult], n_resamples: int, seed: int) -
     preds = np.asarray([r.predictions["y_pred"] for r in runs], dtype=np.int64)
     labels = first.labels
     acc_draws, f1_draws = seed_mean_draws(y_true, preds, n_resamples, seed, num_labels=len(labels))
+    macro_draws = f1_draws.mean(axis=1)
     accs = [r.metrics.accuracy for r in runs]
     f1s = [r.metrics.macro_f1 for r in runs]
     per_class = {e: float(np.mean([r.metrics.per_class[e].f1 for r in runs])) for e in labels}
@@ -90,12 +88,15 @@ def _summarize(label: str, runs: list[RunResult], n_resamples: int, seed: int) -
         run_ids=tuple(r.run_id for r in runs),
         accuracy_mean=float(np.mean(accs)),
         accuracy_std=_std(accs),
-        accuracy_ci=_interval(float(np.mean(accs)), acc_draws),
+        accuracy_ci=seed_mean_interval(accs, acc_draws),
         macro_f1_mean=float(np.mean(f1s)),
         macro_f1_std=_std(f1s),
-        macro_f1_ci=_interval(float(np.mean(f1s)), f1_draws.mean(axis=1)),
+        macro_f1_ci=seed_mean_interval(f1s, macro_draws),
         per_class_f1=per_class,
-        per_class_ci={e: _interval(per_class[e], f1_draws[:, i]) for i, e in enumerate(labels)},
+        per_class_ci={
+            e: seed_mean_interval([r.metrics.per_class[e].f1 for r in runs], f1_draws[:, i])
+            for i, e in enumerate(labels)
+        },
         confusion=tuple(tuple(int(v) for v in row) for row in confusion),
         n_test=int(y_true.size),
         params_total=first.model.params_total,
@@ -111,6 +112,9 @@ def _summarize(label: str, runs: list[RunResult], n_resamples: int, seed: int) -
         environment=dict(first.environment),
         y_true=tuple(first.predictions["y_true"]),
         predictions={r.seed: tuple(r.predictions["y_pred"]) for r in runs},
+        stale=tuple(sorted({reason for r in runs for reason in stale_reasons(r)})),
+        accuracy_draws=acc_draws,
+        macro_f1_draws=macro_draws,
     )
 
 
@@ -139,13 +143,42 @@ def label_set(results: Sequence[RunResult]) -> tuple[str, ...]:
 
 
 def summarize(
-    results: Sequence[RunResult], *, n_resamples: int = 1000, seed: int = 0
+    results: Sequence[RunResult],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    include_stale: bool = False,
 ) -> list[ModelSummary]:
     """One summary per (model, init, device), sorted by mean macro-F1 (best first).
 
     The label is the model name, plus ``" (random init)"`` for random init and ``" [device]"``
-    when the same model and init were measured on several devices.
+    when the same model and init were measured on several devices. Stale rows (``stale``
+    non-empty) are left out unless ``include_stale``, which labels them ``" (stale)"``; use
+    :func:`split_stale` to keep both.
     """
+    current, _ = split_stale(
+        summarize_all(results, n_resamples=n_resamples, seed=seed), include_stale=include_stale
+    )
+    return current
+
+
+def split_stale(
+    summaries: Sequence[ModelSummary], *, include_stale: bool = False
+) -> tuple[list[ModelSummary], list[ModelSummary]]:
+    """``(rows to rank, stale rows shown apart)``; with ``include_stale`` every row is ranked
+    and a stale one is labelled ``" (stale)"``."""
+    if include_stale:
+        marked = [
+            dataclasses.replace(s, label=f"{s.label} (stale)") if s.stale else s for s in summaries
+        ]
+        return marked, []
+    return [s for s in summaries if not s.stale], [s for s in summaries if s.stale]
+
+
+def summarize_all(
+    results: Sequence[RunResult], *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0
+) -> list[ModelSummary]:
+    """One summary per (model, init, device), stale or not, sorted by mean macro-F1."""
     if not results:
         raise ResultsError("no run results to summarize; run `emobench run --output DIR` first")
     label_set(results)

@@ -1,11 +1,9 @@
 """Fine-tuning with the Hugging Face ``Trainer`` under the shared :class:`~.config.Recipe`.
 
-Tokenization happens once per split, without padding, and is cached on disk keyed by the
-tokenizer and the data fingerprint (:func:`cached_tokenize`); ``DataCollatorWithPadding`` pads
-each batch to its longest tweet (dynamic padding), and length-grouped sampling keeps batches of
-similar length together. AdamW is the fused implementation (one kernel per step, on CPU too).
-The validation split selects the model: evaluation after every epoch, best validation macro-F1
-kept, early stopping on no improvement.
+Tokenization happens once per split and is cached on disk keyed by the tokenizer and the data
+fingerprint (:func:`cached_tokenize`); batches are pre-padded and length-grouped
+(:mod:`.batches`); AdamW is fused. The schedule spans the epoch budget; the validation split
+selects the epoch kept (best macro-F1).
 
     emobench train --model bert-tiny --init random --output runs/bert-tiny
 """
@@ -26,7 +24,7 @@ from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import fingerprint
 from emobench_core.measure.hardware import cpu_has_bf16
-from emobench_core.measure.latency import peak_rss_mb
+from emobench_core.measure.memory import CUDA_PEAK, OwnPeak
 from emobench_core.schema.records import EpochRecord, TrainingInfo
 from emobench_core.training.batches import PaddedSplit, fast_trainer_class, whole_batch
 from emobench_core.training.distill import distillation_trainer_class
@@ -231,11 +229,13 @@ def fine_tune(
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
-    trainer.train()
+    with OwnPeak() as own_peak:
+        trainer.train()
     wall = time.perf_counter() - start
     history = _history(trainer.state.log_history)
     best = max(history, key=lambda h: h.val_macro_f1)
-    peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else peak_rss_mb()
+    cuda = device == "cuda"
+    peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else own_peak.mb
     model_dir = output_dir / "model"
     trainer.save_model(str(model_dir))
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
@@ -249,6 +249,7 @@ def fine_tune(
         best_val_macro_f1=best.val_macro_f1,
         hyperparameters={"learning_rate": recipe.lr_for(init)},
         peak_memory_mb=float(peak),
+        peak_memory_basis=CUDA_PEAK if cuda else own_peak.basis,
         device=device,
         history=history,
         tokenize_s=tokenize_s,

@@ -71,7 +71,7 @@ def test_mcnemar_input_errors():
 def test_paired_bootstrap_of_identical_models(noisy):
     y_true, y_pred = noisy(0, n=400)
     result = paired_bootstrap(y_true, y_pred, y_pred, n_resamples=100, num_labels=6)
-    assert result == PairedResult(0.0, 0.0, 0.0, 1.0)
+    assert result == PairedResult(0.0, 0.0, 0.0, 1.0, 100)
 
 
 def test_paired_bootstrap_clear_winner_and_symmetry(noisy):
@@ -83,14 +83,15 @@ def test_paired_bootstrap_clear_winner_and_symmetry(noisy):
         accuracy(y_true, good, num_labels=6) - accuracy(y_true, bad, num_labels=6)
     )
     assert 0 < ab.low < ab.diff < ab.high
-    assert ab.pvalue == 0.0
+    assert ab.pvalue == pytest.approx(2 / 301)  # no resample crosses zero: (0 + 1) / (R + 1)
     assert ba.diff == pytest.approx(-ab.diff)
     assert (ba.low, ba.high) == pytest.approx((-ab.high, -ab.low))
-    assert ab.to_dict()["pvalue"] == 0.0
+    assert ab.to_dict()["pvalue"] > 0
 
 
 def test_paired_bootstrap_pvalue_definition():
-    """p = 2 * share of resampled differences at or beyond zero, against the observed sign."""
+    """p = 2 (k + 1) / (R + 1), k the resampled differences at or beyond zero against the
+    observed sign."""
     rng = np.random.default_rng(0)
     n, reps = 60, 400
     y_true = rng.integers(0, 2, n)
@@ -103,7 +104,7 @@ def test_paired_bootstrap_pvalue_definition():
     idx = np.random.default_rng(9).integers(0, n, size=(reps, n))
     diffs = (pred_a[idx] == y_true[idx]).mean(1) - (pred_b[idx] == y_true[idx]).mean(1)
     observed = (pred_a == y_true).mean() - (pred_b == y_true).mean()
-    share = np.mean(diffs <= 0) if observed > 0 else np.mean(diffs >= 0)
+    k = np.sum(diffs <= 0) if observed > 0 else np.sum(diffs >= 0)
     assert result.diff == pytest.approx(observed)
-    assert result.pvalue == pytest.approx(min(1.0, 2 * share))
+    assert result.pvalue == pytest.approx(min(1.0, 2 * (k + 1) / (reps + 1)))
     assert 0 < result.pvalue < 1

@@ -22,7 +22,13 @@ from emobench_core.metrics.stats import (
 
 def test_interval_round_trip_and_validation():
     iv = Interval(0.9, 0.88, 0.92)
-    assert iv.to_dict() == {"estimate": 0.9, "low": 0.88, "high": 0.92, "level": 0.95}
+    assert iv.to_dict() == {
+        "estimate": 0.9,
+        "low": 0.88,
+        "high": 0.92,
+        "level": 0.95,
+        "method": "percentile bootstrap of the test examples",
+    }
     assert Interval.from_dict(iv.to_dict()) == iv
     with pytest.raises(ValueError, match=r"`low` \(0.9\) must be <= `high` \(0.8\)"):
         Interval(0.85, 0.9, 0.8)

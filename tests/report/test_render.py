@@ -201,3 +201,33 @@ def test_recommend_main(runs_dir, capsys):
     assert err.startswith("emobench recommend: error: no model meets max_latency_ms=0.01 on cpu")
     assert main(["recommend", "--results", str(runs_dir), "--max-params", "-1"]) == 2
     assert "`max_params` (-1) must be > 0" in capsys.readouterr().err
+
+
+def test_every_leaderboard_cell_is_the_runs_own_figure(tmp_path, results):
+    """Each row's accuracy and macro-F1 cell is recomputed here from its runs (mean, std with
+    ddof 1), rows in descending seed-mean macro-F1; not a substring search."""
+    import numpy as np
+
+    text = _render(results, tmp_path)
+    board = text[text.index("## Leaderboard") : text.index("## Significance")]
+    lines = [ln for ln in board.splitlines() if ln.startswith("| ") and "tier" not in ln]
+    cells = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
+    by_label: dict[str, list] = {}
+    for r in results:
+        label = r.model.name + (" (random init)" if r.model.init == "random" else "")
+        by_label.setdefault(label, []).append(r)
+    assert [c[1] for c in cells] == sorted(
+        by_label, key=lambda k: -np.mean([r.metrics.macro_f1 for r in by_label[k]])
+    )
+    for row in cells:
+        runs = by_label[row[1]]
+        for value, cell in (
+            ([r.metrics.accuracy for r in runs], row[4]),
+            ([r.metrics.macro_f1 for r in runs], row[5]),
+        ):
+            head = f"{np.mean(value):.4f}"
+            if len(runs) > 1:
+                head += f" ± {np.std(value, ddof=1):.4f}"
+            assert cell.startswith(head + " ["), (row[1], cell, head)
+            low, high = (float(x) for x in cell.split("[", 1)[1].rstrip("]").split(","))
+            assert low <= np.mean(value) <= high

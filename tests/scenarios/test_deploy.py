@@ -182,11 +182,18 @@ def test_markdown_rows():
     rows = with_deltas([_row(REF, 0.9, 0.85), _row("onnx-int8", 0.895, 0.86)])
     rows.append(replace(_row("onnx-fp32"), init="random"))
     headers, table = markdown_rows(_report(rows))
-    assert headers[:3] == ["model", "variant", "size (MB)"] and len(headers) == 10
+    assert headers[:3] == ["model", "variant", "size (MB)"] and len(headers) == 11
+    assert headers[-1] == "checkpoint"
     assert table[1] == [
         "m", "onnx-int8", "4.5", "2.000", "2.800", "2.980", "0.8950", "-0.50", "0.8600", "+1.00",
+        "not recorded",
     ]  # fmt: skip
-    assert table[2][0] == "m (random)" and table[2][6:] == ["—"] * 4
+    assert table[2][0] == "m (random)" and table[2][6:] == ["—"] * 4 + ["random weights"]
+    named = [replace(r, checkpoint="entry1") for r in rows[:1]]
+    assert markdown_rows(_report(named))[1][0][-1] == "folder `entry1`"
+    assert markdown_rows(_report(named), {"entry1": "bert-tiny-s42"})[1][0][-1] == (
+        "`bert-tiny-s42`"
+    )
 
 
 # ---------------------------------------------------------------------------- command line
@@ -256,7 +263,7 @@ def test_report_renders_the_deployment_rows_under_the_leaderboard(tmp_path):
     argv = ["--no-bench", "--results", str(runs), "--output", str(out), "--bootstrap", "20"]
     assert main(["report", *argv, "--deploy", str(path)]) == 0
     text = out.read_text(encoding="utf-8")
-    section = text.index("### Deployment variants on CPU: extra leaderboard rows")
+    section = text.index("### Deployment variants on CPU")
     assert text.index("## Leaderboard") < section < text.index("\n## ", section)
     assert "--deploy deploy-cpu.json`" in text and "- `deploy-cpu.json`" in text
     cells = [

@@ -129,7 +129,7 @@ def test_naive_arguments_are_trainer_defaults(tmp_path: Path) -> None:
         ladder("cpu", recipe)[-1], recipe, "random", tmp_path, "cpu", True
     )
     assert final.per_device_train_batch_size == recipe.batch_size
-    assert final.learning_rate == recipe.learning_rate_random
+    assert final.learning_rate == recipe.lr_for("random")
     assert final.per_device_eval_batch_size == recipe.eval_batch_size
     assert _value(final.optim) == _value(default.optim)  # fused AdamW in transformers 5
     assert _value(naive.save_strategy) == "steps" and naive.save_steps == 500

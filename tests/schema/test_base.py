@@ -86,8 +86,8 @@ def test_a_malformed_file_of_the_right_schema_is_one_error(
 def test_committed_legacy_perf_files_still_load_and_save_in_the_current_schema(
     tmp_path: Path,
 ) -> None:
-    legacy = ROOT / "results" / "perf" / "perf-cpu.json"
-    assert json.loads(legacy.read_text())["kind"] == "emobench-perf"  # written by schema 2
+    legacy = ROOT / "results" / "perf" / "perf-gpu-2.json"
+    assert json.loads(legacy.read_text())["kind"] == "emobench-perf"  # written by schema 1
     report = PerfReport.load(legacy)
     saved = json.loads(report.save(tmp_path / "again.json").read_text())
     assert (saved["schema"], saved["schema_version"]) == ("emobench.perf", 3)

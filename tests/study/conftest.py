@@ -11,7 +11,7 @@ from emobench_core.schema.run import RunResult
 from emobench_core.study.build import build_study
 from emobench_core.study.records import Study
 
-RESAMPLES = 200
+RESAMPLES = 999  # enough that Holm over 10 pairs can reject (2 / 1000 x 10)
 
 
 @pytest.fixture(scope="module")

@@ -9,31 +9,70 @@ import pytest
 from emobench_core.data.loading import EMOTION_LABELS as LABELS
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.ranking import tiers
-from emobench_core.metrics.significance import mcnemar
+from emobench_core.metrics.significance import mcnemar, paired_bootstrap
 from emobench_core.study.build import build_study
 
+RESAMPLES = 999  # as the ``study`` fixture builds it (tests/study/conftest.py)
 
-def test_pairwise_tests_on_first_common_seed(study, runs_of):
+
+def _stack(runs) -> np.ndarray:
+    return np.asarray([r.predictions["y_pred"] for r in runs])
+
+
+def test_pairwise_tests_use_every_seed(study, runs_of):
+    """Recomputed here from the raw predictions: the seed means over all seeds (the old code
+    tested seed 42 alone), McNemar only between single-seed rows."""
     k = len(study.summaries)
     assert len(study.comparisons) == k * (k - 1) // 2
     c = next(c for c in study.comparisons if (c.a, c.b) == ("bert-mini", "bert-tiny"))
-    assert (c.seed_a, c.seed_b) == (42, 42)
-    t = np.asarray(runs_of("bert-mini", "pretrained")[0].predictions["y_true"])
-    mini = np.asarray(runs_of("bert-mini", "pretrained")[0].predictions["y_pred"])
-    tiny = np.asarray(runs_of("bert-tiny", "pretrained")[0].predictions["y_pred"])
-    assert c.mcnemar == mcnemar(mini == t, tiny == t)
-    assert c.mcnemar_holm >= c.mcnemar.pvalue and c.paired_holm >= c.paired.pvalue
-    assert c.paired.diff > 0
-
-
-def test_tiers_follow_stats_tiers(study):
-    labels = [s.label for s in study.summaries]
-    p = {frozenset((c.a, c.b)): c.paired.pvalue for c in study.comparisons}
-    expected = tiers(
-        labels, [s.macro_f1_mean for s in study.summaries], lambda a, b: p[frozenset((a, b))]
+    assert c.seeds_a == c.seeds_b == (42, 43, 44)
+    mini, tiny = runs_of("bert-mini", "pretrained"), runs_of("bert-tiny", "pretrained")
+    t = np.asarray(mini[0].predictions["y_true"])
+    expected = paired_bootstrap(
+        t, _stack(mini), _stack(tiny), "macro_f1", num_labels=6, n_resamples=RESAMPLES
     )
+    assert c.paired.diff == pytest.approx(expected.diff)
+    assert c.paired.pvalue == pytest.approx(expected.pvalue)
+    assert c.paired.diff == pytest.approx(
+        np.mean([r.metrics.macro_f1 for r in mini]) - np.mean([r.metrics.macro_f1 for r in tiny])
+    )
+    assert c.mcnemar is None and c.accuracy_paired is not None
+    assert c.mcnemar_holm >= c.accuracy_pvalue and c.paired_holm >= c.paired.pvalue
+    assert c.paired.pvalue > 0 and c.accuracy_pvalue > 0
+    single = next(
+        c for c in study.comparisons if {c.a, c.b} == {"tfidf-svm", "distilbert (random init)"}
+    )
+    svm = runs_of("tfidf-svm", "n/a")[0]
+    distil = runs_of("distilbert", "random")[0]
+    pa, pb = (np.asarray(r.predictions["y_pred"]) for r in (svm, distil))
+    if single.a != "tfidf-svm":
+        pa, pb = pb, pa
+    assert single.mcnemar == mcnemar(pa == t, pb == t, exact=True)
+
+
+def test_tiers_follow_independently_computed_p_values(study, results, runs_of):
+    """Tiers from p-values recomputed here (not the study's own), ranked by seed-mean macro-F1."""
+    rows = {
+        "bert-mini": runs_of("bert-mini", "pretrained"),
+        "bert-tiny": runs_of("bert-tiny", "pretrained"),
+        "bert-tiny (random init)": runs_of("bert-tiny", "random"),
+        "tfidf-svm": runs_of("tfidf-svm", "n/a"),
+        "distilbert (random init)": runs_of("distilbert", "random"),
+    }
+    t = np.asarray(results[0].predictions["y_true"])
+    p = {
+        frozenset((a, b)): paired_bootstrap(
+            t, _stack(rows[a]), _stack(rows[b]), "macro_f1", num_labels=6, n_resamples=RESAMPLES
+        ).pvalue
+        for a in rows
+        for b in rows
+        if a < b
+    }
+    means = {k: float(np.mean([r.metrics.macro_f1 for r in v])) for k, v in rows.items()}
+    labels = list(rows)
+    expected = tiers(labels, [means[x] for x in labels], lambda a, b: p[frozenset((a, b))])
     assert [list(t) for t in study.tiers] == expected
-    assert sorted(x for t in study.tiers for x in t) == sorted(labels)
+    assert [s.label for s in study.summaries] == sorted(labels, key=lambda x: -means[x])
     assert study.tier_of("bert-mini") == 1
     assert study.tier_of("bert-tiny (random init)") > 1
 
@@ -78,7 +117,8 @@ def test_findings_compare_with_tfidf_svm_and_sizes(study):
     text = "\n".join(study.findings)
     assert "bert-mini beats tfidf-svm" in text
     assert "bert-tiny (random init) is beaten by tfidf-svm" in text
-    assert "McNemar p" in text
+    assert "paired bootstrap on accuracy, seeds 42, 43, 44" in text  # every seed of both
+    assert "matches" not in text  # never claimed from a non-significant difference
     assert "stepping down from bert-mini to bert-tiny (2.5x fewer parameters)" in text
     assert "Pretraining is worth" in text and "for bert-tiny on cpu" in text
 

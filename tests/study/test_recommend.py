@@ -161,5 +161,5 @@ def test_format_recommendation_single_model_and_no_gain():
     assert "peak memory 500 MB" in text
     twin = _cand("twin", 0.86, 0.9, 4_390_000, None)
     text = format_recommendation(recommend([TINY, twin], Budget()), Budget())
-    assert "twin matches its macro-F1 and gains nothing measured." in text
+    assert "twin loses no mean macro-F1 and gains nothing measured." in text
     assert "peak memory unknown" in text

@@ -177,6 +177,46 @@ def test_distilled_fine_tune_runs_and_selects_on_validation(
         )
 
 
+def test_the_teacher_changes_what_the_student_learns(tmp_path: Path, vocab_dir: Path) -> None:
+    """Same data, seed and recipe, two teachers that disagree: the students' training losses
+    and weights must differ (a student that ignored the teacher's logits would be the same)."""
+    import datasets
+    from safetensors.torch import load_file
+
+    from emobench_core.models.loading import load_tokenizer
+    from emobench_core.training.trainer import fine_tune
+
+    rows = {
+        "text": [f"i feel {w}" for w in ("happy", "sad", "angry", "scared") * 8],
+        "label": [1, 0, 3, 4] * 8,
+    }
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(LABELS))}
+    )
+    ds = datasets.Dataset.from_dict(rows, features=features)
+    dsd = datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
+    recipe = Recipe(epochs=2, batch_size=8, learning_rate_random=1e-3, cpu_bf16=False)
+    runs = []
+    for name, classes in (("gold", rows["label"]), ("other", [(c + 2) % 6 for c in rows["label"]])):
+        logits = np.zeros((len(ds), len(LABELS)), dtype=np.float32)
+        logits[np.arange(len(ds)), classes] = 8.0
+        info = fine_tune(
+            _tiny_bert(),
+            load_tokenizer(str(vocab_dir)),
+            dsd,
+            recipe,
+            init="random",
+            output_dir=tmp_path / name,
+            quiet=True,
+            teacher_logits=logits,
+        )
+        weights = load_file(tmp_path / name / "model" / "model.safetensors")
+        runs.append((info.history[-1].train_loss, weights))
+    (loss_a, w_a), (loss_b, w_b) = runs
+    assert loss_a != loss_b
+    assert any(not torch.equal(w_a[k], w_b[k]) for k in w_a)
+
+
 def test_a_students_own_learning_rate_does_not_reach_its_teacher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -146,3 +146,18 @@ def test_bf16_is_recorded_where_on(monkeypatch, vocab_dir: Path, tmp_path: Path)
         _tiny_bert(), tokenizer, _dsd(), recipe, init="random", output_dir=tmp_path, quiet=True
     )
     assert info.precision == BF16
+
+
+def test_training_peak_memory_is_the_models_own(tmp_path: Path, vocab_dir: Path) -> None:
+    """A small model trained after a large allocation reports its own peak, not the process's."""
+    from emobench_core.measure.memory import OwnPeak
+
+    block = np.ones(800 * 2**20, dtype=np.uint8)
+    del block
+    tokenizer = load_tokenizer(str(vocab_dir))
+    recipe = Recipe(epochs=1, batch_size=16, max_length=32, cpu_bf16=False)
+    info = fine_tune(
+        _tiny_bert(), tokenizer, _dsd(), recipe, init="random", output_dir=tmp_path, quiet=True
+    )
+    assert info.peak_memory_basis == OwnPeak.RESET
+    assert 0 <= info.peak_memory_mb < 500  # ru_maxrss would include the 800 MiB block

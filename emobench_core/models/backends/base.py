@@ -73,6 +73,9 @@ class Backend(ABC):
     """Whether timing the architecture needs a model fitted on the data (else random weights)."""
     probe_weights: ClassVar[str]
     """How the latency probe names the weights it timed."""
+    recipe_fields: ClassVar[tuple[str, ...] | None] = None
+    """The recipe fields that change what this kind trains (``None``: all of them); a result
+    is stale when one of them differs from what the current code would run."""
 
     def init_label(self, init: str) -> str:
         """The init a result records: ``init`` itself, or ``n/a`` for a kind without one."""
@@ -137,6 +140,7 @@ class Backend(ABC):
             warmup=settings.warmup,
             min_iters=settings.min_iters,
             min_seconds=settings.min_seconds * self.b1_time_share,
+            keep_samples=True,  # the raw samples an A/B comparison tests (emobench compare)
         )
         b32 = measure_latency(
             self.forward(model, texts, 32, max_length, device),

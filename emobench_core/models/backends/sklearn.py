@@ -15,10 +15,8 @@ from typing import Any
 
 from emobench_core.config import Recipe
 from emobench_core.errors import RegistryError
-from emobench_core.measure.latency import (
-    dir_size_bytes,
-    peak_rss_mb,
-)
+from emobench_core.measure.latency import dir_size_bytes
+from emobench_core.measure.memory import OwnPeak
 from emobench_core.models.backends.base import Backend, Trained, TrainJob, n_batches
 from emobench_core.models.spec import SKLEARN_KIND, ModelSpec
 from emobench_core.schema.latency import SVM_WEIGHTS
@@ -48,18 +46,19 @@ def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
     start = time.perf_counter()
     best: tuple[float, Any, int] | None = None
     history = []
-    for i, c in enumerate(C_GRID, start=1):
-        pipe = build_svm(c, recipe.seed).fit(train["text"], train["label"])
-        pred = pipe.predict(val["text"])
-        f1 = float(f1_score(val["label"], pred, average="macro"))
-        history.append(
-            EpochRecord(
-                epoch=i, val_macro_f1=f1, val_accuracy=float(accuracy_score(val["label"], pred))
+    with OwnPeak() as own_peak:
+        for i, c in enumerate(C_GRID, start=1):
+            pipe = build_svm(c, recipe.seed).fit(train["text"], train["label"])
+            pred = pipe.predict(val["text"])
+            f1 = float(f1_score(val["label"], pred, average="macro"))
+            history.append(
+                EpochRecord(
+                    epoch=i, val_macro_f1=f1, val_accuracy=float(accuracy_score(val["label"], pred))
+                )
             )
-        )
-        if best is None or f1 > best[0]:
-            best = (f1, pipe, i)
-    wall = time.perf_counter() - start
+            if best is None or f1 > best[0]:
+                best = (f1, pipe, i)
+        wall = time.perf_counter() - start
     assert best is not None
     return best[1], TrainingInfo(
         wall_s=wall,
@@ -69,7 +68,8 @@ def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
         best_epoch=best[2],
         best_val_macro_f1=best[0],
         hyperparameters={"C": C_GRID[best[2] - 1]},
-        peak_memory_mb=peak_rss_mb(),
+        peak_memory_mb=own_peak.mb,
+        peak_memory_basis=own_peak.basis,
         device="cpu",
         history=history,
     )
@@ -96,6 +96,7 @@ class SklearnBackend(Backend):
     probe_needs_fit = True
     probe_weights = SVM_WEIGHTS
     seeded = ("LinearSVC random_state",)
+    recipe_fields = ("seed", "max_train_rows")
     b1_time_share = 0.25
     b32_time_share = 0.25
 

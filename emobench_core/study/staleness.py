@@ -1,0 +1,71 @@
+"""Is a row current: would the current code, asked for the same run, train what the row recorded?
+
+Each result records its effective recipe (every field the writing code had) and the recipe it
+was asked for (``RunResult.recipe_request``: the fields that differed from the defaults of the
+time, the profile's or the command line's). The current code resolves that same request
+(:func:`~emobench_core.models.registry.resolve_recipe`: today's defaults, the registry's tuned
+rates and budgets) and compares field by field, over the fields that change what the model's
+kind trains. A field the row lacks (written by older code) or holds at another value makes the
+row stale; the reasons say what changed.
+
+    emobench report bench.json --results results/gpu   # stale rows shown apart, with reasons
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from emobench_core.config import Recipe
+from emobench_core.errors import RegistryError
+from emobench_core.models.registry import backend_for, get_spec, resolve_recipe
+from emobench_core.schema.run import RunResult
+
+
+def _architecture(name: str) -> str:
+    return name.split(" ← ", 1)[0]
+
+
+def request_of(result: RunResult) -> dict[str, Any]:
+    """The recipe ``result`` was asked for; files from before it was recorded asked for the
+    defaults, with their seed and row cap."""
+    if result.recipe_request is not None:
+        return dict(result.recipe_request)
+    asked: dict[str, Any] = {"seed": result.seed}
+    if result.recipe.get("max_train_rows") is not None:
+        asked["max_train_rows"] = result.recipe["max_train_rows"]
+    return asked
+
+
+def current_recipe(result: RunResult) -> dict[str, Any]:
+    """The effective recipe the current code would run for ``result``'s request."""
+    spec = get_spec(_architecture(result.model.name))
+    known = {f.name for f in dataclasses.fields(Recipe)}
+    asked = {k: v for k, v in request_of(result).items() if k in known}
+    return resolve_recipe(spec, Recipe(**asked))[0].to_dict()
+
+
+def _show(value: Any) -> str:
+    return "not recorded" if value is _MISSING else repr(value)
+
+
+_MISSING = object()
+
+
+def stale_reasons(result: RunResult) -> tuple[str, ...]:
+    """Why ``result`` is not what the current code would produce (empty: it is current).
+
+    One reason per differing field, ``"epochs: 10 (now 4)"``, in field order; a model the
+    registry no longer knows is stale too.
+    """
+    try:
+        spec = get_spec(_architecture(result.model.name))
+        current = current_recipe(result)
+    except (RegistryError, TypeError, ValueError) as exc:
+        return (f"the current code cannot resolve its recipe ({exc})",)
+    fields = backend_for(spec).recipe_fields or tuple(current)
+    return tuple(
+        f"{key}: {_show(result.recipe.get(key, _MISSING))} (now {current[key]!r})"
+        for key in fields
+        if result.recipe.get(key, _MISSING) != current[key]
+    )

@@ -1,0 +1,173 @@
+"""The regression gate (``emobench compare``): an unchanged candidate passes with p = 1, a real
+drop fails, a drop below the minimum effect passes, the false-alarm rate stays at most alpha,
+and runs on different data are refused."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from report_fixtures import make_result
+
+from emobench_core.cli import main as cli_main
+from emobench_core.data.loading import EMOTION_LABELS as LABELS
+from emobench_core.errors import ResultsError
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.schema.records import LatencyStats
+from emobench_core.study.gate import GateSettings, compare_runs
+
+N = 2000
+SETTINGS = GateSettings(n_resamples=499)
+
+
+def _run(seed: int = 42, error: float = 0.11, model_index: int = 0, n: int = N):
+    return make_result(
+        "bert-tiny",
+        "random",
+        "transformer",
+        "cpu",
+        seed,
+        error,
+        4_386_694,
+        1.0,
+        60.0,
+        300.0,
+        model_index=model_index,
+        n=n,
+    )
+
+
+def _with_predictions(run, pred: np.ndarray):
+    y = run.predictions["y_true"]
+    return dataclasses.replace(
+        run,
+        predictions={"y_true": y, "y_pred": [int(p) for p in pred]},
+        metrics=compute_metrics(y, [int(p) for p in pred], LABELS),
+    )
+
+
+def _worse(run, points: float, seed: int = 0):
+    """``run`` with ``points`` of accuracy lost: that many right answers made wrong."""
+    y = np.asarray(run.predictions["y_true"])
+    pred = np.asarray(run.predictions["y_pred"]).copy()
+    right = np.flatnonzero(pred == y)
+    k = round(points / 100 * y.size)
+    flip = np.random.default_rng(seed).choice(right, size=k, replace=False)
+    pred[flip] = (y[flip] + 1) % len(LABELS)
+    return _with_predictions(run, pred)
+
+
+def test_an_unchanged_candidate_passes_with_p_one() -> None:
+    base = [_run(s) for s in (42, 43)]
+    report = compare_runs(base, base, SETTINGS)
+    assert report.exit_code == 0 and not report.missing
+    assert {q.pvalue for q in report.quality} == {1.0}
+    assert all(q.change_pts == 0 for q in report.quality)
+
+
+def test_three_points_worse_fails() -> None:
+    base = _run()
+    report = compare_runs([base], [_worse(base, 3.0)], SETTINGS)
+    acc = next(q for q in report.quality if q.metric == "accuracy")
+    assert acc.change_pts == pytest.approx(-3.0)
+    assert acc.test.startswith("McNemar exact") and acc.pvalue_holm < 0.01
+    assert acc.regressed and report.exit_code == 1
+
+
+def test_a_drop_below_the_minimum_effect_passes() -> None:
+    base = _run()
+    report = compare_runs([base], [_worse(base, 0.3)], SETTINGS)
+    assert all(not q.regressed for q in report.quality) and report.exit_code == 0
+
+
+def test_several_seeds_are_tested_together() -> None:
+    base = [_run(s) for s in (42, 43, 44)]
+    cand = [_worse(r, 3.0, seed=r.seed) for r in base]
+    report = compare_runs(base, cand, SETTINGS)
+    acc = next(q for q in report.quality if q.metric == "accuracy")
+    assert acc.seeds == (42, 43, 44) and acc.test.startswith("paired bootstrap")
+    assert acc.regressed
+
+
+def test_the_false_alarm_rate_is_at_most_alpha() -> None:
+    """500 candidates with no real change (a fresh draw of the same error process, as a
+    retrained model would be): at most alpha of them may fail."""
+    settings = GateSettings(n_resamples=99)
+    rng = np.random.default_rng(3)
+    base = _run(n=1000)
+    y = np.asarray(base.predictions["y_true"])
+    difficulty = rng.normal(size=y.size)
+    p_right = 1 / (1 + np.exp(-(2.2 + difficulty)))  # about 0.88 right, hard examples shared
+
+    def draw():
+        right = rng.random(y.size) < p_right
+        return np.where(right, y, (y + 1 + rng.integers(0, 5, y.size)) % len(LABELS))
+
+    baseline = _with_predictions(base, draw())
+    alarms = sum(
+        compare_runs([baseline], [_with_predictions(base, draw())], settings).regressed
+        for _ in range(500)
+    )
+    assert alarms <= 0.01 * 500, alarms
+
+
+def test_runs_on_different_data_are_refused(tmp_path: Path, capsys) -> None:
+    base = _run()
+    other = dataclasses.replace(base, data=dataclasses.replace(base.data, fingerprint="0" * 64))
+    with pytest.raises(ResultsError, match="different data"):
+        compare_runs([base], [other], SETTINGS)
+    base.save(tmp_path / "a")
+    other.save(tmp_path / "b")
+    assert cli_main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    assert "different data" in capsys.readouterr().err
+
+
+def test_costs_gate_exactly_unless_accepted() -> None:
+    base = _run()
+    bigger = dataclasses.replace(
+        base, model=dataclasses.replace(base.model, params_total=base.model.params_total + 1)
+    )
+    assert compare_runs([base], [bigger], SETTINGS).exit_code == 1
+    accepted = GateSettings(n_resamples=99, accept=frozenset({"params"}))
+    assert compare_runs([base], [bigger], accepted).exit_code == 0
+
+
+def _timed(run, samples, job):
+    stats = LatencyStats.from_samples([s / 1e3 for s in samples], keep=True)
+    env = {**run.environment, "job_id": job}
+    eff = dataclasses.replace(run.efficiency, latency_b1=stats)
+    return dataclasses.replace(run, efficiency=eff, environment=env)
+
+
+def test_latency_is_gated_only_within_one_job() -> None:
+    rng = np.random.default_rng(0)
+    base = _run()
+    fast, slow = rng.normal(1.0, 0.05, 300), rng.normal(1.3, 0.05, 300)
+    other_job = compare_runs([_timed(base, fast, "a")], [_timed(base, slow, "b")], SETTINGS)
+    (lat,) = other_job.latency
+    assert not lat.gated and not lat.regressed and other_job.exit_code == 0
+    same_job = compare_runs([_timed(base, fast, "a")], [_timed(base, slow, "a")], SETTINGS)
+    (lat,) = same_job.latency
+    assert lat.gated and lat.regressed and same_job.exit_code == 1
+    noise = compare_runs(
+        [_timed(base, fast, "a")], [_timed(base, rng.normal(1.02, 0.05, 300), "a")], SETTINGS
+    )
+    assert not noise.latency[0].regressed  # below the 10% minimum effect
+
+
+def test_a_missing_seed_is_a_regression_and_the_summary_says_so(tmp_path: Path) -> None:
+    base = [_run(s) for s in (42, 43)]
+    report = compare_runs(base, base[:1], SETTINGS)
+    assert report.missing == ("bert-tiny (random): seed 43",) and report.exit_code == 1
+    for r in base:
+        r.save(tmp_path / "base")
+    base[0].save(tmp_path / "cand")
+    out = tmp_path / "summary.md"
+    code = cli_main(
+        ["compare", str(tmp_path / "base"), str(tmp_path / "cand"), "--markdown", str(out)]
+    )
+    text = out.read_text(encoding="utf-8")
+    assert code == 1 and text.startswith("## emobench compare: FAIL")
+    assert "| bert-tiny (random) | accuracy | 42 " in text and "seed 43" in text
