@@ -22,6 +22,8 @@ def test_quality(emobench_runner, emobench_case, emobench_seed):
     assert m.macro_f1 >= minimum["macro_f1"], (
         f"{result.label} seed {emobench_seed}: macro-F1 {m.macro_f1:.4f} < {minimum['macro_f1']}"
     )
+    regression = emobench_runner.gate(emobench_case, emobench_seed)
+    assert regression is None, regression
 
 
 @pytest.mark.latency
@@ -53,3 +55,13 @@ def test_latency(benchmark, emobench_runner, emobench_case, batch_size):
         iterations=1,
         warmup_rounds=10 if batch_size == 1 else 3,
     )
+
+
+@pytest.mark.claim
+def test_claim(emobench_runner, emobench_claim):
+    """What the report publishes holds on this run: a distilled student is not significantly
+    worse than the same student without a teacher, a pretrained model not significantly worse
+    than its random-init twin (paired one-sided tests over every seed, Holm-adjusted)."""
+    case, reference = emobench_claim
+    contradiction = emobench_runner.claim(case, reference)
+    assert contradiction is None, contradiction

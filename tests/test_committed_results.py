@@ -19,13 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
         (
             "RESULTS.md",
             [
-                "results/gpu/bench.json",
+                "results/cpu/bench.json",
                 "--results",
+                "results/cpu",
                 "results/gpu",
                 "--latency",
                 "results/latency-cpu.json",
                 "--notes",
-                "results/gpu/RUN.md",
+                "results/RUN.md",
                 "--output",
                 "RESULTS.md",
                 "--figures-dir",

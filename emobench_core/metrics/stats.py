@@ -109,8 +109,8 @@ def seed_mean_interval(per_seed: Any, example_draws: Any, *, level: float = 0.95
         raise ValueError(f"`per_seed` must be a non-empty 1-D array (got shape {scores.shape})")
     mean = float(scores.mean())
     if scores.size == 1:
-        low, high = percentiles(draws, level)
-        return Interval(mean, float(min(low, mean)), float(max(high, mean)), level, EXAMPLES_ONLY)
+        low, high = (float(v) for v in percentiles(draws, level))
+        return Interval(mean, min(low, mean), max(high, mean), level, EXAMPLES_ONLY)
     seed_var = float(scores.var(ddof=1)) / scores.size
     example_var = float(draws.var(ddof=1)) if draws.size > 1 else 0.0
     total = seed_var + example_var

@@ -19,7 +19,7 @@ import pytest
 
 from emobench_core.cache import CheckpointCache, default_cache_dir
 from emobench_core.models.registry import backend_for, get_spec
-from emobench_core.plugin.profiles import PROFILES, Profile, get_profile
+from emobench_core.plugin.profiles import PROFILES, Profile, claims, get_profile
 from emobench_core.plugin.runner import BenchRunner, load_thresholds
 
 DEFAULT_THRESHOLDS = "bench/thresholds.toml"
@@ -69,6 +69,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_THRESHOLDS,
     )
     g.addoption(
+        "--emobench-baseline",
+        default=None,
+        help="results folder of a stored baseline: each quality case also gates against its "
+        "baseline run (same model, init and seed) with `emobench compare`'s paired tests "
+        "(default: no gate)",
+    )
+    g.addoption(
+        "--emobench-strict",
+        action="store_true",
+        help="a skipped case of the profile fails the run (CI never passes on cases that did "
+        "not run)",
+    )
+    g.addoption(
         "--emobench-seeds",
         default=None,
         help="comma-separated seeds overriding the profile's (default: the profile's)",
@@ -97,9 +110,23 @@ def _add_overrides(g: Any) -> None:
     )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    """Under ``--emobench-strict`` a skipped quality or latency case is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    strict = item.config.getoption("--emobench-strict")
+    bench_case = item.get_closest_marker("quality") or item.get_closest_marker("latency")
+    if strict and bench_case and report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under --emobench-strict (a profile case must run): {reason}"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "quality: asserts a model's minimum test accuracy")
     config.addinivalue_line("markers", "latency: times a model's forward pass")
+    config.addinivalue_line("markers", "claim: a claim of the report, tested on the run")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -178,12 +205,23 @@ def emobench_runner(
         data_dir=pytestconfig.getoption("--emobench-data-dir"),
         vocab_dir=pytestconfig.getoption("--emobench-vocab-dir"),
         thresholds=thresholds,
+        baseline_dir=pytestconfig.getoption("--emobench-baseline"),
     )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize bench tests over the selected profile: ``case`` (and ``seed``)."""
     profile = get_profile(metafunc.config.getoption("--emobench-profile"))
+    if "emobench_claim" in metafunc.fixturenames:
+        pairs = claims(profile)
+        if pairs:
+            ids = [f"{a.id}-vs-{b.id}" for a, b in pairs]
+            metafunc.parametrize("emobench_claim", pairs, ids=ids)
+        else:
+            why = f"profile {profile.name} has no distilled or pretrained/random pair to test"
+            metafunc.parametrize(
+                "emobench_claim", [pytest.param(None, marks=pytest.mark.skip(reason=why))]
+            )
     if "emobench_case" in metafunc.fixturenames:
         cases = list(profile.cases)
         if "emobench_transformer_only" in metafunc.fixturenames:

@@ -67,6 +67,14 @@ PROFILES: dict[str, Profile] = {
             Recipe(max_train_rows=2000, epochs=5),
         ),
         Profile(
+            "ci",
+            "minutes: the regression gate's profile: BERT-Tiny (random init) on the full "
+            "data under the study's recipe, and the SVM row; seed 42; gated against "
+            "results/baseline/ci (a 2-point accuracy drop is detected with >= 80% power)",
+            (Case("bert-tiny", "random"), Case("tfidf-svm")),
+            Recipe(),
+        ),
+        Profile(
             "cpu",
             "full data; the models that fit a 2-core CPU run: BERT-Tiny, BERT-Mini (pretrained "
             "where reachable, else random init) and the SVM row; 3 seeds",
@@ -96,6 +104,25 @@ PROFILES: dict[str, Profile] = {
         ),
     )
 }
+
+
+def claims(profile: Profile) -> list[tuple[Case, Case]]:
+    """The claims the report publishes that this profile can test, as ``(case, reference)``:
+    a distilled student is not significantly worse than the same student without a teacher;
+    a pretrained model is not significantly worse than its random-init twin."""
+    out = []
+    for case in profile.cases:
+        for ref in profile.cases:
+            distilled = case.teacher and not ref.teacher and ref.model == case.model
+            pretrained = (
+                not case.teacher
+                and not ref.teacher
+                and case.model == ref.model
+                and (case.init, ref.init) == ("pretrained", "random")
+            )
+            if distilled or pretrained:
+                out.append((case, ref))
+    return out
 
 
 def get_profile(name: str) -> Profile:

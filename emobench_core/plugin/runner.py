@@ -64,7 +64,10 @@ class BenchRunner:
     data_dir: str | None
     vocab_dir: str | None
     thresholds: dict[str, dict[str, float]]
+    baseline_dir: str | None = None
+    """A stored baseline's results folder: quality cases also gate against it."""
     _dsd: Any = None
+    _baseline: list[RunResult] | None = None
     _results: dict[tuple[str, int], RunResult] = field(default_factory=dict)
     _errors: dict[tuple[str, int], BaseException] = field(default_factory=dict)
 
@@ -154,6 +157,68 @@ class BenchRunner:
 
             return synced
         return lambda: call(0)
+
+    def gate(self, case: Case, seed: int) -> str | None:
+        """Why ``case`` at ``seed`` regressed against the baseline (``None``: it did not, or
+        no baseline was asked for). The family is every quality case of the session:
+        Bonferroni over the cases, Holm over each case's two tests."""
+        from emobench_core.schema.run import load_results
+        from emobench_core.study.gate import GateSettings, compare_runs
+
+        if self.baseline_dir is None:
+            return None
+        if self._baseline is None:
+            self._baseline = load_results(self.baseline_dir)
+        result = self.result(case, seed)
+        key = (result.model.name, result.model.init, seed)
+        base = [r for r in self._baseline if (r.model.name, r.model.init, r.seed) == key]
+        if not base:
+            return (
+                f"{result.label} seed {seed}: no run in the baseline {self.baseline_dir}; "
+                "refresh it (README, 'Regression gate')"
+            )
+        settings = GateSettings(alpha=GateSettings().alpha / self.n_quality_cases())
+        report = compare_runs(base, [result], settings)
+        bad = [q for q in report.quality if q.regressed]
+        bad_costs = [c for c in report.costs if c.regressed]
+        lines = [
+            f"{q.metric} {q.baseline:.4f} -> {q.candidate:.4f} ({q.change_pts:+.2f} points "
+            f"[{100 * q.low:+.2f}, {100 * q.high:+.2f}], {q.test}, p {q.pvalue:.2g}, "
+            f"adjusted {q.pvalue_holm:.2g} < {settings.alpha:.2g})"
+            for q in bad
+        ] + [f"{c.what} {c.baseline:,.0f} -> {c.candidate:,.0f}" for c in bad_costs]
+        if not lines:
+            return None
+        return f"{result.label} seed {seed} regressed against {self.baseline_dir}: " + "; ".join(
+            lines
+        )
+
+    def claim(self, case: Case, reference: Case) -> str | None:
+        """Why ``case`` contradicts its claim against ``reference`` (see
+        :func:`~emobench_core.plugin.profiles.claims`), or ``None``."""
+        from emobench_core.study.gate import not_worse
+
+        if self.init_for(case) != self.init_for(reference) and case.teacher:
+            pytest.skip(f"{case.id}: its student and {reference.id} have different inits here")
+        own = [self.result(case, s) for s in self.seeds]
+        ref = [self.result(reference, s) for s in self.seeds]
+        checks = not_worse(f"{case.id} vs {reference.id}", ref, own)
+        bad = [q for q in checks if q.regressed]
+        if not bad:
+            return None
+        return f"{case.id} is significantly worse than {reference.id}: " + "; ".join(
+            f"{q.metric} {q.change_pts:+.2f} points [{100 * q.low:+.2f}, {100 * q.high:+.2f}], "
+            f"{q.test}, Holm p {q.pvalue_holm:.2g}"
+            for q in bad
+        )
+
+    def n_quality_cases(self) -> int:
+        from emobench_core.models.registry import backend_for
+
+        return sum(
+            len(self.seeds) if backend_for(get_spec(c.model)).seed_sensitive else 1
+            for c in self.profile.cases
+        )
 
     def results_path(self, case: Case, seed: int) -> Path:
         return self.results_dir / f"{self.result(case, seed).run_id}.json"

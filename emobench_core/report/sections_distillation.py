@@ -59,14 +59,15 @@ def distillation(
         "## Distillation",
         "",
         "Each distilled student (loss α·CE + (1−α)·T²·KL to the teacher's softened predictions; "
-        "teacher fine-tuned under the same recipe and seed) against the same student trained "
+        "teacher fine-tuned under the same recipe, with the seed each row records as "
+        "`distillation.teacher_seed`) against the same student trained "
         "without a teacher, on the same seeds. Gains in points: seed mean ± std over seeds "
         "(ddof 1), [95% interval over seeds and test examples: "
         f"{gains[0].gain_macro_f1.method}]; p: two-sided paired bootstrap of the seed-mean gain "
         f"({gains[0].n_resamples:,} resamples, (k + 1)/(R + 1)), Holm-adjusted over the "
         f"{len(gains)} distilled row(s) in brackets. Training cost: the student's own seconds + "
         "the teacher's fine-tuning + its logits on the training split (mean over seeds); the "
-        "teacher is shared by every student of that seed.",
+        "teacher is shared by every student it taught.",
         "",
         table(
             [

@@ -124,7 +124,10 @@ def leaderboard(st: Study) -> list[str]:
         f"all seeds, Holm-adjusted, α {ALPHA}); a model in a lower tier may still not be "
         "distinguishable from a lower member of the tier above. Latency is the model call at "
         "batch 1 (tokenizer apart; median over seeds); peak memory is each model's own "
-        "training peak (the RSS it added on CPU, allocated memory on CUDA)."
+        "training peak (on CPU the RSS it added over what its process already held, the "
+        "largest over seeds: a model trained after a larger one in the same process reuses "
+        "the memory that one freed, so its figure is a lower bound; on CUDA the allocated "
+        "peak)."
         + (
             ""
             if st.latency is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,7 +23,13 @@ from emobench_core.metrics.significance import (
 from emobench_core.study.records import ALPHA, Comparison, ModelSummary, PretrainingGap
 
 
-def _paired(a: ModelSummary, b: ModelSummary, metric: str, n_resamples: int, seed: int) -> Any:
+def _paired(
+    a: ModelSummary,
+    b: ModelSummary,
+    metric: Literal["accuracy", "macro_f1"],
+    n_resamples: int,
+    seed: int,
+) -> Any:
     """The paired bootstrap of ``metric(a) - metric(b)`` over all seeds of both (seed means),
     from the draws the summaries already hold where they pair (same indices), else afresh."""
     draws_a, draws_b = getattr(a, f"{metric}_draws"), getattr(b, f"{metric}_draws")

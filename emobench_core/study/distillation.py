@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emobench_core.metrics.ranking import holm
+from emobench_core.metrics.scores import Metric
 from emobench_core.metrics.significance import (
     DEFAULT_RESAMPLES,
     resample_pvalue,
@@ -97,7 +98,7 @@ def _gain(
     kd: np.ndarray,
     base: np.ndarray,
     per_seed: Sequence[float],
-    metric: str,
+    metric: Metric,
     *,
     num_labels: int,
     n_resamples: int,
@@ -137,9 +138,28 @@ def distillation_gains(
         per_seed_acc = [kd_runs[s].metrics.accuracy - base_runs[s].metrics.accuracy for s in seeds]
         per_seed_f1 = [kd_runs[s].metrics.macro_f1 - base_runs[s].metrics.macro_f1 for s in seeds]
         k = len(first.labels)
-        common = {"n_resamples": n_resamples, "seed": seed, "level": level}
-        acc_gain, acc_p = _gain(y, kd, base, per_seed_acc, "accuracy", num_labels=k, **common)
-        f1_gain, f1_p = _gain(y, kd, base, per_seed_f1, "macro_f1", num_labels=k, **common)
+        acc_gain, acc_p = _gain(
+            y,
+            kd,
+            base,
+            per_seed_acc,
+            "accuracy",
+            num_labels=k,
+            n_resamples=n_resamples,
+            seed=seed,
+            level=level,
+        )
+        f1_gain, f1_p = _gain(
+            y,
+            kd,
+            base,
+            per_seed_f1,
+            "macro_f1",
+            num_labels=k,
+            n_resamples=n_resamples,
+            seed=seed,
+            level=level,
+        )
         kd_info = [kd_runs[s].distillation for s in seeds]
         out.append(
             DistillationGain(

@@ -122,7 +122,11 @@ class GateReport:
 
     @property
     def regressed(self) -> bool:
-        checks = [*self.quality, *self.costs, *self.latency]
+        checks: list[QualityCheck | CostCheck | LatencyCheck] = [
+            *self.quality,
+            *self.costs,
+            *self.latency,
+        ]
         return bool(self.missing) or any(c.regressed for c in checks)
 
     @property
@@ -218,6 +222,28 @@ def _latency(row: str, base: RunResult, cand: RunResult, s: GateSettings) -> Lat
     p = float(test.pvalue)
     slower = check.change >= s.latency_min_effect
     return replace(check, pvalue=p, regressed=p < s.alpha and slower)
+
+
+def not_worse(
+    row: str, reference: Sequence[RunResult], runs: Sequence[RunResult], alpha: float = 0.01
+) -> list[QualityCheck]:
+    """A published claim, tested: ``runs`` (e.g. a distilled student) are not significantly
+    worse than ``reference`` (the same student without a teacher) on the seeds both have; the
+    checks' ``regressed`` is set where the one-sided Holm-adjusted p is below ``alpha`` (no
+    minimum effect: any significant deficit contradicts the claim)."""
+    ref, own = _group(reference), _group(runs)
+    (ref_key,), (own_key,) = list(ref), list(own)
+    common = sorted(set(ref[ref_key]) & set(own[own_key]))
+    if not common:
+        raise ResultsError(f"{row}: no common seed to test the claim on")
+    checks = _quality(
+        row, [ref[ref_key][s] for s in common], [own[own_key][s] for s in common], GateSettings()
+    )
+    adjusted = holm([q.pvalue for q in checks])
+    return [
+        replace(q, pvalue_holm=h, regressed=h < alpha)
+        for q, h in zip(checks, adjusted, strict=True)
+    ]
 
 
 def compare_runs(

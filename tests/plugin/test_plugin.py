@@ -142,3 +142,64 @@ def test_where(pytestconfig):
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\nemobench_thresholds = ci/t.toml\n")
     result = pytester.runpytest_subprocess("-s")
     result.stdout.fnmatch_lines([f"*THRESHOLDS {pytester.path / 'ci' / 't.toml'}"])
+
+
+LOW_FLOORS = """
+[smoke."bert-tiny@random"]
+accuracy = 0.1
+macro_f1 = 0.01
+
+[smoke.tfidf-svm]
+accuracy = 0.1
+macro_f1 = 0.01
+"""
+
+
+def test_a_degraded_model_fails_the_baseline_gate(
+    bench_dir: pytest.Pytester, tmp_path: Path
+) -> None:
+    """The smoke profile's BERT-Tiny as the baseline; the same tree passes against it (p = 1),
+    one epoch instead of the profile's five fails it with the drop, interval and p-value.
+    The floors are set low so that only the gate can fail the case."""
+    (bench_dir.path / "thresholds.toml").write_text(LOW_FLOORS)
+    baseline = tmp_path / "results"
+    first = _run(bench_dir, "-k", "quality and bert-tiny")
+    first.assert_outcomes(passed=1)
+    again = _run(
+        bench_dir,
+        "-k",
+        "quality and bert-tiny",
+        "--emobench-baseline",
+        str(baseline),
+        "--emobench-results-dir",
+        str(tmp_path / "again"),
+    )
+    again.assert_outcomes(passed=1)
+    worse = _run(
+        bench_dir,
+        "-k",
+        "quality and bert-tiny",
+        "--emobench-baseline",
+        str(baseline),
+        "--emobench-results-dir",
+        str(tmp_path / "worse"),
+        "--emobench-epochs",
+        "1",
+    )
+    worse.assert_outcomes(failed=1)
+    worse.stdout.re_match_lines(
+        [
+            r".*bert-tiny \(random\) seed 42 regressed against .*: accuracy 0\.\d+ -> 0\.\d+ "
+            r"\(-\d+\.\d+ points \[.*\], McNemar exact.*"
+        ]
+    )
+
+
+def test_strict_turns_a_skipped_case_into_a_failure(bench_dir: pytest.Pytester) -> None:
+    """The gpu profile on a machine without CUDA skips its cases; --emobench-strict fails them."""
+    args = ["--emobench-profile", "gpu", "-k", "quality and tfidf-svm"]
+    plain = _run(bench_dir, *args)
+    plain.assert_outcomes(skipped=1)
+    strict = _run(bench_dir, *args, "--emobench-strict")
+    strict.assert_outcomes(failed=1)
+    strict.stdout.fnmatch_lines(["*skipped under --emobench-strict*needs CUDA*"])
