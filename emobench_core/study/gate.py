@@ -33,6 +33,8 @@ from emobench_core.metrics.significance import DEFAULT_RESAMPLES, seed_mean_diff
 from emobench_core.metrics.stats import percentiles
 from emobench_core.schema.run import RunResult
 
+_TINY = float(np.finfo(np.float64).tiny)
+
 COSTS = {"params": "parameters", "size": "size on disk (bytes)"}
 """Deterministic costs: ``--accept-change`` name -> what is compared."""
 
@@ -219,7 +221,7 @@ def _latency(row: str, base: RunResult, cand: RunResult, s: GateSettings) -> Lat
     if why:
         return check
     test = sps.mannwhitneyu(cl.samples_ms, bl.samples_ms, alternative="greater")
-    p = float(test.pvalue)
+    p = max(float(test.pvalue), _TINY)  # the normal approximation underflows for big samples
     slower = check.change >= s.latency_min_effect
     return replace(check, pvalue=p, regressed=p < s.alpha and slower)
 

@@ -151,6 +151,12 @@ def test_latency_is_gated_only_within_one_job() -> None:
     same_job = compare_runs([_timed(base, fast, "a")], [_timed(base, slow, "a")], SETTINGS)
     (lat,) = same_job.latency
     assert lat.gated and lat.regressed and same_job.exit_code == 1
+    many = compare_runs(
+        [_timed(base, rng.normal(1.0, 0.01, 4000), "a")],
+        [_timed(base, rng.normal(1.5, 0.01, 4000), "a")],
+        SETTINGS,
+    )
+    assert 0 < many.latency[0].pvalue < 1e-300  # never 0, even where the approximation underflows
     noise = compare_runs(
         [_timed(base, fast, "a")], [_timed(base, rng.normal(1.02, 0.05, 300), "a")], SETTINGS
     )
