@@ -57,7 +57,9 @@ def _correct(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def mcnemar(correct_a: Any, correct_b: Any, *, exact: bool | None = None) -> McNemarResult:
+def mcnemar(
+    correct_a: Any, correct_b: Any, *, exact: bool | None = None, b_worse: bool = False
+) -> McNemarResult:
     """McNemar's test: do models A and B have the same error rate on these examples?
 
     Only the discordant examples matter: ``b`` (A right, B wrong) and ``c`` (A wrong, B right).
@@ -72,6 +74,8 @@ def mcnemar(correct_a: Any, correct_b: Any, *, exact: bool | None = None) -> McN
         correct_b: Per-example correctness of model B, same examples and order.
         exact: ``True`` for the binomial test, ``False`` for chi-square, ``None`` to use the
             binomial test when ``b + c < 25``.
+        b_worse: One-sided, exact: is model B worse than A? ``p = P(X >= b)`` (a regression
+            gate's question, with A the baseline).
     """
     a = _correct(correct_a, "correct_a")
     bb = _correct(correct_b, "correct_b")
@@ -85,7 +89,10 @@ def mcnemar(correct_a: Any, correct_b: Any, *, exact: bool | None = None) -> McN
     use_exact = n < _EXACT_BELOW if exact is None else exact
     method = "exact" if use_exact else "chi2"
     if n == 0:
-        return McNemarResult(b, c, 0.0, 1.0, method)
+        return McNemarResult(b, c, 0.0, 1.0, "exact" if b_worse else method)
+    if b_worse:
+        pvalue = max(float(sps.binom.sf(b - 1, n, 0.5)), _TINY)
+        return McNemarResult(b, c, float(b), pvalue, "exact, one-sided")
     if use_exact:
         k = min(b, c)
         # floored at the smallest normal double: the exact tail of a huge b + c underflows

@@ -20,6 +20,7 @@ from emobench_core.metrics.significance import (
     paired_bootstrap,
     resample_pvalue,
 )
+from emobench_core.metrics.stats import percentiles
 from emobench_core.study.records import ALPHA, Comparison, ModelSummary, PretrainingGap
 
 
@@ -36,7 +37,7 @@ def _paired(
     observed = getattr(a, f"{metric}_mean") - getattr(b, f"{metric}_mean")
     if draws_a is not None and draws_b is not None and len(draws_a) == len(draws_b):
         diffs = np.asarray(draws_a) - np.asarray(draws_b)
-        low, high = np.quantile(diffs, [0.025, 0.975])
+        low, high = percentiles(diffs, 0.95)
         p = resample_pvalue(diffs, observed)
         return PairedResult(float(observed), float(low), float(high), p, int(diffs.size))
     t = np.asarray(a.y_true)

@@ -29,7 +29,11 @@ from scipy import stats as sps
 
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.ranking import holm
-from emobench_core.metrics.significance import DEFAULT_RESAMPLES, seed_mean_difference_draws
+from emobench_core.metrics.significance import (
+    DEFAULT_RESAMPLES,
+    mcnemar,
+    seed_mean_difference_draws,
+)
 from emobench_core.metrics.stats import percentiles
 from emobench_core.schema.run import RunResult
 
@@ -190,10 +194,9 @@ def _quality(
         )
         low, high = percentiles(draws, 0.95)
         if metric == "accuracy" and len(seeds) == 1:
-            lost = int(np.sum((b[0] == y) & (c[0] != y)))  # baseline right, candidate wrong
-            won = int(np.sum((b[0] != y) & (c[0] == y)))
-            p = float(sps.binom.sf(lost - 1, lost + won, 0.5)) if lost + won else 1.0
-            test = f"McNemar exact, one-sided (lost {lost}, won {won})"
+            m = mcnemar(b[0] == y, c[0] == y, b_worse=True)  # b: baseline right, candidate wrong
+            p = m.pvalue
+            test = f"McNemar exact, one-sided (lost {m.b}, won {m.c})"
         else:
             # share of resamples that show no drop, counting the observed sample: never 0
             p = min(1.0, (int(np.sum(draws >= 0)) + 1) / (draws.size + 1))

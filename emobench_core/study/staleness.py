@@ -22,7 +22,9 @@ from emobench_core.models.registry import backend_for, get_spec, resolve_recipe
 from emobench_core.schema.run import RunResult
 
 
-def _architecture(name: str) -> str:
+def architecture(name: str) -> str:
+    """The architecture of a row's model name: a distilled row's student
+    (``"bert-tiny ← minilm-l6 (KD)"`` -> ``"bert-tiny"``), else the name itself."""
     return name.split(" ← ", 1)[0]
 
 
@@ -39,7 +41,7 @@ def request_of(result: RunResult) -> dict[str, Any]:
 
 def current_recipe(result: RunResult) -> dict[str, Any]:
     """The effective recipe the current code would run for ``result``'s request."""
-    spec = get_spec(_architecture(result.model.name))
+    spec = get_spec(architecture(result.model.name))
     known = {f.name for f in dataclasses.fields(Recipe)}
     asked = {k: v for k, v in request_of(result).items() if k in known}
     return resolve_recipe(spec, Recipe(**asked))[0].to_dict()
@@ -59,7 +61,7 @@ def stale_reasons(result: RunResult) -> tuple[str, ...]:
     registry no longer knows is stale too.
     """
     try:
-        spec = get_spec(_architecture(result.model.name))
+        spec = get_spec(architecture(result.model.name))
         current = current_recipe(result)
     except (RegistryError, TypeError, ValueError) as exc:
         return (f"the current code cannot resolve its recipe ({exc})",)

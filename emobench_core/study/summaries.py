@@ -24,7 +24,7 @@ from emobench_core.metrics.significance import DEFAULT_RESAMPLES
 from emobench_core.metrics.stats import index_chunks, seed_mean_interval
 from emobench_core.schema.run import RunResult
 from emobench_core.study.records import ModelSummary
-from emobench_core.study.staleness import stale_reasons
+from emobench_core.study.staleness import architecture, stale_reasons
 
 if TYPE_CHECKING:
     from emobench_core.schema.latency import LatencyReport
@@ -196,12 +196,6 @@ def summarize_all(
             label += f" [{device}]"
         out.append(_summarize(label, sorted(runs, key=lambda r: r.seed), n_resamples, seed))
     return sorted(out, key=lambda s: (-s.macro_f1_mean, s.label))
-
-
-def architecture(name: str) -> str:
-    """The architecture of a row's model name: a distilled row's student
-    (``"bert-tiny ← minilm-l6 (KD)"`` -> ``"bert-tiny"``), else the name itself."""
-    return name.split(" ← ", 1)[0]
 
 
 def join_cpu_probe(

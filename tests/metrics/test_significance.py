@@ -108,3 +108,14 @@ def test_paired_bootstrap_pvalue_definition():
     assert result.diff == pytest.approx(observed)
     assert result.pvalue == pytest.approx(min(1.0, 2 * (k + 1) / (reps + 1)))
     assert 0 < result.pvalue < 1
+
+
+def test_one_sided_mcnemar_asks_whether_b_is_worse():
+    from scipy import stats as sps
+
+    a = np.array([True] * 10 + [False] * 2 + [True] * 20)
+    b = np.array([False] * 10 + [True] * 2 + [True] * 20)  # b loses 10, wins 2
+    worse = mcnemar(a, b, b_worse=True)
+    assert (worse.b, worse.c, worse.method) == (10, 2, "exact, one-sided")
+    assert worse.pvalue == pytest.approx(sps.binom.sf(9, 12, 0.5))
+    assert mcnemar(b, a, b_worse=True).pvalue > 0.9  # the other way round: not worse

@@ -131,13 +131,9 @@ def test_teacher_logits_computed_once_then_reused(
     assert len(calls) == 2
 
 
-def test_distilled_fine_tune_runs_and_selects_on_validation(
-    tmp_path: Path, vocab_dir: Path
-) -> None:
+def _feelings():
+    """32 rows of four one-word feelings: ``(rows, dsd)`` with the same split three times."""
     import datasets
-
-    from emobench_core.models.loading import load_tokenizer
-    from emobench_core.training.trainer import fine_tune
 
     rows = {
         "text": [f"i feel {w}" for w in ("happy", "sad", "angry", "scared") * 8],
@@ -147,7 +143,18 @@ def test_distilled_fine_tune_runs_and_selects_on_validation(
         {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(LABELS))}
     )
     ds = datasets.Dataset.from_dict(rows, features=features)
-    dsd = datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
+    return rows, datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
+
+
+def test_distilled_fine_tune_runs_and_selects_on_validation(
+    tmp_path: Path, vocab_dir: Path
+) -> None:
+
+    from emobench_core.models.loading import load_tokenizer
+    from emobench_core.training.trainer import fine_tune
+
+    rows, dsd = _feelings()
+    ds = dsd["train"]
     model = _tiny_bert()
     teacher = np.zeros((len(ds), len(LABELS)), dtype=np.float32)
     teacher[np.arange(len(ds)), rows["label"]] = 5.0
@@ -180,21 +187,13 @@ def test_distilled_fine_tune_runs_and_selects_on_validation(
 def test_the_teacher_changes_what_the_student_learns(tmp_path: Path, vocab_dir: Path) -> None:
     """Same data, seed and recipe, two teachers that disagree: the students' training losses
     and weights must differ (a student that ignored the teacher's logits would be the same)."""
-    import datasets
     from safetensors.torch import load_file
 
     from emobench_core.models.loading import load_tokenizer
     from emobench_core.training.trainer import fine_tune
 
-    rows = {
-        "text": [f"i feel {w}" for w in ("happy", "sad", "angry", "scared") * 8],
-        "label": [1, 0, 3, 4] * 8,
-    }
-    features = datasets.Features(
-        {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=list(LABELS))}
-    )
-    ds = datasets.Dataset.from_dict(rows, features=features)
-    dsd = datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
+    rows, dsd = _feelings()
+    ds = dsd["train"]
     recipe = Recipe(epochs=2, batch_size=8, learning_rate_random=1e-3, cpu_bf16=False)
     runs = []
     for name, classes in (("gold", rows["label"]), ("other", [(c + 2) % 6 for c in rows["label"]])):
