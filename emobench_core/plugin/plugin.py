@@ -19,7 +19,7 @@ import pytest
 
 from emobench_core.cache import CheckpointCache, default_cache_dir
 from emobench_core.models.registry import backend_for, get_spec
-from emobench_core.plugin.profiles import PROFILES, Profile, claims, get_profile
+from emobench_core.plugin.profiles import PROFILES, Case, Profile, claims, get_profile
 from emobench_core.plugin.runner import BenchRunner, load_thresholds
 
 DEFAULT_THRESHOLDS = "bench/thresholds.toml"
@@ -189,6 +189,21 @@ def effective_profile(config: pytest.Config) -> Profile:
     return dataclasses.replace(profile, recipe=recipe, device=device)
 
 
+_GATED = pytest.StashKey[tuple[tuple[Case, int], ...]]()
+"""The session's selected quality cases, as ``(case, seed)``: the regression gate's family."""
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    params = [
+        getattr(getattr(item, "callspec", None), "params", {})
+        for item in session.items
+        if item.get_closest_marker("quality")
+    ]
+    session.config.stash[_GATED] = tuple(
+        (p["emobench_case"], p["emobench_seed"]) for p in params if "emobench_seed" in p
+    )
+
+
 @pytest.fixture(scope="session")
 def emobench_runner(
     pytestconfig: pytest.Config, emobench_profile: Profile, tmp_path_factory: pytest.TempPathFactory
@@ -206,6 +221,7 @@ def emobench_runner(
         vocab_dir=pytestconfig.getoption("--emobench-vocab-dir"),
         thresholds=thresholds,
         baseline_dir=pytestconfig.getoption("--emobench-baseline"),
+        gated=pytestconfig.stash.get(_GATED, ()),
     )
 
 

@@ -69,10 +69,11 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "ci",
             "minutes: the regression gate's profile: BERT-Tiny (random init) on the full "
-            "data under the study's recipe, and the SVM row; seed 42; gated against "
-            "results/baseline/ci (a 2-point accuracy drop is detected with >= 80% power)",
+            "data under the study's recipe, and the SVM row; seeds 42 and 43, tested together; "
+            "gated against results/baseline/ci (power: results/baseline/power.json)",
             (Case("bert-tiny", "random"), Case("tfidf-svm")),
             Recipe(),
+            seeds=(42, 43),
         ),
         Profile(
             "cpu",

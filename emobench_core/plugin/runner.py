@@ -66,8 +66,10 @@ class BenchRunner:
     thresholds: dict[str, dict[str, float]]
     baseline_dir: str | None = None
     """A stored baseline's results folder: quality cases also gate against it."""
+    gated: tuple[tuple[Case, int], ...] = ()
+    """The session's selected quality cases: what the gate compares with the baseline."""
     _dsd: Any = None
-    _baseline: list[RunResult] | None = None
+    _gate: Any = None
     _results: dict[tuple[str, int], RunResult] = field(default_factory=dict)
     _errors: dict[tuple[str, int], BaseException] = field(default_factory=dict)
 
@@ -159,39 +161,51 @@ class BenchRunner:
         return lambda: call(0)
 
     def gate(self, case: Case, seed: int) -> str | None:
-        """Why ``case`` at ``seed`` regressed against the baseline (``None``: it did not, or
-        no baseline was asked for). The family is every quality case of the session:
-        Bonferroni over the cases, Holm over each case's two tests."""
+        """Why ``case``'s row regressed against the baseline (``None``: it did not, or no
+        baseline was asked for). The verdict is ``emobench compare``'s on the session's
+        selected quality cases: every seed of a row tested together, Holm over all tests."""
         from emobench_core.schema.run import load_results
-        from emobench_core.study.gate import GateSettings, compare_runs
+        from emobench_core.study.gate import GateSettings, compare_runs, row_label
 
         if self.baseline_dir is None:
             return None
-        if self._baseline is None:
-            self._baseline = load_results(self.baseline_dir)
         result = self.result(case, seed)
-        key = (result.model.name, result.model.init, seed)
-        base = [r for r in self._baseline if (r.model.name, r.model.init, r.seed) == key]
-        if not base:
+        if self._gate is None:
+            mine = [result]
+            for c, s in self.gated:
+                if (c.id, s) != (case.id, seed):
+                    try:
+                        mine.append(self.result(c, s))
+                    except pytest.skip.Exception:  # a case that cannot run is not gated
+                        continue
+            keys = {(r.model.name, r.model.init, r.seed) for r in mine}
+            base = [
+                r
+                for r in load_results(self.baseline_dir)
+                if (r.model.name, r.model.init, r.seed) in keys
+            ]
+            self._gate = (keys - {(r.model.name, r.model.init, r.seed) for r in base}, None)
+            if base:
+                self._gate = (self._gate[0], compare_runs(base, mine, GateSettings()))
+        absent, report = self._gate
+        if (result.model.name, result.model.init, seed) in absent:
             return (
                 f"{result.label} seed {seed}: no run in the baseline {self.baseline_dir}; "
                 "refresh it (README, 'Regression gate')"
             )
-        settings = GateSettings(alpha=GateSettings().alpha / self.n_quality_cases())
-        report = compare_runs(base, [result], settings)
-        bad = [q for q in report.quality if q.regressed]
-        bad_costs = [c for c in report.costs if c.regressed]
+        row = row_label(result)
+        bad = [q for q in report.quality if q.row == row and q.regressed]
+        bad_costs = [c for c in report.costs if c.row == row and c.regressed]
         lines = [
             f"{q.metric} {q.baseline:.4f} -> {q.candidate:.4f} ({q.change_pts:+.2f} points "
             f"[{100 * q.low:+.2f}, {100 * q.high:+.2f}], {q.test}, p {q.pvalue:.2g}, "
-            f"adjusted {q.pvalue_holm:.2g} < {settings.alpha:.2g})"
+            f"Holm-adjusted {q.pvalue_holm:.2g} < {report.settings.alpha:.2g})"
             for q in bad
         ] + [f"{c.what} {c.baseline:,.0f} -> {c.candidate:,.0f}" for c in bad_costs]
         if not lines:
             return None
-        return f"{result.label} seed {seed} regressed against {self.baseline_dir}: " + "; ".join(
-            lines
-        )
+        seeds = ", ".join(str(s) for s in (bad[0].seeds if bad else (seed,)))
+        return f"{row} (seeds {seeds}) regressed against {self.baseline_dir}: " + "; ".join(lines)
 
     def claim(self, case: Case, reference: Case) -> str | None:
         """Why ``case`` contradicts its claim against ``reference`` (see
@@ -210,14 +224,6 @@ class BenchRunner:
             f"{q.metric} {q.change_pts:+.2f} points [{100 * q.low:+.2f}, {100 * q.high:+.2f}], "
             f"{q.test}, Holm p {q.pvalue_holm:.2g}"
             for q in bad
-        )
-
-    def n_quality_cases(self) -> int:
-        from emobench_core.models.registry import backend_for
-
-        return sum(
-            len(self.seeds) if backend_for(get_spec(c.model)).seed_sensitive else 1
-            for c in self.profile.cases
         )
 
     def results_path(self, case: Case, seed: int) -> Path:

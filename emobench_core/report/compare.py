@@ -51,6 +51,7 @@ def gate_markdown(report: GateReport, baseline: str, candidate: str) -> str:
             f"{t.baseline_p50_ms:.3f}",
             f"{t.candidate_p50_ms:.3f}",
             f"{100 * t.change:+.1f}%",
+            t.test or "—",
             "—" if t.pvalue is None else p_value(t.pvalue),
             _verdict(t.regressed, t.gated) + (f" ({t.why_not_gated})" if t.why_not_gated else ""),
         ]
@@ -64,8 +65,9 @@ def gate_markdown(report: GateReport, baseline: str, candidate: str) -> str:
         f"below α {s.alpha:g} and the drop is at least {s.min_effect_pts:g} point(s); changes "
         f"in points, candidate − baseline, [95% paired-bootstrap interval, {s.n_resamples:,} "
         "resamples]. Costs must be equal unless accepted. Latency is gated only when both sides "
-        "were timed in one job on one machine (Mann-Whitney U on the raw per-call samples, "
-        f"one-sided, and a slower median by at least {100 * s.latency_min_effect:g}%).",
+        "were timed in one job on one machine (interleaved rounds: Wilcoxon signed-rank on the "
+        "rounds' medians; one run a side: Mann-Whitney U on the raw per-call samples; one-sided, "
+        f"and a slower median by at least {100 * s.latency_min_effect:g}%).",
         "",
         table(
             [
@@ -87,7 +89,16 @@ def gate_markdown(report: GateReport, baseline: str, candidate: str) -> str:
         table(["row", "cost", "baseline", "candidate", "verdict"], costs) if costs else "",
         "",
         table(
-            ["row", "seed", "baseline p50 (ms)", "candidate p50 (ms)", "change", "p", "verdict"],
+            [
+                "row",
+                "seed",
+                "baseline p50 (ms)",
+                "candidate p50 (ms)",
+                "change",
+                "test",
+                "p",
+                "verdict",
+            ],
             latency,
         )
         if latency

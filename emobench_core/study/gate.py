@@ -12,8 +12,8 @@ rows (every common seed):
   the test cannot tell from noise (reported, with its interval);
 - **deterministic costs** (parameters, size on disk) must be equal, unless accepted;
 - **latency** is gated only when both sides were timed in one job on one machine (an A/B run,
-  ``bench/ab_latency.sh``): Mann-Whitney U on the raw per-call samples, one-sided, and a minimum
-  effect on the median (default 10%); otherwise it is reported, never gated.
+  ``bench/ab_latency.sh``), with a minimum effect on the median (default 10%); otherwise it is
+  reported, never gated (the tests: :mod:`emobench_core.study.gate_latency`).
 
     emobench compare results/baseline/ci RUNS --markdown summary.md   # exit 0 / 1 / 2
 """
@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import stats as sps
 
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.ranking import holm
@@ -36,8 +35,7 @@ from emobench_core.metrics.significance import (
 )
 from emobench_core.metrics.stats import percentiles
 from emobench_core.schema.run import RunResult
-
-_TINY = float(np.finfo(np.float64).tiny)
+from emobench_core.study.gate_latency import LatencyCheck, latency_check
 
 COSTS = {"params": "parameters", "size": "size on disk (bytes)"}
 """Deterministic costs: ``--accept-change`` name -> what is compared."""
@@ -100,23 +98,6 @@ class CostCheck:
 
 
 @dataclass(frozen=True)
-class LatencyCheck:
-    row: str
-    seed: int
-    baseline_p50_ms: float
-    candidate_p50_ms: float
-    gated: bool
-    """Both sides timed in one job on one machine, with raw samples."""
-    pvalue: float | None = None
-    regressed: bool = False
-    why_not_gated: str = ""
-
-    @property
-    def change(self) -> float:
-        return self.candidate_p50_ms / self.baseline_p50_ms - 1
-
-
-@dataclass(frozen=True)
 class GateReport:
     settings: GateSettings
     quality: tuple[QualityCheck, ...]
@@ -149,11 +130,21 @@ def _label(key: tuple[str, str]) -> str:
     return name if init in ("pretrained", "n/a") else f"{name} ({init})"
 
 
+def row_label(run: RunResult) -> str:
+    """The gate's name for the row ``run`` belongs to."""
+    return _label(_key(run))
+
+
 def _group(results: Sequence[RunResult]) -> dict[tuple[str, str], dict[int, RunResult]]:
     rows: dict[tuple[str, str], dict[int, RunResult]] = defaultdict(dict)
     for r in sorted(results, key=lambda r: (r.created_at, r.run_id)):
         rows[_key(r)][r.seed] = r  # the latest run of a seed wins
     return rows
+
+
+def _all_runs(results: Sequence[RunResult], key: tuple[str, str], seed: int) -> list[RunResult]:
+    """Every run of one row and seed (the rounds of an A/B run)."""
+    return [r for r in results if _key(r) == key and r.seed == seed]
 
 
 def check_comparable(baseline: Sequence[RunResult], candidate: Sequence[RunResult]) -> None:
@@ -210,25 +201,6 @@ def _quality(
     return out
 
 
-def _latency(row: str, base: RunResult, cand: RunResult, s: GateSettings) -> LatencyCheck:
-    bl, cl = base.efficiency.latency_b1, cand.efficiency.latency_b1
-    job_b, job_c = base.environment.get("job_id"), cand.environment.get("job_id")
-    why = ""
-    if not job_b or job_b != job_c:
-        why = "timed in different jobs (latency is gated only in an A/B run)"
-    elif base.environment.get("cpu_model") != cand.environment.get("cpu_model"):
-        why = "timed on different machines"
-    elif not bl.samples_ms or not cl.samples_ms:
-        why = "no raw per-call samples recorded"
-    check = LatencyCheck(row, base.seed, bl.p50_ms, cl.p50_ms, gated=not why, why_not_gated=why)
-    if why:
-        return check
-    test = sps.mannwhitneyu(cl.samples_ms, bl.samples_ms, alternative="greater")
-    p = max(float(test.pvalue), _TINY)  # the normal approximation underflows for big samples
-    slower = check.change >= s.latency_min_effect
-    return replace(check, pvalue=p, regressed=p < s.alpha and slower)
-
-
 def not_worse(
     row: str, reference: Sequence[RunResult], runs: Sequence[RunResult], alpha: float = 0.01
 ) -> list[QualityCheck]:
@@ -283,7 +255,17 @@ def compare_runs(
             ("size", COSTS["size"], b0.size_on_disk_bytes, c0.size_on_disk_bytes),
         ):
             costs.append(CostCheck(row, what, bv, cv, name in settings.accept))
-        latency += [_latency(row, b, c, settings) for b, c in zip(base, cand, strict=True)]
+        latency += [
+            latency_check(
+                row,
+                seed,
+                _all_runs(baseline, key, seed),
+                _all_runs(candidate, key, seed),
+                settings.alpha,
+                settings.latency_min_effect,
+            )
+            for seed in common
+        ]
     adjusted = holm([q.pvalue for q in quality])
     quality = [
         replace(

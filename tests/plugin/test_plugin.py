@@ -189,7 +189,7 @@ def test_a_degraded_model_fails_the_baseline_gate(
     worse.assert_outcomes(failed=1)
     worse.stdout.re_match_lines(
         [
-            r".*bert-tiny \(random\) seed 42 regressed against .*: accuracy 0\.\d+ -> 0\.\d+ "
+            r".*bert-tiny \(random\) \(seeds 42\) regressed against .*: accuracy 0\.\d+ -> 0\.\d+ "
             r"\(-\d+\.\d+ points \[.*\], McNemar exact.*"
         ]
     )

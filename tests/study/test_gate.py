@@ -177,3 +177,31 @@ def test_a_missing_seed_is_a_regression_and_the_summary_says_so(tmp_path: Path) 
     text = out.read_text(encoding="utf-8")
     assert code == 1 and text.startswith("## emobench compare: FAIL")
     assert "| bert-tiny (random) | accuracy | 42 " in text and "seed 43" in text
+
+
+def _rounds(run, medians, job="ab", spread=0.05, seed=0):
+    """One run per interleaved round, each with 200 per-call samples around its median."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, m in enumerate(medians, start=1):
+        timed = _timed(run, rng.normal(m, spread * m, 200), job)
+        env = {**timed.environment, "ab_round": k}
+        out.append(dataclasses.replace(timed, environment=env, run_id=f"{run.run_id}-r{k}"))
+    return out
+
+
+def test_interleaved_rounds_are_tested_on_their_medians_so_drift_cancels() -> None:
+    base = _run()
+    drift = np.linspace(1.0, 1.3, 8)  # the machine slows down during the job
+    # the tree is the base, timed after it in each round: the pooled samples look slower, the
+    # rounds do not (a rank test on the raw samples of the last rounds alone would flag it)
+    same = compare_runs(_rounds(base, drift), _rounds(base, drift * 1.0, seed=1), SETTINGS)
+    (lat,) = same.latency
+    assert lat.gated and lat.rounds == 8 and "Wilcoxon" in lat.test
+    assert not lat.regressed and same.exit_code == 0
+    slower = compare_runs(_rounds(base, drift), _rounds(base, drift * 1.2, seed=1), SETTINGS)
+    (lat,) = slower.latency
+    assert lat.regressed and lat.pvalue == pytest.approx(2**-8)  # all 8 rounds slower
+    assert lat.change == pytest.approx(0.2, abs=0.03)
+    few = compare_runs(_rounds(base, drift[:5]), _rounds(base, drift[:5] * 1.2), SETTINGS)
+    assert not few.latency[0].regressed  # 5 rounds cannot reach alpha 0.01: 2**-5 > 0.01
