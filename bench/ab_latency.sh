@@ -24,7 +24,9 @@ py=${PYTHON:-python3}
 root=$(git rev-parse --show-toplevel)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -rf "$out/base" "$out/tree" "$out/rounds"
+# fresh caches: a checkpoint left by an earlier A/B run of another revision would stand in
+# for the one this revision trains (a cache key covers the recipe and data, not the code)
+rm -rf "$out/base" "$out/tree" "$out/rounds" "$out/cache-base" "$out/cache-tree"
 export EMOBENCH_JOB_ID="ab-$(date -u +%Y%m%dT%H%M%SZ)-$$"
 tree="$out/base-tree"
 rm -rf "$tree"
