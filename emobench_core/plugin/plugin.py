@@ -112,11 +112,14 @@ def _add_overrides(g: Any) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
-    """Under ``--emobench-strict`` a skipped quality or latency case is a failure."""
+    """Under ``--emobench-strict`` a skipped quality, latency or claim case is a failure (the
+    placeholder of a profile with no claim to test is not a case)."""
     outcome = yield
     report = outcome.get_result()
     strict = item.config.getoption("--emobench-strict")
-    bench_case = item.get_closest_marker("quality") or item.get_closest_marker("latency")
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    claim = item.get_closest_marker("claim") and params.get("emobench_claim") is not None
+    bench_case = item.get_closest_marker("quality") or item.get_closest_marker("latency") or claim
     if strict and bench_case and report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"

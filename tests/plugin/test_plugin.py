@@ -203,3 +203,8 @@ def test_strict_turns_a_skipped_case_into_a_failure(bench_dir: pytest.Pytester) 
     strict = _run(bench_dir, *args, "--emobench-strict")
     strict.assert_outcomes(failed=1)
     strict.stdout.fnmatch_lines(["*skipped under --emobench-strict*needs CUDA*"])
+    # a claim that could not be tested fails too; a profile with no claim to test has none
+    claims = _run(bench_dir, "--emobench-profile", "gpu", "-k", "claim", "--emobench-strict")
+    claims.assert_outcomes(failed=3)
+    none = _run(bench_dir, "--emobench-profile", "smoke", "-k", "claim", "--emobench-strict")
+    none.assert_outcomes(skipped=1)
