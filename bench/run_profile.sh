@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Runs a bench profile in two passes and renders its report:
-#   1. training: quality cases spread over pytest-xdist workers; they share the checkpoint cache,
-#      whose per-key file lock makes each checkpoint train once (a teacher too);
+# The way to run a bench profile: two passes (README, "Scaling a run").
+#   1. training: quality cases spread over pytest-xdist workers (--dist loadgroup: the cases of
+#      one checkpoint on one worker; on CUDA each worker sees one of the devices in
+#      CUDA_VISIBLE_DEVICES, round-robin); they share the checkpoint cache, whose per-key file
+#      lock makes each checkpoint train once (a teacher too); no latency is timed in a worker;
 #   2. measurement: every case serially with the cache warm, so latency is timed on an otherwise
 #      idle device; this pass writes the final results JSON and the pytest-benchmark JSON.
 # Usage: bench/run_profile.sh PROFILE OUT_DIR [extra pytest args...]
 #   EMOBENCH_WORKERS (default 8) sets the training workers; 1 runs pass 1 without xdist.
+#   One shard of K on this machine: add `--splits K --group i` (pytest-split, balanced on
+#   .test_durations); give every shard the same EMOBENCH_CACHE_DIR on a shared filesystem.
 set -euo pipefail
 profile=${1:?usage: bench/run_profile.sh PROFILE OUT_DIR [pytest args]}
 out=${2:?usage: bench/run_profile.sh PROFILE OUT_DIR [pytest args]}
@@ -16,7 +20,7 @@ mkdir -p "$out/results"
 py=${PYTHON:-python3}
 common=(--emobench-profile "$profile" --emobench-cache-dir "$cache" "$@")
 xdist=()
-[ "$workers" -gt 1 ] && xdist=(-p xdist -n "$workers")
+[ "$workers" -gt 1 ] && xdist=(-p xdist -n "$workers" --dist loadgroup)
 start=$(date +%s)
 rc1=0 rc2=0
 "$py" -m pytest bench "${xdist[@]}" -k quality --benchmark-disable \

@@ -31,6 +31,8 @@ _SOURCES: dict[str, str] = {
     "label_names": "emobench_core.data.fingerprint",
     "EMOTION_LABELS": "emobench_core.data.loading",
     "load_emotion": "emobench_core.data.loading",
+    "load_data": "emobench_core.data.loading",
+    "DataSource": "emobench_core.data.source",
     "DataError": "emobench_core.errors",
     "RegistryError": "emobench_core.errors",
     "ResultsError": "emobench_core.errors",
@@ -56,6 +58,7 @@ __all__ = [
     "REGISTRY",
     "CheckpointCache",
     "DataError",
+    "DataSource",
     "LatencyStats",
     "Metrics",
     "ModelSpec",
@@ -72,6 +75,7 @@ __all__ = [
     "fingerprint",
     "get_spec",
     "label_names",
+    "load_data",
     "load_emotion",
     "load_result",
     "load_results",
@@ -83,7 +87,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ imports
     from emobench_core.cache import CheckpointCache, default_cache_dir
     from emobench_core.config import Recipe
     from emobench_core.data.fingerprint import fingerprint, label_names
-    from emobench_core.data.loading import EMOTION_LABELS, load_emotion
+    from emobench_core.data.loading import EMOTION_LABELS, load_data, load_emotion
+    from emobench_core.data.source import DataSource
     from emobench_core.errors import DataError, RegistryError, ResultsError
     from emobench_core.measure.latency import count_parameters, measure_latency
     from emobench_core.metrics.evaluation import compute_metrics

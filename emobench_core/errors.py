@@ -47,3 +47,8 @@ class DeployError(EmobenchError, RuntimeError):
 
 class MissingExtraError(EmobenchError, ImportError):
     """An optional extra (``emobench[onnx]``) is not installed; the message has the pip command."""
+
+
+class ExportError(EmobenchError):
+    """A run's model cannot be exported (its cache entry is missing or cannot be trusted, or the
+    data given is not the run's); the message names the run, the folder and how to re-create it."""

@@ -2,16 +2,21 @@
 
 Offline, a plain hub request retries for ~25 s before failing; the data and model loaders ask
 here first (a 3-second TCP probe of the endpoint) so an offline machine gets a clear error, or
-reaches its local fallbacks, at once.
+reaches its local fallbacks, at once. A failed probe is remembered for a minute, so one command
+that fetches several things waits for it once.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 from urllib.parse import urlparse
 
 _TRUE = ("1", "true", "yes")
+FAILED_PROBE_TTL_S = 60.0
+"""How long an endpoint that refused or timed out counts as unreachable without a new probe."""
+_failed: dict[tuple[str, int], tuple[float, str]] = {}
 
 
 def offline_mode(*variables: str) -> bool:
@@ -26,8 +31,23 @@ def unreachable(timeout: float = 3.0) -> str | None:
 
     url = urlparse(constants.ENDPOINT)
     host, port = url.hostname or "huggingface.co", url.port or 443
+    seen = _failed.get((host, port))
+    if seen is not None and time.monotonic() - seen[0] < FAILED_PROBE_TTL_S:
+        return seen[1]
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
-        return f"no connection to {host}:{port} ({exc.strerror or exc})"
+        reason = f"no connection to {host}:{port} ({exc.strerror or exc})"
+        _failed[(host, port)] = (time.monotonic(), reason)
+        return reason
+    _failed.pop((host, port), None)
     return None
+
+
+def offline_reason(*variables: str) -> str | None:
+    """Why nothing may be fetched from the hub now: an offline variable that is set (default
+    ``HF_HUB_OFFLINE``), or the probe's answer (:func:`unreachable`); ``None``: try it."""
+    for v in variables or ("HF_HUB_OFFLINE",):
+        if offline_mode(v):
+            return f"{v}={os.environ[v]} is set"
+    return unreachable()

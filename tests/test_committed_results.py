@@ -1,5 +1,6 @@
-"""The committed RESULTS.md files are exactly what `emobench report` renders from the committed
-raw JSON: no figure typed or edited by hand, nothing stale."""
+"""The committed RESULTS.md files, their figures and leaderboard pages (RESULTS.html) are exactly
+what `emobench report` renders from the committed raw JSON: no figure typed or edited by hand,
+nothing stale."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
                 "--results",
                 "results/cpu",
                 "results/gpu",
+                "--allow-mixed",
                 "--latency",
                 "results/latency-cpu.json",
                 "--notes",
@@ -41,6 +43,10 @@ ROOT = Path(__file__).resolve().parents[1]
                 "results/perf/perf-gpu-2-distilbert.json",
                 "--deploy",
                 "results/deploy/deploy-cpu.json",
+                "--data-report",
+                "results/data/data-report.json",
+                "--html",
+                "RESULTS.html",
             ],
         ),
         (
@@ -55,6 +61,8 @@ ROOT = Path(__file__).resolve().parents[1]
                 "results/cpu/RESULTS.md",
                 "--figures-dir",
                 "results/cpu/figures",
+                "--html",
+                "results/cpu/RESULTS.html",
             ],
         ),
     ],
@@ -67,6 +75,8 @@ def test_committed_report_rerenders_byte_for_byte(
     monkeypatch.chdir(tmp_path)
     assert main(["report", *argv]) == 0
     assert (tmp_path / rendered).read_bytes() == (ROOT / rendered).read_bytes()
+    page = argv[argv.index("--html") + 1]  # the leaderboard page, checked the same way
+    assert (tmp_path / page).read_bytes() == (ROOT / page).read_bytes(), page
     figures = Path(argv[argv.index("--figures-dir") + 1])
     for png in sorted((ROOT / figures).glob("*.png")):
         assert (tmp_path / figures / png.name).read_bytes() == png.read_bytes(), png.name

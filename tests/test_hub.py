@@ -38,3 +38,34 @@ def test_reachable_endpoint_gives_none(monkeypatch) -> None:
         assert hub.unreachable(timeout=1) is None
     finally:
         server.close()
+
+
+def test_a_failed_probe_is_remembered_so_one_command_waits_once(monkeypatch) -> None:
+    import socket
+
+    from huggingface_hub import constants
+
+    calls = []
+
+    def refuse(address, timeout):
+        calls.append(address)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:7")
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(hub, "_failed", {})
+    first, second = hub.unreachable(timeout=1), hub.unreachable(timeout=1)
+    assert first == second == "no connection to 127.0.0.1:7 (Connection refused)"
+    assert calls == [("127.0.0.1", 7)]
+    monkeypatch.setattr(hub, "FAILED_PROBE_TTL_S", 0.0)  # expired: probed again
+    hub.unreachable(timeout=1)
+    assert len(calls) == 2
+
+
+def test_offline_reason_names_the_variable_before_probing(monkeypatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub, "unreachable", lambda: pytest.fail("probed although offline"))
+    assert hub.offline_reason() == "HF_HUB_OFFLINE=1 is set"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(hub, "unreachable", lambda: "no connection to x:1 (refused)")
+    assert hub.offline_reason() == "no connection to x:1 (refused)"

@@ -25,6 +25,7 @@ from emobench_core.cli import (
     deploy,
     distill,
     evaluate,
+    export,
     latency,
     models,
     perf,
@@ -53,6 +54,7 @@ COMMANDS = (
     recommend,
     compare,
     deploy,
+    export,
     models,
 )
 """The command modules, in the order ``emobench --help`` lists them."""

@@ -1,6 +1,7 @@
-"""``emobench data``: the data-understanding report (data.md and its PNGs).
+"""``emobench data``: the data-understanding report (data.md, data-report.json and its PNGs).
 
 emobench data --output runs/data
+emobench data --dedupe-train --drop-test-overlap --output runs/data-filtered
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cli.options import add_data_arguments
+from emobench_core.cli.options import add_data_arguments, data_filters, data_source
 from emobench_core.config import Recipe
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
-        "data", help="the data-understanding report (markdown + PNG)"
+        "data", help="the data-understanding report (markdown + JSON + PNG)"
     )
-    p.add_argument("--output", required=True, type=Path, help="folder for data.md and PNGs")
+    p.add_argument(
+        "--output", required=True, type=Path, help="folder for data.md, data-report.json and PNGs"
+    )
     p.add_argument(
         "--max-length",
         type=int,
@@ -30,18 +33,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="folder with the bert-base-uncased vocab.txt; default: "
         "$EMOBENCH_VOCAB_DIR, else the hub",
     )
-    add_data_arguments(p)
+    add_data_arguments(p, filters=True)
     p.set_defaults(func=data)
     return p
 
 
 def data(ns: argparse.Namespace) -> int:
-    from emobench_core.data.loading import load_emotion
+    from emobench_core.data.filters import load_filtered
+    from emobench_core.data.loading import source_label
     from emobench_core.data.report import data_report
     from emobench_core.models.loading import load_tokenizer, resolve_vocab_dir
 
-    dsd = load_emotion(ns.data_dir)
+    dsd = load_filtered(data_source(ns), filters=data_filters(ns))
     tok = load_tokenizer(resolve_vocab_dir(ns.vocab_dir))
-    path = data_report(dsd, tok, ns.output, max_length=ns.max_length)
-    print(f"wrote {path}")
+    source = source_label(data_source(ns))
+    path = data_report(dsd, tok, ns.output, max_length=ns.max_length, source=source)
+    print(f"wrote {path} and {path.with_name('data-report.json')}")
     return 0

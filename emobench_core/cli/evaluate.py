@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cli.options import add_data_arguments, check_device
+from emobench_core.cli.options import add_data_arguments, check_device, data_source
 from emobench_core.config import Recipe
 
 
@@ -36,7 +36,7 @@ def evaluate(ns: argparse.Namespace) -> int:
 
     check_device(ns.device)
     model, tok = load_checkpoint(ns.checkpoint)
-    dsd = load_emotion(ns.data_dir)
+    dsd = load_emotion(data_source(ns))
     logits = predict_logits(
         model,
         tok,

@@ -16,6 +16,8 @@ from emobench_core.errors import EmobenchError, UsageError
 
 if TYPE_CHECKING:
     from emobench_core.cache import CheckpointCache
+    from emobench_core.data.filters import DataFilters
+    from emobench_core.data.source import DataSource
     from emobench_core.measure.latency import LatencySettings
 
 LATENCY_RULE_DEFAULTS: dict[str, Any] = {"warmup": 20, "min_iters": 200, "min_seconds": 2.0}
@@ -60,14 +62,39 @@ def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_data_arguments(p: argparse.ArgumentParser) -> None:
-    """--data-dir: the emotion splits folder."""
+def add_data_arguments(p: argparse.ArgumentParser, *, filters: bool = False) -> None:
+    """--dataset, --data-dir, --text-column, --label-column (read back by :func:`data_source`);
+    with ``filters``, the optional data filters (--dedupe-train, --drop-test-overlap) that
+    :func:`data_filters` reads back."""
+    p.add_argument(
+        "--dataset",
+        default=None,
+        metavar="ID[:CONFIG]",
+        help="hub dataset of single-label text classification; with --data-dir, the dataset "
+        "that folder is a copy of; default: $EMOBENCH_DATA_DIR, else dair-ai/emotion",
+    )
     p.add_argument(
         "--data-dir",
         default=None,
-        help="folder with train/validation/test as .jsonl/.csv/.parquet; default: "
-        "$EMOBENCH_DATA_DIR, else dair-ai/emotion from the hub",
+        help="folder with train, test and (else carved from train) validation as "
+        ".jsonl/.csv/.parquet, and optionally labels.txt (class names in id order); default: "
+        "$EMOBENCH_DATA_DIR, else the hub dataset",
     )
+    p.add_argument("--text-column", default="text", help="column of the texts; default: text")
+    p.add_argument("--label-column", default="label", help="column of the labels; default: label")
+    if filters:
+        p.add_argument(
+            "--dedupe-train",
+            action="store_true",
+            help="keep one row of each repeated training text and drop texts whose copies "
+            "disagree on the label (changes the data fingerprint); default: off",
+        )
+        p.add_argument(
+            "--drop-test-overlap",
+            action="store_true",
+            help="drop validation and test rows whose text occurs in training (changes the "
+            "data fingerprint); default: off",
+        )
 
 
 def add_model_arguments(p: argparse.ArgumentParser, *, init: bool = True) -> None:
@@ -118,6 +145,29 @@ def latency_rule(ns: argparse.Namespace) -> LatencySettings:
     from emobench_core.measure.latency import LatencySettings
 
     return LatencySettings(ns.warmup, ns.min_iters, ns.min_seconds)
+
+
+def data_source(ns: argparse.Namespace) -> DataSource:
+    """The :class:`DataSource` of options added by :func:`add_data_arguments`."""
+    from emobench_core.data.source import DataSource
+
+    return DataSource.parse(
+        getattr(ns, "dataset", None),
+        ns.data_dir,
+        text_column=getattr(ns, "text_column", "text"),
+        label_column=getattr(ns, "label_column", "label"),
+    )
+
+
+def data_filters(ns: argparse.Namespace) -> DataFilters:
+    """The :class:`DataFilters` of options added by ``add_data_arguments(p, filters=True)``
+    (none on for a command without them)."""
+    from emobench_core.data.filters import DataFilters
+
+    return DataFilters(
+        dedupe_train=getattr(ns, "dedupe_train", False),
+        drop_test_overlap=getattr(ns, "drop_test_overlap", False),
+    )
 
 
 def recipe(ns: argparse.Namespace, seed: int) -> Recipe:

@@ -15,6 +15,7 @@ from emobench_core.cli.options import (
     add_model_arguments,
     add_recipe_arguments,
     check_device,
+    data_source,
     recipe,
 )
 from emobench_core.config import INITS
@@ -121,12 +122,12 @@ def perf(ns: argparse.Namespace) -> int:
         naive=not ns.no_naive,
     )
     r = recipe(ns, ns.seed)
-    dsd = load_emotion(ns.data_dir, max_train_rows=ns.max_train_rows)
+    dsd = load_emotion(data_source(ns), max_train_rows=ns.max_train_rows)
     argv = sys.argv[1:]
     command = "emobench perf " + shlex.join(
         argv[argv.index("perf") + 1 :] if "perf" in argv else []
     )
-    report = new_report(dsd, r, ns.device, source_label(ns.data_dir), command)
+    report = new_report(dsd, r, ns.device, source_label(data_source(ns)), command)
     with tempfile.TemporaryDirectory(prefix="emobench-perf-") as tmp:
         workdir = ns.workdir or Path(tmp)
         execute(

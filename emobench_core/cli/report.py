@@ -4,6 +4,8 @@ pytest bench/ --emobench-results-dir runs/ --benchmark-json runs/bench.json
 emobench report runs/bench.json --output RESULTS.md
 emobench report --no-bench --results runs/ --output RESULTS.md
 emobench report runs/bench.json --latency results/latency-cpu.json
+emobench report runs/bench.json --data-report results/data/data-report.json
+emobench report --no-bench --results out/shard-1/results out/shard-2/results --output RESULTS.md
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, default=Path("RESULTS.md"), help="default: RESULTS.md")
     p.add_argument("--figures-dir", type=Path, help="default: the (first) results folder")
     p.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write the leaderboard as one self-contained HTML page (sortable table, "
+        "budget controls, figures inlined), e.g. RESULTS.html; default: none",
+    )
+    p.add_argument(
         "--anchors",
         type=Path,
         help="published reference numbers; default: bench/anchors.toml of the checkout, "
@@ -61,6 +70,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="rank rows trained by older code or another recipe too (marked); default: shown "
         "apart, out of tiers, findings and recommendations",
+    )
+    p.add_argument(
+        "--allow-mixed",  # study.merge.ALLOW_MIXED, named in its refusal
+        action="store_true",
+        help="merge results folders of different data, recipes or code revisions (as when "
+        "current and stale runs are reported together); default: refuse, naming what differs",
     )
     p.add_argument(
         "--latency",
@@ -86,6 +101,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="deployment report of `emobench deploy --output FILE` (repeatable); default: none",
+    )
+    p.add_argument(
+        "--data-report",
+        type=Path,
+        help="data report of `emobench data --output DIR` (DIR/data-report.json), rendered as "
+        "the opening 'Data' section; default: none",
     )
     p.set_defaults(func=report, configure_logging=False)
     return p
@@ -115,11 +136,14 @@ def report(ns: argparse.Namespace) -> int:
     )
     from emobench_core.schema.latency import load_latency
     from emobench_core.schema.run import load_results
+    from emobench_core.study.merge import merge_parts
 
     bench = None if ns.no_bench or ns.bench_json is None else load_bench_json(ns.bench_json)
     items = ns.results or [ns.bench_json.parent]
     anchors = ns.anchors or (DEFAULT_ANCHORS if DEFAULT_ANCHORS.is_file() else None)
-    results = load_results(list(items))
+    # one part per folder or file given: shards of one run merge; mixed runs only when asked
+    parts = [(str(item), load_results(item)) for item in items]
+    results = merge_parts(parts, allow_mixed=ns.allow_mixed)
     first = items[0] if items[0].is_dir() else items[0].parent
     render_report(
         results,
@@ -130,12 +154,15 @@ def report(ns: argparse.Namespace) -> int:
         sources=result_files(items, results),
         n_resamples=ns.bootstrap,
         include_stale=ns.include_stale,
+        allow_mixed=ns.allow_mixed,
         bench_path=None if bench is None else ns.bench_json,
         latency=None if ns.latency is None else load_latency(ns.latency),
         latency_path=ns.latency,
         notes_path=ns.notes,
         perf_paths=ns.perf,
         deploy_paths=ns.deploy,
+        data_report_path=ns.data_report,
+        html_path=ns.html,
     )
-    print(f"wrote {ns.output}")
+    print(f"wrote {ns.output}" + ("" if ns.html is None else f" and {ns.html}"))
     return 0

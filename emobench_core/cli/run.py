@@ -10,12 +10,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from emobench_core.cli.export import describe, save_model
 from emobench_core.cli.options import (
     add_data_arguments,
     add_model_arguments,
     add_recipe_arguments,
     check_device,
     checkpoint_cache,
+    data_filters,
+    data_source,
     recipe,
 )
 from emobench_core.errors import UsageError
@@ -49,7 +52,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", default="42", help="comma-separated seeds; default: 42")
     p.add_argument("--output", required=True, type=Path, help="folder for the results JSON")
-    add_data_arguments(p)
+    p.add_argument(
+        "--save-models",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also export each run's model to DIR/<run id> with its model card and ONNX int8 "
+        "variant, as `emobench export` does; default: off",
+    )
+    add_data_arguments(p, filters=True)
     add_model_arguments(p)
     add_recipe_arguments(p)
     p.set_defaults(func=run)
@@ -73,7 +84,8 @@ def run(ns: argparse.Namespace) -> int:
     """``emobench run`` and ``emobench distill`` (which adds ``ns.teacher``)."""
     from tabulate import tabulate
 
-    from emobench_core.data.loading import load_emotion, source_label
+    from emobench_core.data.filters import load_filtered
+    from emobench_core.data.loading import source_label
     from emobench_core.models.registry import backend_for, get_spec, parse_models
     from emobench_core.scenarios.run import run_model
     from emobench_core.scenarios.teacher import Teacher
@@ -85,8 +97,8 @@ def run(ns: argparse.Namespace) -> int:
     seed_list = seeds(ns.seeds)
     check_device(ns.device)
     recipes = [recipe(ns, s) for s in seed_list]
-    dsd = load_emotion(ns.data_dir, max_train_rows=ns.max_train_rows)
-    source = source_label(ns.data_dir)
+    dsd = load_filtered(data_source(ns), max_train_rows=ns.max_train_rows, filters=data_filters(ns))
+    source = source_label(data_source(ns))
     cache = checkpoint_cache(ns)
     rows = []
     for spec in specs:
@@ -105,6 +117,10 @@ def run(ns: argparse.Namespace) -> int:
                 teacher=teacher,
             )
             path = result.save(ns.output)
+            if getattr(ns, "save_models", None):  # `emobench distill` has no such option
+                folder = ns.save_models / result.run_id
+                shipped = save_model(result, cache, folder, source=path, data=lambda: dsd)
+                log.info("%s", "; ".join(describe(folder, shipped)))
             m, e = result.metrics, result.efficiency
             rows.append(
                 [

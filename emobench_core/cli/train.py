@@ -17,6 +17,8 @@ from emobench_core.cli.options import (
     add_recipe_arguments,
     check_device,
     checkpoint_cache,
+    data_filters,
+    data_source,
     recipe,
 )
 
@@ -31,7 +33,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="registry name, hub id or folder")
     p.add_argument("--seed", type=int, default=42, help="default: 42")
     p.add_argument("--output", required=True, type=Path, help="folder for the checkpoint")
-    add_data_arguments(p)
+    add_data_arguments(p, filters=True)
     add_model_arguments(p)
     add_recipe_arguments(p)
     p.set_defaults(func=train)
@@ -39,14 +41,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def train(ns: argparse.Namespace) -> int:
-    from emobench_core.data.loading import load_emotion
+    from emobench_core.data.filters import load_filtered
     from emobench_core.models.registry import backend_for, get_spec
     from emobench_core.scenarios.run import train_checkpoint
 
     spec = get_spec(ns.model)
     check_device(ns.device)
     r = recipe(ns, ns.seed)
-    dsd = load_emotion(ns.data_dir, max_train_rows=ns.max_train_rows)
+    dsd = load_filtered(data_source(ns), max_train_rows=ns.max_train_rows, filters=data_filters(ns))
     entry, hit = train_checkpoint(
         spec,
         ns.init,

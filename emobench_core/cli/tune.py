@@ -17,6 +17,7 @@ from emobench_core.cli.options import (
     add_model_arguments,
     check_device,
     checkpoint_cache,
+    data_source,
 )
 from emobench_core.errors import UsageError
 
@@ -69,7 +70,7 @@ def run_tune(ns: argparse.Namespace) -> int:
         "seeds": _numbers(int, ns.seeds, "--seeds"),
     }
     specs = parse_models(ns.models)
-    dsd = load_emotion(ns.data_dir)
+    dsd = load_emotion(data_source(ns))
     if ns.output.is_file():
         report = TuneReport.load(ns.output)
         if report.grid != grid:
@@ -79,7 +80,7 @@ def run_tune(ns: argparse.Namespace) -> int:
             )
     else:
         command = shlex.join(["emobench", *sys.argv[1:]])
-        report = new_report(dsd, Recipe(), grid, ns.device, source_label(ns.data_dir), command)
+        report = new_report(dsd, Recipe(), grid, ns.device, source_label(data_source(ns)), command)
     tune(
         [(s, ns.init) for s in specs],
         Recipe(),

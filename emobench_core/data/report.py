@@ -1,10 +1,12 @@
 """Describe the data before any model sees it: the ``emobench data`` report.
 
 Writes ``data.md`` (class balance, text lengths in words and WordPiece tokens, how often tweets
-carry hashtags, mentions, URLs, emoji or elongated words, and the data fingerprint) plus two
-figures, ``class_distribution.png`` and ``lengths.png``. The numbers come from plain functions
-(:func:`class_counts`, :func:`length_stats`, :func:`informal_features`) so they can be tested;
-the writer only formats them.
+carry hashtags, mentions, URLs, emoji or elongated words, duplicates, label conflicts and split
+overlap, and the data fingerprint), the same numbers as ``data-report.json`` (for
+``emobench report --data-report``), and two figures, ``class_distribution.png`` and
+``lengths.png``. The numbers come from plain functions (:func:`class_counts`,
+:func:`length_stats`, :func:`informal_features`, :func:`~emobench_core.data.quality.data_quality`)
+so they can be tested; the writer only formats them.
 
     emobench data --data-dir /path/to/emotion --output out/data/
 """
@@ -19,11 +21,12 @@ from typing import TYPE_CHECKING
 import datasets
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from emobench_core.data.fingerprint import fingerprint, label_names
+from emobench_core.data.figures import plot_class_shares, plot_lengths
+from emobench_core.data.fingerprint import applied_filters, data_info, fingerprint, label_names
 from emobench_core.data.loading import LONG_TEXT_CHARS, long_text_counts
+from emobench_core.data.quality import data_quality
+from emobench_core.schema.data_report import DataQuality, DataReport, quality_lines
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -116,8 +119,10 @@ def data_report(
     out_dir: Path,
     *,
     max_length: int = 128,
+    source: str = "",
 ) -> Path:
-    """Write ``data.md``, ``class_distribution.png`` and ``lengths.png`` into ``out_dir``.
+    """Write ``data.md``, ``data-report.json``, ``class_distribution.png`` and ``lengths.png``
+    into ``out_dir``.
 
     Args:
         dsd: The dataset from :func:`emobench_core.data.load_emotion` (needs a train split;
@@ -125,6 +130,7 @@ def data_report(
         tokenizer: Any Hugging Face tokenizer; token lengths include special tokens.
         out_dir: Output folder, created if missing.
         max_length: The training ``max_length``; texts with more tokens count as truncated.
+        source: How the JSON names the data source (``source_label`` of the loader).
 
     Returns:
         Path of ``data.md``.
@@ -137,20 +143,49 @@ def data_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = class_counts(dsd)
     texts = {split: ds[:]["text"] for split, ds in dsd.items()}
-    words = {split: word_lengths(t) for split, t in texts.items()}
-    tokens = {split: token_lengths(t, tokenizer) for split, t in texts.items()}
-    informal = {split: informal_features(t) for split, t in texts.items()}
-    _plot_classes(counts, out_dir / "class_distribution.png")
-    _plot_lengths(tokens["train"], max_length, out_dir / "lengths.png")
+    labels = {split: ds[:]["label"] for split, ds in dsd.items()}
+    words = pd.DataFrame({s: length_stats(word_lengths(t)) for s, t in texts.items()}).T
+    token_counts = {split: token_lengths(t, tokenizer) for split, t in texts.items()}
+    tokens = pd.DataFrame({s: length_stats(v, max_length) for s, v in token_counts.items()}).T
+    informal = pd.DataFrame({split: informal_features(t) for split, t in texts.items()})
+    quality = data_quality(
+        {s: list(zip(texts[s], labels[s], strict=True)) for s in dsd}, label_names(dsd)
+    )
+    classes = {s: {k: int(n) for k, n in counts[s].items()} for s in counts.columns}
+    plot_class_shares(classes, out_dir / "class_distribution.png")
+    plot_lengths(token_counts["train"].tolist(), max_length, out_dir / "lengths.png")
+    fp = fingerprint(dsd)
+    long = long_text_counts(dsd)
+    tokenizer_name = str(getattr(tokenizer, "name_or_path", "") or type(tokenizer).__name__)
+    if Path(tokenizer_name).is_dir():  # a local folder: its name, not this machine's path
+        tokenizer_name = Path(tokenizer_name).name
+    DataReport(
+        source=source,
+        fingerprint=fp,
+        filters=applied_filters(dsd),
+        labels=label_names(dsd),
+        tokenizer=tokenizer_name,
+        max_length=max_length,
+        rows={split: len(ds) for split, ds in dsd.items()},
+        classes=classes,
+        words={s: dict(row) for s, row in words.iterrows()},
+        tokens={s: dict(row) for s, row in tokens.iterrows()},
+        informal={s: dict(informal[s]) for s in informal.columns},
+        long_texts=long,
+        quality=quality,
+    ).save(out_dir / "data-report.json")
     md = _markdown(
         counts=counts,
-        words=pd.DataFrame({s: length_stats(v) for s, v in words.items()}).T,
-        tokens=pd.DataFrame({s: length_stats(v, max_length) for s, v in tokens.items()}).T,
-        informal=pd.DataFrame(informal),
-        long=long_text_counts(dsd),
-        fp=fingerprint(dsd),
-        tokenizer_name=str(getattr(tokenizer, "name_or_path", "") or type(tokenizer).__name__),
+        words=words,
+        tokens=tokens,
+        informal=informal,
+        long=long,
+        fp=fp,
+        tokenizer_name=tokenizer_name,
         max_length=max_length,
+        quality=quality,
+        filters=applied_filters(dsd),
+        dataset=data_info(dsd).get("dataset", "dair-ai/emotion"),
     )
     path = out_dir / "data.md"
     path.write_text(md, encoding="utf-8")
@@ -167,6 +202,9 @@ def _markdown(
     fp: str,
     tokenizer_name: str,
     max_length: int,
+    quality: DataQuality,
+    filters: tuple[str, ...],
+    dataset: str = "dair-ai/emotion",
 ) -> str:
     """Format the computed tables as the markdown report (no computation beyond percentages)."""
     with_total = pd.concat([counts, counts.sum().to_frame("total").T])
@@ -180,10 +218,11 @@ def _markdown(
     )
     sizes = ", ".join(f"{split} {int(n)}" for split, n in counts.sum().items())
     lines = [
-        "# Data report: dair-ai/emotion",
+        f"# Data report: {dataset}",
         "",
         f"- Rows: {sizes}",
         f"- Fingerprint (sha256 of every row): `{fp}`",
+        f"- Filters: {', '.join(filters) or 'none (the published splits)'}",
         f"- Tokenizer: `{tokenizer_name}`, max_length {max_length}",
         f"- Texts over {LONG_TEXT_CHARS:,} characters (kept, truncated by the tokenizer): "
         + ", ".join(f"{s} {n}" for s, n in long.items()),
@@ -215,40 +254,9 @@ def _markdown(
         "",
         (100 * informal).rename_axis("feature").to_markdown(floatfmt=".2f"),
         "",
+        "## Duplicates, conflicts and overlap",
+        "",
+        *quality_lines(quality),
+        "",
     ]
     return "\n".join(lines)
-
-
-def _plot_classes(counts: pd.DataFrame, path: Path) -> None:
-    """Grouped bars: share of each class within each split (splits differ in size)."""
-    fig = Figure(figsize=(8, 4), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    shares = 100 * counts / counts.sum()
-    width = 0.8 / max(len(shares.columns), 1)
-    x = np.arange(len(shares.index))
-    for i, split in enumerate(shares.columns):
-        ax.bar(x + (i - (len(shares.columns) - 1) / 2) * width, shares[split], width, label=split)
-    ax.set_xticks(x, list(shares.index))
-    ax.set_ylabel("% of split")
-    ax.set_title("Class distribution per split")
-    ax.legend()
-    fig.savefig(path, dpi=120)
-    fig.clear()
-
-
-def _plot_lengths(lengths: np.ndarray, max_length: int, path: Path) -> None:
-    """Histogram of train token lengths with the truncation point marked."""
-    fig = Figure(figsize=(8, 4), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    top = int(max(lengths.max(initial=0), max_length)) + 1
-    step = -(-top // 80)  # integer-wide bins (at most ~80), so no bin holds an extra length
-    ax.hist(lengths, bins=(np.arange(0, top + step, step) - 0.5).tolist())
-    ax.axvline(max_length, color="tab:red", linestyle="--", label=f"max_length = {max_length}")
-    ax.set_xlabel("WordPiece tokens (incl. special tokens)")
-    ax.set_ylabel("texts (train)")
-    ax.set_title("Token lengths, train split")
-    ax.legend()
-    fig.savefig(path, dpi=120)
-    fig.clear()

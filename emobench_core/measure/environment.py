@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from emobench_core.measure.devices import WORKER_ENV, device_in_use
+
 
 def environment(device: str) -> dict[str, Any]:
     """Versions and hardware the figures came from."""
@@ -31,6 +33,9 @@ def environment(device: str) -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "device": device,
         "gpu_name": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        # the device this process was given (`pytest bench -n N`: one per xdist worker)
+        "device_id": device_in_use(device),
+        "xdist_worker": os.environ.get(WORKER_ENV),
     }
     return env
 

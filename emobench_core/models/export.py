@@ -203,7 +203,8 @@ def export_onnx(
     example = tuple(torch.from_numpy(batches[0][n]) for n in names)
     axes = {0: "batch", 1: "sequence"}
     with _atomic_file(path) as tmp:
-        with _ignoring(_EXPORT_NOISE), _quiet_logger("torch.onnx"):
+        # onnx_ir logs every initializer its passes merge (INFO): chatter, not the graph's state
+        with _ignoring(_EXPORT_NOISE), _quiet_logger("torch.onnx"), _quiet_logger("onnx_ir"):
             torch.onnx.export(
                 _logits_module(model, names),
                 example,

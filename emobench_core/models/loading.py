@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.errors import RegistryError
-from emobench_core.hub import offline_mode, unreachable
+from emobench_core.hub import offline_mode, offline_reason, unreachable
 from emobench_core.models.spec import MINILM_DIR_ENV, TRANSFORMER_KIND, ModelSpec
 
 VOCAB_DIR_ENV = "EMOBENCH_VOCAB_DIR"
@@ -39,19 +39,47 @@ def resolve_vocab_dir(vocab_dir: str | Path | None = None) -> str:
     return str(path)
 
 
-def load_tokenizer(source: str) -> Any:
+VOCAB_WHAT = "the bert-base-uncased WordPiece vocab (for randomly initialised models)"
+VOCAB_FIX = (
+    f"pass --vocab-dir DIR or set {VOCAB_DIR_ENV}=DIR to a folder holding its vocab.txt "
+    "(pytest bench: --emobench-vocab-dir)"
+)
+
+
+def load_tokenizer(source: str, *, what: str = VOCAB_WHAT, fix: str = VOCAB_FIX) -> Any:
     """A fast WordPiece tokenizer from a hub id or folder.
 
     transformers 5 pitfall: ``BertTokenizerFast(vocab_file=...)`` silently ignores the file and
     maps every word to ``[UNK]``; loading the folder with ``from_pretrained`` reads it.
-    A folder with only ``vocab.txt`` (no tokenizer config) is loaded as uncased BERT.
+    A folder with only ``vocab.txt`` (no tokenizer config) is loaded as uncased BERT. A hub id
+    is read from the local HF cache when there; else, with the hub out of reach, an error
+    naming ``what`` was fetched and ``fix`` (the local copy's option) comes at once.
+
+    Raises:
+        RegistryError: A hub id neither cached nor fetchable.
     """
     from transformers import AutoTokenizer, BertTokenizerFast  # type: ignore[attr-defined]
 
     path = Path(source)
-    if path.is_dir() and not (path / "tokenizer_config.json").is_file():
-        return BertTokenizerFast.from_pretrained(str(path), do_lower_case=True)
-    return AutoTokenizer.from_pretrained(source)
+    if path.is_dir():
+        if not (path / "tokenizer_config.json").is_file():
+            return BertTokenizerFast.from_pretrained(str(path), do_lower_case=True)
+        return AutoTokenizer.from_pretrained(source)
+    try:
+        return AutoTokenizer.from_pretrained(source, local_files_only=True)
+    except (OSError, ValueError):  # not in the local cache
+        pass
+    reason = offline_reason()
+    try:
+        if reason is not None:
+            raise OSError(reason)
+        return AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError) as exc:
+        first = (str(exc).splitlines() or [""])[0][:200]
+        raise RegistryError(
+            f"cannot fetch {what} ({source}) from the Hugging Face hub ({first}) and it is "
+            f"not in the local cache; {fix}"
+        ) from exc
 
 
 def pretrained_source(spec: ModelSpec) -> str:
@@ -69,10 +97,11 @@ def pretrained_source(spec: ModelSpec) -> str:
         if spec.local_fallbacks
         else ""
     )
+    why = offline_reason() or "the hub does not have it"
     raise RegistryError(
         f"pretrained weights of {spec.name!r} ({spec.source}) are out of reach (hub unreachable "
-        f"or offline, and no local copy). Either pass a local folder with the weights as the model "
-        f"name{extra}, or use --init random to train the same architecture from scratch"
+        f"or offline: {why}; and no local copy). Either pass a local folder with the weights as "
+        f"the model name{extra}, or use --init random to train the same architecture from scratch"
     )
 
 
@@ -138,14 +167,21 @@ def build_model(
     if init == "pretrained":
         folder = pretrained_source(spec)
         source = describe_source(spec, folder)
+        cached_only = not Path(folder).is_dir() and offline_reason() is not None
         model = AutoModelForSequenceClassification.from_pretrained(
             folder,
+            local_files_only=cached_only,  # found in the HF cache: no retries of the hub
             num_labels=len(labels),
             id2label=id2label,
             label2id=label2id,
             dtype=torch.float32,  # fp16 checkpoints would otherwise train in fp16 and stall
         )
-        return model, load_tokenizer(folder), source
+        fix = "pass a local folder with the model and its tokenizer as the model name"
+        return (
+            model,
+            load_tokenizer(folder, what=f"the tokenizer of {spec.name!r}", fix=fix),
+            source,
+        )
     if init != "random":
         raise RegistryError(f"`init` ({init!r}) must be 'pretrained' or 'random'")
     if spec.config is None:

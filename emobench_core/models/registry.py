@@ -38,12 +38,17 @@ BACKENDS: dict[str, Backend] = {
 
 def backend_for(spec: ModelSpec) -> Backend:
     """The backend that trains, loads and measures ``spec``."""
+    return backend_of_kind(spec.kind, f"model {spec.name!r}")
+
+
+def backend_of_kind(kind: str, what: str = "a model") -> Backend:
+    """The backend of model kind ``kind`` (as a results file records it: ``model.kind``)."""
     try:
-        return BACKENDS[spec.kind]
+        return BACKENDS[kind]
     except KeyError:
         raise RegistryError(
-            f"model {spec.name!r} has kind {spec.kind!r}, which no backend handles; "
-            f"known kinds: {', '.join(BACKENDS)}"
+            f"{what} has kind {kind!r}, which no backend handles; known kinds: "
+            f"{', '.join(BACKENDS)}"
         ) from None
 
 

@@ -19,8 +19,10 @@ import pytest
 
 from emobench_core.cache import CheckpointCache, default_cache_dir
 from emobench_core.models.registry import backend_for, get_spec
+from emobench_core.plugin import scaleout
 from emobench_core.plugin.profiles import PROFILES, Case, Profile, claims, get_profile
 from emobench_core.plugin.runner import BenchRunner, load_thresholds
+from emobench_core.plugin.scaleout import group_mark
 
 DEFAULT_THRESHOLDS = "bench/thresholds.toml"
 """The thresholds file, relative to pytest's rootdir (ini value ``emobench_thresholds``)."""
@@ -130,6 +132,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "quality: asserts a model's minimum test accuracy")
     config.addinivalue_line("markers", "latency: times a model's forward pass")
     config.addinivalue_line("markers", "claim: a claim of the report, tested on the run")
+    # pytest-xdist and pytest-split support: a device per worker, no timing in a worker
+    if not config.pluginmanager.is_registered(scaleout):
+        config.pluginmanager.register(scaleout, "emobench-scaleout")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -248,15 +253,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if "emobench_seed" in metafunc.fixturenames:
             seeds = _seeds(metafunc.config, profile)
             params = [
-                (c, s)
+                pytest.param(c, s, marks=group_mark(c, s), id=f"{c.id}-s{s}")
                 for c in cases
                 for s in (seeds if backend_for(get_spec(c.model)).seed_sensitive else seeds[:1])
             ]
+            metafunc.parametrize(("emobench_case", "emobench_seed"), params)
+        else:  # a case without a seed (latency) uses the first seed's checkpoint
+            first = _seeds(metafunc.config, profile)[0]
             metafunc.parametrize(
-                ("emobench_case", "emobench_seed"), params, ids=[f"{c.id}-s{s}" for c, s in params]
+                "emobench_case",
+                [pytest.param(c, marks=group_mark(c, first), id=c.id) for c in cases],
             )
-        else:
-            metafunc.parametrize("emobench_case", cases, ids=[c.id for c in cases])
 
 
 @pytest.fixture

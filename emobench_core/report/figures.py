@@ -15,7 +15,21 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from emobench_core.report.labels import Point, freeze_layout, place_labels
+from emobench_core.report.pareto_points import (
+    KD,
+    LINK,
+    STYLE,
+    Row,
+    dodge,
+    legend_handles,
+    outliers,
+    panels,
+    short_label,
+)
 from emobench_core.study.records import AXIS_LABELS, CPU_PROBE_AXES, Study
 
 FILES = {
@@ -34,7 +48,7 @@ CPU_FILES = {
 
 
 def _new(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -64,7 +78,7 @@ def per_class_heatmap(study: Study, path: Path) -> None:
             color="black" if data[i, j] > 0.6 else "white",
             fontsize=8,
         )
-    ax.set_title("Per-emotion F1 (mean over seeds)")
+    ax.set_title(f"Per-{study.class_noun} F1 (mean over seeds)")
     fig.colorbar(image, ax=ax, label="F1")
     _save(fig, path)
 
@@ -106,38 +120,120 @@ def confusion_grid(study: Study, path: Path) -> None:
     _save(fig, path)
 
 
+def _tick(value: float, _pos: object = None) -> str:
+    """A cost tick: ``0.5``, ``20``, ``4M``, ``200k``."""
+    for scale, unit in ((1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:g}{unit}"
+    return f"{value:g}"
+
+
+REACH = 0.05
+"""Intervals show at least this far (5 macro-F1 points) beyond the means on the F1 axis."""
+
+
+def _f1_range(shown: list[Row]) -> tuple[float, float]:
+    """The macro-F1 axis: every shown mean, and the current rows' intervals as far as one span
+    of the means (at least :data:`REACH`) beyond them: a wider one runs off the axis rather
+    than squash the rest."""
+    means = [s.macro_f1_mean for s, _, _ in shown]
+    lo, hi = min(means), max(means)
+    reach = max(hi - lo, REACH)
+    current = [s.macro_f1_ci for s, _, r in shown if r != "stale"]
+    lo = max(min([lo, *(ci.low for ci in current)]), lo - reach)
+    hi = min(max([hi, *(ci.high for ci in current)]), hi + reach)
+    pad = max(0.06 * (hi - lo), 0.01)  # one row alone still gets an axis
+    return lo - pad, hi + pad
+
+
+XPAD = 2.2
+"""The cost axis shows this factor beyond the cheapest and dearest row (room for labels)."""
+
+
 def pareto_scatter(study: Study, axis: str, path: Path) -> None:
-    """Macro-F1 against ``axis`` (log scale), one panel per device; front points joined."""
-    fronts = [f for f in study.pareto if f.axis == axis]
-    fig = _new(6.5 * len(fronts), 4.5)
-    for k, front in enumerate(fronts):
-        ax = fig.add_subplot(1, len(fronts), k + 1)
-        on = sorted((c, f1, name) for name, c, f1 in front.points if name in front.front)
-        off = [(c, f1, name) for name, c, f1 in front.points if name not in front.front]
-        if on:
-            ax.plot(
-                [p[0] for p in on], [p[1] for p in on], "o-", color="tab:blue", label="Pareto front"
+    """Macro-F1 (mean, 95% interval as an error bar) against ``axis`` (log scale), one panel
+    per device: the front joined, dominated rows grey, stale rows hollow orange (not ranked),
+    each distilled row linked to its non-distilled twin; labels placed without overlaps; a
+    far-out row (:data:`FAR_POINTS`) noted in the panel title instead of squashing the axis."""
+    shown_panels = panels(study, axis)
+    fig = _new(max(6.8 * len(shown_panels), 8.5), 5.4)
+    jobs = []
+    for k, (device, rows) in enumerate(shown_panels):
+        ax = fig.add_subplot(1, len(shown_panels), k + 1)
+        far = outliers([s.macro_f1_mean for s, _, _ in rows])
+        shown, dodged = dodge([row for i, row in enumerate(rows) if i not in far])
+        for role, style in STYLE.items():
+            pts = sorted(
+                ((c, s) for s, c, r in shown if r == role), key=lambda p: (p[0], p[1].label)
             )
-        if off:
-            ax.plot(
-                [p[0] for p in off],
-                [p[1] for p in off],
-                "x",
-                color="tab:gray",
-                markersize=8,
-                linestyle="none",
-                label="dominated",
+            if not pts:
+                continue
+            xs, ys = [c for c, _ in pts], [s.macro_f1_mean for _, s in pts]
+            low = [s.macro_f1_mean - s.macro_f1_ci.low for _, s in pts]
+            high = [s.macro_f1_ci.high - s.macro_f1_mean for _, s in pts]
+            ax.errorbar(
+                xs,
+                ys,
+                yerr=[low, high],
+                fmt="none",
+                ecolor=style["color"],
+                alpha=0.45,
+                elinewidth=1,
+                capsize=2,
+                zorder=2,
             )
-        for c, f1, name in sorted(on + off):
-            ax.annotate(name, (c, f1), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            ax.plot(xs, ys, linestyle="-" if role == "front" else "none", zorder=3, **style)
+        at = {(s.name, s.init, s.device): (c, s.macro_f1_mean) for s, c, _ in shown}
+        for s, c, _ in shown:
+            twin = at.get((s.name.split(KD)[0], s.init, s.device)) if KD in s.name else None
+            if twin is not None:
+                ax.add_patch(FancyArrowPatch(twin, (c, s.macro_f1_mean), **LINK))
+        costs = [c for _, c, _ in shown]
         ax.set_xscale("log")
-        ax.margins(x=0.2, y=0.1)
-        ax.set_xlabel(AXIS_LABELS[axis] + " (log scale)")
-        ax.set_ylabel("macro-F1 (mean over seeds)")
-        ax.set_title(f"{front.device}")
+        ax.set_xlim(min(costs) / XPAD, max(costs) * XPAD)
+        ax.set_ylim(*_f1_range(shown))
+        ax.set_xlabel(
+            AXIS_LABELS[axis]
+            + " (log scale"
+            + ("; equal costs set side by side)" if dodged else ")")
+        )
+        ax.set_ylabel("macro-F1 (mean over seeds, 95% interval)")
+        notes = [
+            f"{s.label}{' (stale)' if r == 'stale' else ''}: {s.macro_f1_mean:.3f}"
+            for i, (s, _, r) in enumerate(rows)
+            if i in far
+        ]
+        title = device if not all(r == "stale" for *_, r in rows) else f"{device}: stale rows only"
+        if notes:
+            title += "\nbelow the axis: " + "; ".join(notes)
+        ax.set_title(title, fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(loc="lower left", fontsize=7)
+        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        jobs.append((ax, device, shown))
     fig.suptitle(f"Macro-F1 vs {AXIS_LABELS[axis]}")
+    fig.legend(
+        handles=legend_handles(), loc="outside lower center", ncols=5, fontsize=7, frameon=False
+    )
+    freeze_layout(fig)
+    for ax, device, shown in jobs:
+        order = sorted(shown, key=lambda row: (row[2] == "stale", -row[0].macro_f1_mean))
+        place_labels(
+            ax,
+            [
+                Point(
+                    c,
+                    s.macro_f1_mean,
+                    short_label(s.label, device, axis),
+                    "tab:orange" if r == "stale" else "black",
+                    "italic" if r == "stale" else "normal",
+                    s.macro_f1_ci.low,
+                    s.macro_f1_ci.high,
+                )
+                for s, c, r in order
+            ],
+        )
     _save(fig, path)
 
 

@@ -22,11 +22,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from emobench_core.data.figures import plot_class_shares
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.significance import DEFAULT_RESAMPLES
 from emobench_core.report.figures import render_figures
+from emobench_core.report.html import page
 from emobench_core.report.markdown import ANCHOR_FIELDS, markdown
 from emobench_core.report.perf import markdown_lines as perf_markdown
+from emobench_core.report.sections_data import FIGURE as DATA_FIGURE
+from emobench_core.schema.data_report import load_data_report
 from emobench_core.schema.deploy import load_deploy
 from emobench_core.schema.deploy import markdown_lines as deploy_markdown
 from emobench_core.schema.latency import LatencyReport
@@ -38,6 +42,16 @@ from emobench_core.study.staleness import stale_reasons
 
 DEFAULT_ANCHORS = Path(__file__).resolve().parents[2] / "bench" / "anchors.toml"
 TITLE = "emobench results: compact transformer emotion classifiers on dair-ai/emotion"
+"""The title of a report on dair-ai/emotion; another dataset's names it (:func:`title_for`)."""
+
+
+def title_for(st: Any) -> str:
+    """The report's first heading, naming the study's dataset and its classes."""
+    if st.dataset == "dair-ai/emotion" and st.class_noun == "emotion":
+        return TITLE
+    return f"emobench results: compact text classifiers on {st.dataset} ({len(st.labels)} classes)"
+
+
 BENCH_HINT = "it must be the file written by `pytest bench/ --benchmark-json FILE`"
 
 
@@ -112,7 +126,7 @@ def render_report(
     out_path: Path,
     figures_dir: Path,
     anchors: list[dict[str, str]] | None = None,
-    title: str = TITLE,
+    title: str | None = None,
     sources: Sequence[Path] = (),
     bench_path: Path | None = None,
     n_resamples: int = DEFAULT_RESAMPLES,
@@ -122,6 +136,9 @@ def render_report(
     perf_paths: Sequence[Path] = (),
     deploy_paths: Sequence[Path] = (),
     include_stale: bool = False,
+    allow_mixed: bool = False,
+    data_report_path: Path | None = None,
+    html_path: Path | None = None,
 ) -> str:
     """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
 
@@ -131,7 +148,7 @@ def render_report(
         out_path: Where to write RESULTS.md; links and listed paths are relative to its folder.
         figures_dir: Folder for the PNGs.
         anchors: Published reference rows (:func:`load_anchors`), or ``None``.
-        title: First heading.
+        title: First heading; default: :func:`title_for` the study.
         sources: The results files, listed in the header and used in the regenerate command.
         bench_path: The pytest-benchmark file, for the header and the command.
         n_resamples: Bootstrap resamples of every interval and paired test.
@@ -142,10 +159,18 @@ def render_report(
         perf_paths: ``emobench perf`` reports, rendered as the "Training cost" section.
         deploy_paths: ``emobench deploy`` reports, rendered under the leaderboard.
         include_stale: Rank stale rows too (marked); by default they are shown apart.
+        allow_mixed: The results were merged with ``--allow-mixed`` (for the command).
+        data_report_path: An ``emobench data`` report (``data-report.json``): opens the study
+            with the "Data" section, its class chart drawn into ``figures_dir``.
+        html_path: Where to write the self-contained leaderboard page
+            (:func:`emobench_core.report.html.page`) too, or ``None``.
     """
     out_path = Path(out_path)
     base = out_path.parent
     st = build_study(results, n_resamples=n_resamples, latency=latency, include_stale=include_stale)
+    title = title or title_for(st)
+    if title_for(st) != TITLE:  # published numbers are of dair-ai/emotion only
+        anchors = None
     ranked = [r for r in results if include_stale or not stale_reasons(r)]
     figures = render_figures(st, Path(figures_dir)) if st.summaries else {}
     figs = {k: _rel(p, base) for k, p in figures.items()}
@@ -157,6 +182,7 @@ def render_report(
     command += ["--figures-dir", _rel(figures_dir, base)]
     command += [] if n_resamples == DEFAULT_RESAMPLES else ["--bootstrap", str(n_resamples)]
     command += ["--include-stale"] if include_stale else []
+    command += ["--allow-mixed"] if allow_mixed else []
     if latency is not None:
         command += ["--latency", _rel(latency_path, base) if latency_path else "LATENCY_JSON"]
     if bench_json is not None and bench_path:
@@ -174,7 +200,16 @@ def render_report(
     for label, _ in perf:
         command += ["--perf", label]
         files.append(label)
+    data = None
+    if data_report_path is not None:
+        data = (_rel(data_report_path, base), load_data_report(data_report_path))
+        chart = Path(figures_dir) / f"{DATA_FIGURE}.png"
+        plot_class_shares(data[1].classes, chart)
+        figs[DATA_FIGURE] = _rel(chart, base)
+        command += ["--data-report", data[0]]
+        files.append(data[0])
     deploy: list[str] = []
+    deploy_reports = []
     # cache entry -> the run that trained it, to name each deployment row's checkpoint
     trained_by = {
         str(r.environment["cache_entry"]): r.run_id
@@ -185,7 +220,9 @@ def render_report(
         label = _rel(path, base)
         command += ["--deploy", label]
         files.append(label)
-        deploy += [*deploy_markdown(label, load_deploy(path), trained_by), ""]
+        deploy_reports.append((label, load_deploy(path), trained_by))
+        deploy += [*deploy_markdown(*deploy_reports[-1]), ""]
+    command += [] if html_path is None else ["--html", _rel(html_path, base)]
     text = markdown(
         st,
         results,
@@ -199,6 +236,17 @@ def render_report(
         notes=notes,
         perf=perf_markdown(perf),
         deploy=deploy,
+        data=data,
     )
     write_text_atomic(out_path, text)
+    if html_path is not None:
+        html = page(
+            st,
+            title=title,
+            command=" ".join(command),
+            figures=figures,
+            deploy=deploy_reports,
+            notes=notes,
+        )
+        write_text_atomic(Path(html_path), html)
     return text

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from emobench_core.metrics.stats import Interval
 from emobench_core.report.tables import p_value, table
 from emobench_core.study.distillation import DistillationGain
+from emobench_core.study.records import class_noun
 
 KD_TARGETS = {"bert-tiny": "BERT-Tiny (L-2 H-128)"}
 """Student -> the published pretrained row (bench/anchors.toml) a distilled student aims at."""
@@ -87,7 +88,7 @@ def distillation(
             rows,
         ),
         "",
-        "Per-emotion F1 gain from distillation (points, mean over seeds):",
+        f"Per-{class_noun(labels)} F1 gain from distillation (points, mean over seeds):",
         "",
         table(["distilled row", *labels], per_class),
         "",

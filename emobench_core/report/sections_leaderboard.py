@@ -24,8 +24,13 @@ def what_was_run(st: Study) -> list[str]:
         "",
         f"- Profile(s): {', '.join(st.profiles) or 'not tagged (run outside `pytest bench/`)'}",
         f"- Devices: {', '.join(st.devices)}",
+        f"- Dataset: {st.dataset}; {len(st.labels)} classes ("
+        + (", ".join(st.labels_sources) or "not recorded")
+        + f"): {', '.join(st.labels)}",
         f"- Data: {', '.join(st.data_sources)}; fingerprint(s) "
         + ", ".join(f"`{fp}`" for fp in st.fingerprints),
+        *[f"- Validation split {v}" for v in st.validation if v != "split"],
+        *([f"- Data filters: {', '.join(st.data_filters)}"] if st.data_filters else []),
         f"- Rows per split: {rows}",
         f"- Seeds: {', '.join(map(str, st.seeds))}",
         *[f"- Left out, superseded by a later run: `{r}`" for r in st.superseded],

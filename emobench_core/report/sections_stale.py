@@ -2,7 +2,7 @@
 current code would run, shown with what changed and kept out of the tiers, findings, fronts and
 recommendations (:mod:`emobench_core.study.staleness`).
 
-    emobench report --results results/cpu results/gpu --output RESULTS.md
+    emobench report --results results/cpu results/gpu --allow-mixed --output RESULTS.md
     emobench report --results results/gpu --include-stale   # rank them anyway, marked
 """
 

@@ -8,12 +8,15 @@ recommendations with the findings. Formatting only; the numbers come from a comp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from emobench_core.report.tables import ci, table
 from emobench_core.study.records import AXIS_LABELS, CPU_PROBE_AXES, PARETO_AXES, Study
 
 
-def per_emotion(st: Study, figs: dict[str, str]) -> list[str]:
-    """The "Per emotion" section: F1 per emotion, drops from the best, confusions."""
+def per_emotion(st: Study, figs: dict[str, str], notes: Sequence[str] = ()) -> list[str]:
+    """The "Per emotion" section: F1 per emotion, drops from the best, confusions; ``notes``
+    (e.g. the data report's label conflicts) follow the hardest emotions."""
     best = st.summaries[0]
     f1 = [
         [s.label, *(f"{s.per_class_f1[e]:.4f} {ci(s.per_class_ci[e])}" for e in st.labels)]
@@ -33,9 +36,9 @@ def per_emotion(st: Study, figs: dict[str, str]) -> list[str]:
         for s in st.summaries
     ]
     return [
-        "## Per emotion",
+        f"## Per {st.class_noun}",
         "",
-        "F1 per emotion, mean over seeds, with 95% bootstrap intervals of the seed mean:",
+        f"F1 per {st.class_noun}, mean over seeds, with 95% bootstrap intervals of the seed mean:",
         "",
         table(["model", *st.labels], f1),
         "",
@@ -43,11 +46,12 @@ def per_emotion(st: Study, figs: dict[str, str]) -> list[str]:
         "",
         table(["model", *st.labels], drop) if drop else "Only one model.",
         "",
-        "Hardest emotions (mean F1 across models): "
+        f"Hardest {st.class_nouns} (mean F1 across models): "
         + ", ".join(f"{e} {v:.4f}" for e, v in st.hardest)
         + ".",
         "",
-        f"![per-emotion F1]({figs['per_class_f1']})",
+        *(line for note in notes for line in (note, "")),
+        f"![per-{st.class_noun} F1]({figs['per_class_f1']})",
         "",
         "Top confusions (true→predicted, share of the true class, count summed over seeds):",
         "",

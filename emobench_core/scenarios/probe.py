@@ -33,6 +33,7 @@ from emobench_core.errors import ProbeError, RegistryError
 from emobench_core.measure.environment import environment, git_commit
 from emobench_core.measure.latency import LatencySettings, cpu_count, measure_latency, peak_rss_mb
 from emobench_core.measure.memory import memory_baseline, proc_status_mb
+from emobench_core.models.backends.sklearn import save_pipeline
 from emobench_core.models.loading import load_tokenizer, resolve_vocab_dir
 from emobench_core.models.registry import backend_for, model_names, parse_models
 from emobench_core.models.spec import ModelSpec
@@ -65,7 +66,7 @@ def measure_model(
     labels: Sequence[str],
 ) -> ModelLatency:
     """Load ``spec`` (random weights with a head of ``len(labels)`` classes, or the fitted
-    ``svm`` pipeline / its joblib path) and time it on ``texts`` in this process, on the
+    ``svm`` pipeline / its skops file) and time it on ``texts`` in this process, on the
     threads already set.
 
     Batch 1 (overall and by length) follows ``settings``; the tokenizer gets a quarter of its
@@ -141,9 +142,9 @@ def _measure_isolated(job: dict[str, Any], workdir: Path) -> ModelLatency:
 def _preload(spec: ModelSpec) -> None:
     """Import the model's code and start torch's CPU runtime before the memory baseline: both
     are the same for every model of a family (about 100 MiB for BERT), not the model's cost."""
-    import joblib  # noqa: F401
     import sklearn.feature_extraction.text  # noqa: F401
     import sklearn.svm  # noqa: F401
+    import skops.io  # noqa: F401  how the fitted SVM reaches the subprocess
     import torch
 
     with torch.inference_mode():
@@ -235,10 +236,7 @@ def probe_models(
     with tempfile.TemporaryDirectory(prefix="emobench-latency-") as tmp:
         svm_path = None
         if svm is not None and isolate:
-            import joblib
-
-            svm_path = str(Path(tmp) / "tfidf-svm.joblib")
-            joblib.dump(svm, svm_path)
+            svm_path = str(save_pipeline(svm, Path(tmp) / "tfidf-svm.skops"))
         try:
             torch.set_num_threads(threads)
             for spec in specs:

@@ -10,7 +10,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
-from emobench_core.data.fingerprint import fingerprint
+from emobench_core.data.fingerprint import applied_filters, fingerprint
 from emobench_core.measure.environment import environment, git_commit
 
 
@@ -22,11 +22,13 @@ def run_environment(device: str) -> dict[str, Any]:
 
 
 def data_record(dsd: Any, source: str) -> dict[str, Any]:
-    """The data a run measured: where from, its fingerprint and its rows per split."""
+    """The data a run measured: where from, its fingerprint, its rows per split and the
+    optional filters it went through (empty: the published splits)."""
     return {
         "source": source,
         "fingerprint": fingerprint(dsd),
         "rows": {k: len(v) for k, v in dsd.items()},
+        "filters": list(applied_filters(dsd)),
     }
 
 

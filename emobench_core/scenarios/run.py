@@ -17,7 +17,7 @@ from typing import Any
 
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
-from emobench_core.data.fingerprint import fingerprint, label_names
+from emobench_core.data.fingerprint import applied_filters, data_info, fingerprint, label_names
 from emobench_core.errors import RegistryError
 from emobench_core.measure.environment import environment, git_commit, library_versions
 from emobench_core.measure.latency import LatencySettings
@@ -130,7 +130,8 @@ def train_checkpoint(
                 cache, t_entry, len(dsd["train"]), data_fp, max_length=own.max_length
             ),
         }
-    parts = cache_parts(spec, init_used, own, data_fp, device, extra)
+    own_parts: dict[str, Any] = {**backend.key_parts, **(extra or {})}  # e.g. the SVM's format
+    parts = cache_parts(spec, init_used, own, data_fp, device, own_parts)
     job = TrainJob(
         spec=spec,
         init=init,
@@ -244,6 +245,8 @@ def run_model(
             fingerprint=fingerprint(dsd),
             rows={k: len(v) for k, v in dsd.items()},
             max_train_rows=recipe.max_train_rows,
+            filters=list(applied_filters(dsd)),
+            **data_info(dsd),
         ),
         environment=env,
         training=training,

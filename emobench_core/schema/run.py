@@ -41,6 +41,17 @@ class DataInfo:
     fingerprint: str
     rows: dict[str, int]
     max_train_rows: int | None = None
+    filters: list[str] = field(default_factory=list)
+    """The optional data filters on (``dedupe-train``, ``drop-test-overlap``); empty: the
+    published splits (and in files written before filters existed)."""
+    dataset: str = "dair-ai/emotion"
+    """The dataset's name: a hub id (``ID:CONFIG``), or a local folder's own name; files
+    written before it was recorded held dair-ai/emotion, the only dataset then read."""
+    labels_source: str = "known names of dair-ai/emotion"
+    """Where the class names came from: ``ClassLabel``, ``labels.txt``, ``sorted distinct
+    string labels`` or ``known names of DATASET``."""
+    validation: str = "split"
+    """``split``: the data's own validation split; else how it was carved from training."""
 
 
 @dataclass(frozen=True)

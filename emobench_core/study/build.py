@@ -21,8 +21,9 @@ from emobench_core.study.comparisons import compare, model_tiers, pretraining_ga
 from emobench_core.study.emotions import confusion_pairs, hardest_emotions, per_class_drop
 from emobench_core.study.findings import findings
 from emobench_core.study.fronts import pareto_fronts
-from emobench_core.study.records import Study
+from emobench_core.study.records import Study, class_noun
 from emobench_core.study.summaries import (
+    dataset_of,
     dedupe,
     join_cpu_probe,
     label_set,
@@ -62,6 +63,7 @@ def build_study(
     groups = model_tiers(summaries, comparisons)
     hardest = hardest_emotions(summaries)
     gaps = pretraining_gaps(summaries)
+    labels = label_set(results)
     ranked_ids = {i for s in summaries for i in s.run_ids}
     ranked = [r for r in kept if r.run_id in ranked_ids] or kept
     first = ranked[0]
@@ -90,7 +92,7 @@ def build_study(
     return Study(
         summaries=tuple(summaries),
         stale=tuple(stale),
-        labels=label_set(results),
+        labels=labels,
         comparisons=tuple(comparisons),
         tiers=tuple(tuple(g) for g in groups),
         per_class_drop=per_class_drop(summaries),
@@ -99,12 +101,18 @@ def build_study(
         pareto=tuple(pareto_fronts(summaries)),
         pretraining=tuple(gaps),
         recommendations=tuple(typical_recommendations(summaries)),
-        findings=tuple(findings(summaries, comparisons, hardest, gaps, groups)),
+        findings=tuple(
+            findings(summaries, comparisons, hardest, gaps, groups, noun=class_noun(labels))
+        ),
         profiles=tuple(sorted({str(r.tags["profile"]) for r in kept if r.tags.get("profile")})),
         devices=tuple(sorted({s.device for s in summaries})),
         seeds=tuple(sorted({r.seed for r in kept})),
         data_sources=tuple(sorted({r.data.source for r in kept})),
         fingerprints=tuple(sorted({r.data.fingerprint for r in kept})),
+        data_filters=tuple(sorted({f for r in kept for f in r.data.filters})),
+        dataset=dataset_of(results),
+        labels_sources=tuple(sorted({r.data.labels_source for r in kept})),
+        validation=tuple(sorted({r.data.validation for r in kept})),
         rows=dict(first.data.rows),
         recipe=dict(first.recipe),
         recipe_differences=diffs,

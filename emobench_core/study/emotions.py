@@ -1,5 +1,6 @@
 """Per emotion: each model's F1 drop from the best model, the hardest emotions across models,
-and each model's most frequent confusions.
+each model's most frequent confusions, and whether the hardest emotions are the ones whose rows
+most often sit in texts with conflicting labels (from a data report).
 
     emobench report bench.json --results runs/   # the Per emotion section
 """
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from emobench_core.schema.data_report import LabelConflicts
 from emobench_core.study.records import ConfusionPair, ModelSummary
 
 
@@ -42,3 +44,13 @@ def confusion_pairs(s: ModelSummary, top: int = 3) -> tuple[ConfusionPair, ...]:
         if i != j and totals[i] > 0 and cm[i, j] > 0
     ]
     return tuple(sorted(cells, key=lambda c: -c.share)[:top])
+
+
+def most_conflicted(
+    conflicts: Sequence[LabelConflicts], emotions: Sequence[str]
+) -> tuple[LabelConflicts, ...]:
+    """Of ``emotions``, their conflict records by share of rows in a conflicting text, largest
+    first (ties by name); an emotion the data report lacks is left out."""
+    known = {c.label: c for c in conflicts}
+    picked = [known[e] for e in emotions if e in known]
+    return tuple(sorted(picked, key=lambda c: (-c.share, c.label)))

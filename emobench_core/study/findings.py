@@ -31,14 +31,24 @@ def findings(
     hardest: Sequence[tuple[str, float]],
     gaps: Sequence[PretrainingGap],
     groups: Sequence[Sequence[str]],
+    *,
+    noun: str = "emotion",
 ) -> list[str]:
-    """One sentence per finding, in a fixed order; ``hardest`` and ``groups`` as in the study."""
+    """One sentence per finding, in a fixed order; ``hardest`` and ``groups`` as in the study,
+    ``noun`` what a class is called ("emotion", "class")."""
     out = []
     (e1, f1), (e2, f2), (easy, fe) = hardest[0], hardest[1], hardest[-1]
-    out.append(
-        f"The hardest emotions are {e1} (mean F1 {f1:.4f} across {len(summaries)} models) and "
-        f"{e2} ({f2:.4f}); the easiest is {easy} ({fe:.4f})."
-    )
+    plural = "classes" if noun == "class" else f"{noun}s"
+    if len(hardest) > 2:
+        out.append(
+            f"The hardest {plural} are {e1} (mean F1 {f1:.4f} across {len(summaries)} models) "
+            f"and {e2} ({f2:.4f}); the easiest is {easy} ({fe:.4f})."
+        )
+    else:
+        out.append(
+            f"The harder {noun} is {e1} (mean F1 {f1:.4f} across {len(summaries)} models); "
+            f"the easier is {easy} ({fe:.4f})."
+        )
     shares: dict[tuple[str, str], list[float]] = defaultdict(list)
     for s in summaries:
         cm = np.asarray(s.confusion)
@@ -94,7 +104,7 @@ def findings(
         e, v = max(g.per_class_f1.items(), key=lambda kv: (kv[1], kv[0]))
         out.append(
             f"Pretraining is worth {100 * g.macro_f1:+.1f} macro-F1 points for {g.name} on "
-            f"{g.device} ({100 * g.accuracy:+.1f} accuracy points); the largest per-emotion "
+            f"{g.device} ({100 * g.accuracy:+.1f} accuracy points); the largest per-{noun} "
             f"gain is on {e} ({100 * v:+.1f} points)."
         )
     return out

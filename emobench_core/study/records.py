@@ -8,9 +8,11 @@ the :class:`Study` that gathers everything the report shows. Data only, no compu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from emobench_core.data.source import EMOTION_LABELS
 from emobench_core.metrics.significance import McNemarResult, PairedResult
 from emobench_core.metrics.stats import Interval
 from emobench_core.study.recommend import Budget
@@ -186,6 +188,11 @@ class BudgetOutcome:
     ok: bool
 
 
+def class_noun(labels: Sequence[str]) -> str:
+    """What the report calls a class: "emotion" for dair-ai/emotion's six, else "class"."""
+    return "emotion" if tuple(labels) == EMOTION_LABELS else "class"
+
+
 @dataclass(frozen=True)
 class Study:
     """Everything the report shows, computed from run results by
@@ -226,6 +233,24 @@ class Study:
     stale: tuple[ModelSummary, ...] = ()
     """Rows the current code would train differently (older code or another recipe), with
     their reasons; shown apart, not ranked (empty when the study includes them)."""
+    data_filters: tuple[str, ...] = ()
+    """The optional data filters any ranked run went through (empty: the published splits)."""
+    dataset: str = "dair-ai/emotion"
+    """The dataset of every run (a study never mixes two)."""
+    labels_sources: tuple[str, ...] = ()
+    """Where the runs' class names came from (``labels.txt``, ``ClassLabel``, ...)."""
+    validation: tuple[str, ...] = ()
+    """How the runs' validation split was made: ``split`` (the data's own) or carved."""
+
+    @property
+    def class_noun(self) -> str:
+        """What the report calls a class (:func:`class_noun`)."""
+        return class_noun(self.labels)
+
+    @property
+    def class_nouns(self) -> str:
+        """The plural of :attr:`class_noun`."""
+        return "classes" if self.class_noun == "class" else f"{self.class_noun}s"
 
     def tier_of(self, label: str) -> int:
         """1-based tier of ``label``."""

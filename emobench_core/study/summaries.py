@@ -130,9 +130,25 @@ def dedupe(results: Sequence[RunResult]) -> tuple[list[RunResult], list[str]]:
     return list(latest.values()), sorted(superseded)
 
 
+def dataset_of(results: Sequence[RunResult]) -> str:
+    """The dataset every result was run on; results of different datasets are never mixed in
+    one study (``--allow-mixed`` included)."""
+    runs: dict[str, list[str]] = defaultdict(list)
+    for r in sorted(results, key=lambda r: r.run_id):
+        runs[r.data.dataset].append(r.run_id)
+    if len(runs) > 1:
+        shown = "; ".join(f"{d}: {', '.join(ids[:2])}" for d, ids in sorted(runs.items()))
+        raise ResultsError(
+            f"the results are of {len(runs)} different datasets ({shown}); a leaderboard ranks "
+            "one dataset's runs: render each dataset's results folder on its own"
+        )
+    return next(iter(runs), "")
+
+
 def label_set(results: Sequence[RunResult]) -> tuple[str, ...]:
-    """The class names every result was scored on; results of different label sets (different
-    datasets) are never mixed in one study."""
+    """The class names every result was scored on; results of different datasets or label
+    sets are never mixed in one study."""
+    dataset_of(results)
     sets = {r.labels for r in results}
     if len(sets) != 1:
         raise ResultsError(

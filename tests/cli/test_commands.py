@@ -93,9 +93,9 @@ def _empty(folder: Path) -> None:
     folder.mkdir()
 
 
-def _no_validation(folder: Path) -> None:
+def _no_test(folder: Path) -> None:
     valid_folder(folder)
-    (folder / "validation.jsonl").unlink()
+    (folder / "test.jsonl").unlink()  # (a missing validation split is carved from train)
 
 
 def _malformed_json(folder: Path) -> None:
@@ -138,8 +138,8 @@ CASES: dict[str, tuple[Setup, tuple[str, ...], dict[str, str | None]]] = {
     ),
     "data-dir-empty": (_data(_empty), ("no split files", "holds: nothing", "--data-dir"), {}),
     "split-missing": (
-        _data(_no_validation),
-        ("no split 'validation'", "found: train, test", "--data-dir"),
+        _data(_no_test),
+        ("no split 'test'", "found: train, validation", "--data-dir"),
         {},
     ),
     "malformed-json-line": (
@@ -252,7 +252,7 @@ def test_label_names_are_accepted_and_mapped_to_ids(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert first.stdout.startswith("trained tfidf-svm")
     assert second.stdout.startswith("reused tfidf-svm")  # same rows, same fingerprint
-    assert (tmp_path / "b" / "model.joblib").is_file()
+    assert (tmp_path / "b" / "model.skops").is_file()
 
 
 def test_very_long_text_is_truncated_counted_and_reported(tmp_path: Path, vocab_dir: Path) -> None:

@@ -39,6 +39,7 @@ COMMANDS = (
     "recommend",
     "compare",
     "deploy",
+    "export",
     "models",
 )
 """Every command of ``emobench``, in the order ``emobench --help`` lists them."""

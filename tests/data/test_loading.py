@@ -169,8 +169,8 @@ BAD_INPUTS = {
         r"no split files in .*\(it holds: notes\.txt\)",
     ),
     "missing split": (
-        _only("train", "test"),
-        r"no split 'validation' in .* \(found: train, test\); pass --data-dir",
+        _only("train", "validation"),
+        r"no split 'test' in .* \(found: train, validation\); pass --data-dir",
     ),
     "val instead of validation": (
         lambda folder: (

@@ -11,6 +11,7 @@ import pytest
 from emobench_core.data.fingerprint import fingerprint
 from emobench_core.data.loading import EMOTION_LABELS as LABELS
 from emobench_core.data.loading import FEATURES
+from emobench_core.data.quality import data_quality
 from emobench_core.data.report import (
     class_counts,
     data_report,
@@ -19,6 +20,7 @@ from emobench_core.data.report import (
     token_lengths,
     word_lengths,
 )
+from emobench_core.schema.data_report import load_data_report
 
 SHARED = Path(os.environ.get("EMOBENCH_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
 VOCAB_DIR = SHARED / "data/tokenizers/bert-base-uncased"
@@ -146,6 +148,12 @@ def test_data_report_writes_markdown_and_figures(tmp_path, tokenizer):
     features = md_table(md, "| feature")
     assert features["hashtag"] == ["25.00", "0.00", "0.00"]
     assert features["emoji"] == ["0.00", "50.00", "0.00"]
+    assert "## Duplicates, conflicts and overlap" in md
+    report = load_data_report(tmp_path / "out" / "data-report.json")
+    assert (report.fingerprint, report.max_length, report.filters) == (fingerprint(dsd), 6, ())
+    assert report.classes["train"]["joy"] == 2 and report.tokens["train"]["truncated"] == 0.5
+    assert report.informal["validation"]["emoji"] == 0.5
+    assert report.quality == data_quality(TINY, LABELS)
     for name in ("class_distribution.png", "lengths.png"):
         data = (tmp_path / "out" / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5_000

@@ -126,3 +126,20 @@ def test_seeds_scored_on_different_test_sets_are_an_error():
     b = make_result("bert-tiny", "pretrained", "transformer", "cpu", 43, 0.1, 1, 1.0, 1, 1, n=200)
     with pytest.raises(ResultsError, match="different test sets"):
         summarize([a, b], n_resamples=10)
+
+
+def test_results_of_two_datasets_are_never_summarised_together(results) -> None:
+    from emobench_core.errors import ResultsError
+    from emobench_core.study.summaries import summarize_all
+
+    other = [
+        dataclasses.replace(r, data=dataclasses.replace(r.data, dataset="my-reviews"))
+        for r in results[:2]
+    ]
+    with pytest.raises(
+        ResultsError,
+        match=r"2 different datasets \(dair-ai/emotion: .*; "
+        r"my-reviews: .*\); a leaderboard ranks one dataset's runs",
+    ) as info:
+        summarize_all([*results[2:], *other])
+    assert "\n" not in str(info.value)

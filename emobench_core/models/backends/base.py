@@ -49,6 +49,18 @@ class TrainJob:
 
 
 @dataclass(frozen=True)
+class Predictor:
+    """A loaded model as ``emobench predict`` uses it: class names and per-class scores."""
+
+    labels: tuple[str, ...]
+    """The class names, in the order of the score columns."""
+    score_name: str
+    """What the scores are: ``"probabilities"`` (softmax) or ``"decision_function"`` (SVM)."""
+    scores: Callable[[list[str]], np.ndarray]
+    """``texts -> [len(texts), len(labels)]`` scores; the label is the column of the highest."""
+
+
+@dataclass(frozen=True)
 class Trained:
     """What :meth:`Backend.train` returns besides the files it wrote."""
 
@@ -76,6 +88,11 @@ class Backend(ABC):
     recipe_fields: ClassVar[tuple[str, ...] | None] = None
     """The recipe fields that change what this kind trains (``None``: all of them); a result
     is stale when one of them differs from what the current code would run."""
+    library_name: ClassVar[str]
+    """The library an exported model loads with (its model card's ``library_name``)."""
+    key_parts: ClassVar[dict[str, str]] = {}
+    """Extra parts of this kind's cache key (its file format), so that an entry written in an
+    older format is never reused."""
 
     def init_label(self, init: str) -> str:
         """The init a result records: ``init`` itself, or ``n/a`` for a kind without one."""
@@ -88,6 +105,27 @@ class Backend(ABC):
     @abstractmethod
     def load(self, entry: Path) -> Any:
         """The fitted model in cache ``entry`` (or an exported folder), ready to call."""
+
+    @abstractmethod
+    def holds(self, folder: Path) -> bool:
+        """Whether ``folder`` (a cache entry, or a folder ``emobench train`` or ``emobench
+        export`` wrote) holds a model of this kind."""
+
+    @abstractmethod
+    def export(self, entry: Path, dst: Path, labels: Sequence[str]) -> None:
+        """Write the files that ship the model in ``entry`` into the folder ``dst``: weights,
+        config with the class names ``labels``, tokenizer. Never a pickle."""
+
+    def export_int8(self, entry: Path, dst: Path, labels: Sequence[str]) -> Path | None:
+        """Write the model's ONNX Runtime int8 variant (``dst/model.onnx``, config naming the
+        classes ``labels``, tokenizer) and return the graph's path; ``None``: this kind has no
+        such variant."""
+        return None
+
+    @abstractmethod
+    def predictor(self, folder: Path, labels: Sequence[str] | None = None) -> Predictor:
+        """The model in ``folder``, ready to score texts; ``labels`` names the classes where
+        the folder does not (a cache entry written before it did)."""
 
     @abstractmethod
     def model_dir(self, entry: Path) -> Path:

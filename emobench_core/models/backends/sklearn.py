@@ -1,13 +1,17 @@
 """The classical reference row, ``tfidf-svm``: TF-IDF word 1-2-grams + class-balanced linear SVM.
 
 Trained on the training split; its regularisation strength ``C`` is chosen on the validation
-macro-F1 from a small grid, like the transformers' checkpoint selection.
+macro-F1 from a small grid, like the transformers' checkpoint selection. The fitted pipeline is
+saved with skops (``model.skops``, the Hub's format for scikit-learn) and loaded with skops'
+default trusted types only, so loading it runs no code from the file; a pickle (the
+``model.joblib`` of older entries) is refused, never unpickled.
 
     emobench run --models tfidf-svm --output runs/
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +21,7 @@ from emobench_core.config import Recipe
 from emobench_core.errors import RegistryError
 from emobench_core.measure.latency import dir_size_bytes
 from emobench_core.measure.memory import OwnPeak
-from emobench_core.models.backends.base import Backend, Trained, TrainJob, n_batches
+from emobench_core.models.backends.base import Backend, Predictor, Trained, TrainJob, n_batches
 from emobench_core.models.spec import SKLEARN_KIND, ModelSpec
 from emobench_core.schema.latency import SVM_WEIGHTS
 from emobench_core.schema.records import EpochRecord, TrainingInfo
@@ -75,7 +79,83 @@ def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
     )
 
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.skops"
+PICKLED_FILE = "model.joblib"
+"""What entries written before skops held: a pickle, refused by :func:`load_pipeline`."""
+CONFIG_FILE = "config.json"
+SKOPS_FORMAT = "skops"
+
+
+def save_pipeline(pipe: Any, path: str | Path) -> Path:
+    """Write the fitted ``pipe`` to ``path`` with skops (no pickle)."""
+    import skops.io as sio
+
+    sio.dump(pipe, Path(path))
+    return Path(path)
+
+
+def load_pipeline(path: str | Path) -> Any:
+    """The pipeline skops wrote to ``path``, loaded with skops' default trusted types only.
+
+    Raises:
+        RegistryError: ``path`` is missing where a pickled ``model.joblib`` lies beside it
+            (never unpickled: unpickling runs code from the file), or the file holds a type
+            skops does not trust by default, or is no skops file.
+        FileNotFoundError: there is no model file at all.
+    """
+    import zipfile
+
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    path = Path(path)
+    if not path.is_file():
+        if (path.parent / PICKLED_FILE).is_file():
+            raise RegistryError(
+                f"{path.parent} holds a pickled SVM ({PICKLED_FILE}, written before emobench "
+                "saved it with skops); it is not loaded, since unpickling runs code from the "
+                "file: re-run the SVM (`emobench run --models tfidf-svm`, whose cache key now "
+                f"names the format, retrains it as {MODEL_FILE}), use that run, and delete "
+                f"{path.parent}"
+            )
+        raise FileNotFoundError(
+            f"no {MODEL_FILE} in {path.parent}; pass a folder written by `emobench export` or "
+            "`emobench train --model tfidf-svm`"
+        )
+    try:
+        return sio.load(path)
+    except UntrustedTypesFoundException as exc:
+        raise RegistryError(
+            f"{path} holds types skops does not trust by default ({exc}); it was not loaded: "
+            "use a model file written by emobench"
+        ) from exc
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # not skops, or broken
+        raise RegistryError(f"{path} is not a readable skops file ({exc}); re-export it") from exc
+
+
+def hub_config(labels: Sequence[str]) -> dict[str, Any]:
+    """The ``config.json`` of a skops model on the Hub, with the class names (``id2label``)."""
+    import sklearn
+    import skops
+
+    return {
+        "sklearn": {
+            "environment": [f"scikit-learn={sklearn.__version__}", f"skops={skops.__version__}"],
+            "model": {"file": MODEL_FILE},
+            "model_format": SKOPS_FORMAT,
+            "task": "text-classification",
+        },
+        "id2label": {str(i): name for i, name in enumerate(labels)},
+        "label2id": {name: i for i, name in enumerate(labels)},
+    }
+
+
+def _id2label(folder: Path) -> dict[int, str]:
+    try:
+        raw = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))["id2label"]
+        return {int(k): str(v) for k, v in raw.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def svm_forward(pipe: Any, texts: list[str], batch_size: int) -> Callable[[int], Any]:
@@ -99,29 +179,48 @@ class SklearnBackend(Backend):
     recipe_fields = ("seed", "max_train_rows")
     b1_time_share = 0.25
     b32_time_share = 0.25
+    library_name = "sklearn"
+    key_parts = {"file_format": SKOPS_FORMAT}  # entries of pickles (model.joblib) are not reused
 
     def train(self, staging: Path, job: TrainJob) -> Trained:
-        import joblib
-
         pipe, info = fit_svm(job.dsd, job.recipe)
-        joblib.dump(pipe, staging / MODEL_FILE)
+        save_pipeline(pipe, staging / MODEL_FILE)
+        (staging / CONFIG_FILE).write_text(json.dumps(hub_config(job.labels), indent=1))
         return Trained(info, pipe.predict(job.dsd["test"]["text"]), "scikit-learn")
 
     def load(self, entry: Path) -> Any:
-        import joblib
+        return load_pipeline(entry / MODEL_FILE)
 
-        return joblib.load(entry / MODEL_FILE)
+    def holds(self, folder: Path) -> bool:
+        return (folder / MODEL_FILE).is_file() or (folder / PICKLED_FILE).is_file()
+
+    def export(self, entry: Path, dst: Path, labels: Sequence[str]) -> None:
+        load_pipeline(entry / MODEL_FILE)  # refuses a pickle or an untrusted file before copying
+        dst.mkdir(parents=True, exist_ok=True)
+        (dst / MODEL_FILE).write_bytes((entry / MODEL_FILE).read_bytes())
+        (dst / CONFIG_FILE).write_text(json.dumps(hub_config(labels), indent=1))
+
+    def predictor(self, folder: Path, labels: Sequence[str] | None = None) -> Predictor:
+        import numpy as np
+
+        pipe = self.load(folder)
+        names = {**dict(enumerate(labels or ())), **_id2label(folder)}
+        classes = [int(c) for c in pipe["svm"].classes_]
+
+        def scores(texts: list[str]) -> Any:
+            out = np.asarray(pipe.decision_function(texts), dtype=np.float64)
+            return np.stack([-out, out], axis=1) if out.ndim == 1 else out  # two classes
+
+        return Predictor(tuple(names.get(c, str(c)) for c in classes), "decision_function", scores)
 
     def model_dir(self, entry: Path) -> Path:
         return entry
 
     def architecture(self, spec: ModelSpec, labels: Sequence[str], **kwargs: Any) -> Any:
-        import joblib
-
         fitted = kwargs.get("fitted")
         if fitted is None:
             raise RegistryError(f"{spec.name!r}: pass the fitted pipeline to measure it")
-        return joblib.load(fitted) if isinstance(fitted, str | Path) else fitted
+        return load_pipeline(fitted) if isinstance(fitted, str | Path) else fitted
 
     def fit_for_probe(self, dsd: Any, recipe: Recipe) -> Any:
         return fit_svm(dsd, recipe)[0]

@@ -1,11 +1,15 @@
 """The transformer backend: fine-tune with the Hugging Face ``Trainer``, load the saved folder,
-time forward passes on pre-tokenized batches.
+time forward passes on pre-tokenized batches, ship it as a folder ``transformers.pipeline`` loads
+(and its ONNX Runtime int8 variant).
 
     emobench run --models bert-tiny --init random --output runs/
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from emobench_core.measure.latency import (
     dir_size_bytes,
 )
 from emobench_core.models import loading
-from emobench_core.models.backends.base import Backend, Trained, TrainJob, n_batches
+from emobench_core.models.backends.base import Backend, Predictor, Trained, TrainJob, n_batches
 from emobench_core.models.spec import TRANSFORMER_KIND, ModelSpec
 from emobench_core.schema.latency import RANDOM_WEIGHTS
 from emobench_core.training.trainer import fine_tune
@@ -63,6 +67,54 @@ def load_checkpoint(entry: Path) -> tuple[Any, Any]:
     return model.eval(), loading.load_tokenizer(str(folder))
 
 
+SHIPPED_FILES: tuple[str, ...] = (
+    "config.json",
+    "*.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "*.model",  # a SentencePiece vocabulary (protobuf)
+)
+"""What an exported folder holds: weights, config and tokenizer. Not ``training_args.bin``, the
+``Trainer``'s pickle of its arguments, nor anything else a checkpoint folder may hold."""
+
+
+def copy_shipped(src: Path, dst: Path, *, weights: bool = True) -> list[Path]:
+    """Copy the :data:`SHIPPED_FILES` of ``src`` into ``dst`` (``weights``: the safetensors
+    too); return the copies."""
+    dst.mkdir(parents=True, exist_ok=True)
+    out = []
+    for pattern in SHIPPED_FILES:
+        if pattern == "*.safetensors" and not weights:
+            continue
+        for f in sorted(src.glob(pattern)):
+            out.append(Path(shutil.copyfile(f, dst / f.name)))  # no modes: the umask's
+    return out
+
+
+def name_labels(config_file: Path, labels: Sequence[str]) -> None:
+    """Set ``id2label`` / ``label2id`` of a ``config.json`` to ``labels`` (in label-id order)."""
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    n = config.get("num_labels") or len(config.get("id2label") or labels)
+    if labels and len(labels) != n:
+        raise RegistryError(
+            f"{config_file} has {n} classes but the run names {len(labels)} ({list(labels)}); "
+            "export the run that trained this checkpoint"
+        )
+    if labels:
+        config["id2label"] = {str(i): name for i, name in enumerate(labels)}
+        config["label2id"] = {name: i for i, name in enumerate(labels)}
+    config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _folder(entry: Path) -> Path:
+    return entry / "model" if (entry / "model").is_dir() else entry
+
+
 def transformer_forward(
     model: Any, tokenizer: Any, texts: list[str], batch_size: int, max_length: int, device: str
 ) -> Callable[[int], Any]:
@@ -97,6 +149,7 @@ class TransformerBackend(Backend):
     seed_sensitive = True
     probe_needs_fit = False
     probe_weights = RANDOM_WEIGHTS
+    library_name = "transformers"
     seeded = (
         "python",
         "numpy",
@@ -131,6 +184,8 @@ class TransformerBackend(Backend):
             data_fp=job.data_fp,
         )
         tokenizer.save_pretrained(str(staging / "model"))
+        # the Trainer's pickle of its arguments: nothing reads it, and no pickle is shared
+        (staging / "model" / "training_args.bin").unlink(missing_ok=True)
         logits = predict_logits(
             model,
             tokenizer,
@@ -146,6 +201,40 @@ class TransformerBackend(Backend):
 
     def model_dir(self, entry: Path) -> Path:
         return entry / "model"
+
+    def holds(self, folder: Path) -> bool:
+        folder = _folder(folder)
+        return (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
+
+    def export(self, entry: Path, dst: Path, labels: Sequence[str]) -> None:
+        copy_shipped(_folder(entry), dst)
+        name_labels(dst / "config.json", labels)
+
+    def export_int8(self, entry: Path, dst: Path, labels: Sequence[str]) -> Path | None:
+        from emobench_core.models.export import export_onnx, quantize_onnx_int8
+
+        model, tokenizer = load_checkpoint(entry)
+        copy_shipped(_folder(entry), dst, weights=False)
+        name_labels(dst / "config.json", labels)
+        with tempfile.TemporaryDirectory(prefix="emobench-onnx-") as tmp:
+            fp32 = export_onnx(model, tokenizer, Path(tmp) / "model.fp32.onnx")
+            return quantize_onnx_int8(fp32, dst / "model.onnx")
+
+    def predictor(self, folder: Path, labels: Sequence[str] | None = None) -> Predictor:
+        model, tokenizer = load_checkpoint(folder)
+        id2label = model.config.id2label
+        names = tuple(str(id2label[i]) for i in range(model.config.num_labels))
+        if labels and all(n == f"LABEL_{i}" for i, n in enumerate(names)):
+            names = tuple(labels)  # a checkpoint saved without class names
+
+        def scores(texts: list[str]) -> np.ndarray:
+            logits = predict_logits(
+                model, tokenizer, texts, max_length=Recipe().max_length, batch_size=64, device="cpu"
+            )
+            probs = np.exp(logits - logits.max(-1, keepdims=True))
+            return np.asarray(probs / probs.sum(-1, keepdims=True))
+
+        return Predictor(names, "probabilities", scores)
 
     def architecture(self, spec: ModelSpec, labels: Sequence[str], **kwargs: Any) -> Any:
         model, tokenizer, _ = loading.build_model(

@@ -1,0 +1,211 @@
+"""The style sheet and script inlined into the leaderboard page (:mod:`~emobench_core.report.html`).
+
+The script reads the page's data (``<script id="emobench-data">``) and does two things: sorts the
+leaderboard by a clicked column, and applies the budget controls. The budget rule is a port of
+:func:`emobench_core.study.recommend.recommend` over the candidates of
+:func:`emobench_core.study.budgets.candidates`, which the page's data carries: on the budget's
+device, the candidates meeting every limit set (a limit on a quantity not measured excludes the
+row), ranked by mean macro-F1, then lower latency, then fewer parameters; the first is the
+recommendation, the second the runner-up. ``tests/report/test_html_browser.py`` checks it gives
+what ``emobench recommend`` prints. No network: nothing here loads anything.
+
+    emobench report bench.json --results runs/ --html RESULTS.html
+"""
+
+from __future__ import annotations
+
+CSS = """
+:root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --fit: #e6f4ea; --best: #1a7f37;
+  --stale: #9a6700; --bg2: #f6f8fa; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+  color: var(--ink); margin: 0 auto; max-width: 1400px; padding: 16px 24px 48px; }
+h1 { font-size: 22px; margin: 4px 0 8px; } h2 { font-size: 18px; margin: 28px 0 8px;
+  border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; }
+p.note, .muted { color: var(--muted); font-size: 12.5px; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--bg2);
+  padding: 1px 4px; border-radius: 4px; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0; }
+th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: right; white-space: nowrap; }
+th { background: var(--bg2); } td.l, th.l { text-align: left; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[aria-sort="ascending"]::after { content: " \\25B2"; }
+table.sortable th[aria-sort="descending"]::after { content: " \\25BC"; }
+tr.stale td { color: var(--stale); font-style: italic; background: #fff8e6; }
+tr.fits td { background: var(--fit); }
+tr.best td:first-child, tr.runner td:first-child { font-weight: bold; }
+.badge { display: inline-block; font-size: 11px; padding: 0 6px; border-radius: 9px;
+  margin-left: 4px; color: #fff; font-style: normal; }
+.badge.best { background: var(--best); } .badge.runner { background: #0969da; }
+.badge.stale { background: var(--stale); }
+.bar { position: relative; display: inline-block; width: 90px; height: 10px; margin-left: 6px;
+  background: var(--bg2); vertical-align: middle; }
+.bar span { position: absolute; top: 4px; height: 2px; background: #57606a; }
+.bar i { position: absolute; top: 1px; width: 3px; height: 8px; background: #0969da; }
+#budget { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 10px;
+  background: var(--bg2); border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
+#budget label { display: block; font-weight: 600; font-size: 13px; }
+#budget input[type=range] { width: 100%; } #budget input[type=number] { width: 9em; }
+#rec { margin: 10px 0; padding: 10px 12px; border-left: 4px solid var(--best);
+  background: #f0fff4; }
+#rec.none { border-color: #cf222e; background: #fff5f5; }
+.heat td.v { min-width: 64px; } img { max-width: 100%; height: auto; }
+figure { margin: 10px 0; } figcaption { color: var(--muted); font-size: 12.5px; }
+details { margin: 6px 0; } .wrap { overflow-x: auto; } pre { white-space: pre-wrap; }
+"""
+
+JS = r"""
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("emobench-data").textContent);
+  var LIMITS = [["max_latency_ms", "latency_ms", "latency"], ["max_params", "params", "params"],
+    ["max_memory_mb", "memory_mb", "memory"]];
+
+  function cmp(x, y) { return x < y ? -1 : x > y ? 1 : 0; }
+  function lat(c) { return c.latency_ms === null ? Infinity : c.latency_ms; }
+  function rank(a, b) {  // study.recommend._rank_key: (-macro_f1, latency, params)
+    return cmp(b.macro_f1, a.macro_f1) || cmp(lat(a), lat(b)) || cmp(a.params, b.params);
+  }
+
+  function recommend(budget) {
+    var onDevice = data.candidates.filter(function (c) { return c.device === budget.device; });
+    function fail(why) {
+      return {error: why, best: null, runner_up: null, fits: [], considered: onDevice.length,
+        excluded: {}};
+    }
+    if (!onDevice.length) { return fail("no results on " + budget.device); }
+    var seen = {}, dupes = [];
+    onDevice.forEach(function (c) {
+      if (seen[c.label]) { dupes.push(c.label); }
+      seen[c.label] = 1;
+    });
+    if (dupes.length) { return fail("several " + budget.device + " results for " + dupes); }
+    var fits = [], excluded = {};
+    onDevice.forEach(function (c) {
+      var reasons = [];
+      LIMITS.forEach(function (l) {
+        var bound = budget[l[0]], value = c[l[1]];
+        if (bound === null) { return; }
+        if (value === null) { reasons.push(l[2] + " not measured"); }
+        else if (value > bound) { reasons.push(l[2] + " " + value + " > " + bound); }
+      });
+      if (reasons.length) { excluded[c.label] = reasons.join("; "); } else { fits.push(c); }
+    });
+    fits.sort(rank);
+    return {best: fits[0] || null, runner_up: fits[1] || null, fits: fits,
+      considered: onDevice.length, excluded: excluded};
+  }
+  window.emobenchRecommend = recommend;
+
+  function describe(c) {
+    return c.label + " \u2014 macro-F1 " + c.macro_f1.toFixed(3) + ", latency " +
+      (c.latency_ms === null ? "unknown" : c.latency_ms.toPrecision(3) + " ms") + ", " +
+      (c.params / 1e6).toFixed(2) + "M params, memory " +
+      (c.memory_mb === null ? "unknown" : c.memory_mb.toPrecision(3) + " MB");
+  }
+
+  function show(id, c) {  // the label in #id, the rest of its description in #id-detail
+    document.getElementById(id).textContent = c ? c.label : "none";
+    document.getElementById(id + "-detail").textContent = c
+      ? describe(c).slice(c.label.length) : "";
+  }
+
+  function readBudget() {
+    var budget = {device: document.getElementById("device").value}, bad = [];
+    LIMITS.forEach(function (l) {
+      var text = document.getElementById(l[0]).value.trim();
+      var value = text === "" ? null : Number(text);
+      if (value !== null && l[0] === "max_params") { value = Math.trunc(value); }
+      if (value !== null && !(value > 0)) { bad.push(l[0]); value = null; }
+      budget[l[0]] = value;
+    });
+    budget.bad = bad;
+    return budget;
+  }
+
+  function apply() {
+    var budget = readBudget(), out = recommend(budget);
+    var box = document.getElementById("rec");
+    var fits = {}, considered = {};
+    data.candidates.forEach(function (c) {
+      if (c.device === budget.device) { considered[c.label] = 1; }
+    });
+    out.fits.forEach(function (c) { fits[c.label] = 1; });
+    document.querySelectorAll("#leaderboard tbody tr").forEach(function (tr) {
+      var label = tr.getAttribute("data-label"), cell = tr.querySelector("td.budget");
+      var best = !!out.best && out.best.label === label;
+      var runner = !!out.runner_up && out.runner_up.label === label;
+      tr.classList.toggle("fits", !!fits[label]);
+      tr.classList.toggle("best", best);
+      tr.classList.toggle("runner", runner);
+      var state = tr.classList.contains("stale") ? 5 : !considered[label] ? 4
+        : !fits[label] ? 3 : best ? 0 : runner ? 1 : 2;
+      cell.textContent = [
+        "recommended", "runner-up", "within budget", "over: " + out.excluded[label],
+        "not measured on " + budget.device, "stale: not considered"][state];
+      cell.setAttribute("data-v", String(state));
+    });
+    box.classList.toggle("none", !out.best);
+    show("rec-best", out.best);
+    show("rec-runner-up", out.runner_up);
+    var bad = budget.bad.length ? "ignored (must be > 0): " + budget.bad.join(", ") + ". " : "";
+    var none = out.best ? "" : "No model meets this budget on " + budget.device + ". ";
+    document.getElementById("rec-note").textContent = out.error ? out.error : bad + none +
+      "Considered " + out.considered + " model(s) on " + budget.device + "; " +
+      Object.keys(out.excluded).length + " over budget.";
+  }
+
+  function slider(l) {
+    var range = document.getElementById(l[0] + "-range"), box = document.getElementById(l[0]);
+    var lo = Math.log(Number(range.getAttribute("data-lo")));
+    var hi = Math.log(Number(range.getAttribute("data-hi")));
+    range.addEventListener("input", function () {
+      var t = Number(range.value) / 1000;
+      box.value = t >= 1 ? "" : String(Number(Math.exp(lo + t * (hi - lo)).toPrecision(3)));
+      apply();
+    });
+    box.addEventListener("input", function () {
+      var v = Number(box.value);
+      range.value = box.value.trim() === "" || !(v > 0) ? 1000 :
+        String(Math.max(0, Math.min(999, Math.round(1000 * (Math.log(v) - lo) / (hi - lo)))));
+      apply();
+    });
+  }
+
+  function sortable(table) {
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, i) {
+      th.addEventListener("click", function () {
+        var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[i].getAttribute("data-v"), y = b.cells[i].getAttribute("data-v");
+          var nx = Number(x), ny = Number(y);
+          var num = x !== "" && y !== "" && !isNaN(nx) && !isNaN(ny);
+          return dir * (num ? cmp(nx, ny) : cmp(x, y));
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+
+  LIMITS.forEach(slider);
+  document.getElementById("device").addEventListener("change", apply);
+  document.querySelectorAll("button[data-budget]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var preset = JSON.parse(b.getAttribute("data-budget"));
+      document.getElementById("device").value = preset.device;
+      LIMITS.forEach(function (l) {
+        var box = document.getElementById(l[0]);
+        box.value = preset[l[0]] === null ? "" : String(preset[l[0]]);
+        box.dispatchEvent(new Event("input"));
+      });
+      apply();
+    });
+  });
+  document.querySelectorAll("table.sortable").forEach(sortable);
+  apply();
+})();
+"""

@@ -1,0 +1,195 @@
+"""Ship a run's fine-tuned model: a folder that ``transformers.pipeline("text-classification",
+model=DIR)`` loads with named labels (the SVM: a skops file), and, with the ``onnx`` extra, its
+ONNX Runtime int8 variant in ``DIR/onnx-int8/``, measured on the run's test split. Each folder
+gets a model card (``README.md``, written by the caller's ``card``). A results JSON names the
+checkpoint-cache entry its model came from (``environment.cache_entry``); :func:`find_entry`
+finds it in a cache folder.
+
+    emobench export results/cpu/bert-tiny-random-s42-89ce31e7.json --output shipped/bert-tiny
+    emobench run --models bert-tiny,tfidf-svm --save-models shipped/ --output runs/
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.data.fingerprint import fingerprint
+from emobench_core.errors import ExportError
+from emobench_core.measure.environment import environment
+from emobench_core.measure.latency import LatencySettings, measure_latency
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.models.predict import onnx_variant
+from emobench_core.models.registry import backend_of_kind
+from emobench_core.schema.export import CARD_FILE, INT8, INT8_DIR, MODEL, Exported
+from emobench_core.schema.run import RunResult
+
+
+def recreate_hint(result: RunResult, cache: CheckpointCache) -> str:
+    """The command that trains ``result``'s model again into ``cache`` (same seed and data)."""
+    kd = result.distillation
+    if kd:
+        parts = [f"emobench distill --student {kd.student} --student-init {result.model.init}"]
+        parts.append(f"--teacher {kd.teacher} --teacher-init {kd.teacher_init}")
+        if kd.teacher_seed is not None and kd.teacher_seed != result.seed:
+            parts.append(f"--teacher-seed {kd.teacher_seed}")
+    else:
+        parts = [f"emobench run --models {result.model.name}"]
+        if result.model.init != "n/a":  # the SVM has no init
+            parts.append(f"--init {result.model.init}")
+    parts.append(f"--seeds {result.seed} --cache-dir {cache.root} --output DIR")
+    return (
+        f"re-create it with `{' '.join(parts)}` on the run's data (fingerprint "
+        f"{result.data.fingerprint[:12]}) and recipe, then export the new results JSON"
+    )
+
+
+def find_entry(result: RunResult, cache: CheckpointCache, source: str | Path = "") -> Path:
+    """The intact cache entry that ``result`` names.
+
+    Raises:
+        ExportError: the result names none, or it is missing from ``cache`` or fails its
+            checksums; one line naming the run, the folder and how to re-create it.
+    """
+    run = f"run {result.run_id}" + (f" ({source})" if source else "")
+    name = result.environment.get("cache_entry")
+    if not name:
+        raise ExportError(f"{run} names no checkpoint-cache entry; {recreate_hint(result, cache)}")
+    problem = cache.verify(str(name))
+    if problem == "missing":
+        raise ExportError(
+            f"{run}: its model, cache entry {name}, is not in {cache.root}; pass --cache-dir "
+            f"with the cache that trained it, or {recreate_hint(result, cache)}"
+        )
+    if problem is not None:
+        raise ExportError(
+            f"{run}: cache entry {cache.entry(str(name))} cannot be trusted ({problem}); "
+            f"{recreate_hint(result, cache)}"
+        )
+    return cache.entry(str(name))
+
+
+def _files(folder: Path) -> tuple[str, ...]:
+    return tuple(str(p.relative_to(folder)) for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def _as_run_measured(result: RunResult, library: str, folder: Path) -> Exported:
+    e = result.efficiency
+    return Exported(
+        MODEL,
+        "",
+        library,
+        _files(folder),
+        result.model.size_on_disk_bytes,
+        result.metrics,
+        e.latency_b1,
+        e.device,
+        e.threads,
+        str(result.environment.get("gpu_name" if e.device == "cuda" else "cpu_model") or "—"),
+    )
+
+
+def _check_data(result: RunResult, dsd: Any) -> None:
+    got = fingerprint(dsd)
+    if got != result.data.fingerprint:
+        raise ExportError(
+            f"the data given (fingerprint {got[:12]}) is not the data run {result.run_id} was "
+            f"scored on ({result.data.fingerprint[:12]}, {result.data.source}); pass that data "
+            "(--data-dir), or --no-onnx to skip the int8 variant, which is measured on it"
+        )
+
+
+def _measure_int8(result: RunResult, folder: Path, dsd: Any, settings: LatencySettings) -> Exported:
+    texts = list(dsd["test"]["text"])
+    y_true = [int(y) for y in dsd["test"]["label"]]
+    threads = result.efficiency.threads
+    variant = onnx_variant(folder, threads=threads)
+    preds = variant.logits(texts).argmax(-1)
+    reference = np.asarray(result.predictions["y_pred"])
+    return Exported(
+        INT8,
+        INT8_DIR,
+        "onnx",
+        _files(folder),
+        variant.size_bytes,
+        compute_metrics(y_true, [int(p) for p in preds], result.labels),
+        measure_latency(variant.forward_batch1(texts), **asdict(settings)),
+        "cpu",
+        threads,
+        str(environment("cpu")["cpu_model"]),
+        agreement=float(np.mean(preds == reference)),
+    )
+
+
+def _publish(staging: Path, output: Path) -> None:
+    for f in staging.rglob("*"):  # some writers make owner-only files (mkstemp): share them
+        if f.is_file():
+            f.chmod(0o644)
+    if output.exists() and any(output.iterdir()) and not (output / CARD_FILE).is_file():
+        raise ExportError(
+            f"{output} exists and is not an emobench export (no {CARD_FILE}); pass a new or "
+            "empty folder to --output"
+        )
+    if output.exists():
+        shutil.rmtree(output)
+    os.replace(staging, output)
+
+
+def export_model(
+    result: RunResult,
+    entry: Path,
+    output: str | Path,
+    *,
+    card: Callable[[Exported], str],
+    data: Callable[[], Any] | None = None,
+    onnx: bool = True,
+    settings: LatencySettings = LatencySettings(),  # noqa: B008  frozen, so safe to share
+) -> list[Exported]:
+    """Write ``result``'s model from cache ``entry`` to ``output``, each folder with its card.
+
+    Args:
+        card: The model card (``README.md``) of one exported folder.
+        data: Returns the run's splits; called only for the int8 variant, whose test metrics
+            and agreement with the run's predictions it measures (checked against the run's
+            data fingerprint).
+        onnx: Also write the int8 variant where the model kind has one (the ``onnx`` extra
+            must be installed).
+
+    The folder is built beside ``output`` and renamed into place: it is whole or absent. An
+    existing ``output`` is replaced only if it is an earlier export.
+
+    Raises:
+        ExportError: the data is not the run's, or ``output`` is a folder of something else.
+        RegistryError: the model cannot be loaded as shipped (e.g. a pickled SVM entry).
+        MissingExtraError, DeployError: see :func:`~emobench_core.models.export.export_onnx`.
+    """
+    backend = backend_of_kind(result.model.kind, f"run {result.run_id}")
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = output.with_name(f".{output.name}.staging-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        backend.export(entry, staging, result.labels)
+        shipped = [_as_run_measured(result, backend.library_name, staging)]
+        if onnx and backend.export_int8(entry, staging / INT8_DIR, result.labels) is not None:
+            if data is None:
+                raise ExportError(
+                    f"the int8 variant of run {result.run_id} is measured on the run's test "
+                    "split: pass its data (--data-dir), or --no-onnx"
+                )
+            dsd = data()
+            _check_data(result, dsd)
+            shipped.append(_measure_int8(result, staging / INT8_DIR, dsd, settings))
+        for item in shipped:
+            (staging / item.subfolder / CARD_FILE).write_text(card(item), encoding="utf-8")
+        _publish(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return shipped

@@ -1,0 +1,227 @@
+"""The leaderboard page in a real browser (headless Chromium from the system packages, driven by
+Playwright): it loads with networking disabled and no console error, its budget controls give
+the recommendation and runner-up that ``emobench recommend`` prints for the same results, and
+clicking a column header sorts the leaderboard.
+
+Needs ``pip install -e '.[browser]'`` and ``apt-get install chromium`` (``.ci/run`` installs
+both). Outside CI the test is skipped, saying so, when either is missing; in CI (``CI=true``) a
+missing browser fails it. ``EMOBENCH_CHROMIUM`` points at another Chromium binary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from report_fixtures import make_result, make_results
+
+from emobench_core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("EMOBENCH_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LIMITS = {"--max-latency-ms": "#max_latency_ms", "--max-params": "#max_params"}
+LIMITS["--max-memory-mb"] = "#max_memory_mb"
+
+
+def _needs() -> list[str]:
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install -c constraints.txt -e '.[browser]')")
+    if not CHROMIUM.is_file():
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    return missing
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if missing := _needs():
+        why = "the browser test needs " + " and ".join(missing)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{why}; in CI it must run (.ci/run installs both)", pytrace=False)
+        pytest.skip(f"{why}; not in CI, so skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory):
+    """The page of the committed results (current CPU rows, stale GPU rows, the CPU probe)."""
+    out = tmp_path_factory.mktemp("committed")
+    results = ["--results", str(ROOT / "results" / "cpu"), str(ROOT / "results" / "gpu")]
+    latency = ["--latency", str(ROOT / "results" / "latency-cpu.json")]
+    argv = ["report", "--no-bench", *results, "--allow-mixed", *latency, "--bootstrap", "200"]
+    argv += ["--deploy", str(ROOT / "results" / "deploy" / "deploy-cpu.json")]
+    argv += ["--notes", str(ROOT / "results" / "RUN.md"), "--output", str(out / "RESULTS.md")]
+    argv += ["--figures-dir", str(out / "figures")]  # not into the committed results folder
+    assert main([*argv, "--html", str(out / "RESULTS.html")]) == 0
+    return out / "RESULTS.html", [*results, *latency]
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """The page of the report fixtures (no CPU probe, so memory is the training peak), plus a
+    bert-small row with the very predictions of bert-tiny (pretrained), so the same macro-F1,
+    but faster (0.85 ms against 0.9): ties go to the lower latency."""
+    out = tmp_path_factory.mktemp("synthetic")
+    twin = [
+        make_result(
+            "bert-small",
+            "pretrained",
+            "transformer",
+            "cpu",
+            seed,
+            0.08,
+            28_770_000,
+            0.85,
+            300,
+            520,
+            model_index=1,
+        )
+        for seed in (42, 43, 44)
+    ]
+    for r in [*make_results(), *twin]:
+        r.save(out / "runs")
+    argv = ["report", "--no-bench", "--results", str(out / "runs"), "--bootstrap", "50"]
+    assert main([*argv, "--output", str(out / "R.md"), "--html", str(out / "R.html")]) == 0
+    return out / "R.html", ["--results", str(out / "runs")]
+
+
+class Page:
+    """The page opened offline, every request but the page's own file aborted and recorded."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.context = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        url = path.resolve().as_uri()
+
+        def route(r):
+            if r.request.url == url:
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+
+    def recommend(self, argv: list[str]) -> tuple[str | None, str | None, str]:
+        """Set the budget of ``recommend`` flags ``argv``; return (best, runner-up, note)."""
+        flags = dict(zip(argv[::2], argv[1::2], strict=True))
+        self.page.select_option("#device", flags.get("--device", "cpu"))
+        for flag, box in LIMITS.items():
+            self.page.fill(box, flags.get(flag, ""))
+        best, runner = (self.page.inner_text(s) for s in ("#rec-best", "#rec-runner-up"))
+        return (
+            None if best == "none" else best,
+            None if runner == "none" else runner,
+            self.page.inner_text("#rec-note"),
+        )
+
+    def labels(self) -> list[str]:
+        return self.page.eval_on_selector_all(
+            "#leaderboard tbody tr", "rows => rows.map(r => r.dataset.label)"
+        )
+
+
+def cli(results: list[str], argv: list[str], capsys) -> tuple[str | None, str | None, str]:
+    """What ``emobench recommend`` prints: (recommended, runner-up, "Considered ..." line)."""
+    capsys.readouterr()
+    code = main(["recommend", *results, *argv])
+    out = capsys.readouterr()
+    if code == 2:  # no model within the budget (or none on the device)
+        return None, None, out.err
+    assert code == 0, out.err
+    best = re.search(r"^Recommended — (.+?): macro-F1", out.out, re.M)
+    runner = re.search(r"^Runner-up — (.+?): macro-F1", out.out, re.M)
+    considered = re.search(r"^Considered .*$", out.out, re.M)
+    assert best is not None and considered is not None, out.out
+    return best.group(1), runner.group(1) if runner else None, considered.group(0)
+
+
+BUDGETS = [
+    ["--max-latency-ms", "2", "--device", "cpu"],  # the issue's budget
+    ["--max-latency-ms", "0.5"],
+    ["--max-params", "5e6"],
+    ["--max-memory-mb", "100"],
+    ["--max-latency-ms", "2", "--max-params", "15e6", "--max-memory-mb", "60"],
+    ["--max-latency-ms", "0.01"],  # nothing fits
+    ["--device", "cuda"],  # only stale rows there: never recommended
+]
+
+
+def test_budget_controls_recommend_what_emobench_recommend_prints(browser, committed, capsys):
+    path, results = committed
+    page = Page(browser, path)
+    for argv in BUDGETS:
+        best, runner, note = page.recommend(argv)
+        want_best, want_runner, want_note = cli(results, argv, capsys)
+        assert (best, runner) == (want_best, want_runner), argv
+        if want_best is not None:
+            assert note.endswith(want_note), argv
+    best, runner, _ = page.recommend(BUDGETS[0])
+    assert best == "bert-tiny ← minilm-l6 (KD) (random init) [cpu]" and runner is not None
+    stale = page.page.eval_on_selector_all(
+        "#leaderboard tr.stale td.budget", "cells => cells.map(c => c.textContent)"
+    )
+    assert stale and set(stale) == {"stale: not considered"}
+    assert page.errors == [] and page.blocked == []
+
+
+def test_budget_on_training_memory_without_a_cpu_probe(browser, synthetic, capsys):
+    path, results = synthetic
+    page = Page(browser, path)
+    budgets = [
+        ["--max-memory-mb", "505"],
+        ["--max-latency-ms", "2", "--max-params", "30e6"],  # a tie on macro-F1
+        ["--max-latency-ms", "0.85"],  # a limit met exactly
+        ["--device", "cuda"],
+    ]
+    for argv in budgets:
+        assert page.recommend(argv)[:2] == cli(results, argv, capsys)[:2], argv
+    assert page.recommend(budgets[1])[0] == "bert-small"
+    assert page.recommend(budgets[2])[0] == "bert-small"
+    assert page.errors == [] and page.blocked == []
+
+
+def test_clicking_a_column_sorts_the_rows(browser, committed):
+    page = Page(browser, committed[0])
+    column = 9  # "params (M)", 1-based
+
+    def rows() -> list[tuple[float, str]]:
+        return page.page.eval_on_selector_all(
+            "#leaderboard tbody tr",
+            f"rows => rows.map(r => [Number(r.cells[{column - 1}].dataset.v), r.dataset.label])",
+        )
+
+    header = page.page.locator(f"#leaderboard thead th:nth-child({column})")
+    assert header.inner_text() == "params (M)"
+    before = [tuple(r) for r in rows()]
+    header.click()
+    ascending = [tuple(r) for r in rows()]
+    assert ascending != before
+    assert ascending == sorted(before, key=lambda r: r[0])  # stable, as the page's sort
+    header.click()
+    assert [tuple(r) for r in rows()] == sorted(ascending, key=lambda r: -r[0])
+    assert header.get_attribute("aria-sort") == "descending"
+    assert page.errors == [] and page.blocked == []

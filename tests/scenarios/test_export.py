@@ -1,0 +1,210 @@
+"""Unit tests for emobench_core.scenarios.export and its model cards (emobench_core.report.card):
+an exported BERT-Tiny loads with ``transformers.pipeline`` and predicts the run's named labels,
+each card's YAML parses and states the run's (or the int8 variant's measured) metrics, nothing
+shipped is a pickle, the SVM ships with skops, and a run whose model is gone is one clear line.
+
+Two runs (BERT-Tiny one epoch, the SVM) are trained once for the module on 300 real rows.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from export_fixtures import FAST, Runs, train_runs
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.cli.export import save_model
+from emobench_core.errors import ExportError, RegistryError
+from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.models.backends.sklearn import PICKLED_FILE, SklearnBackend
+from emobench_core.models.backends.transformer import TransformerBackend
+from emobench_core.models.predict import load_predictor
+from emobench_core.report.card import weak_classes
+from emobench_core.scenarios.export import find_entry
+from emobench_core.schema.export import CARD_FILE, INT8_DIR
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory, emotion_dir: Path, vocab_dir: Path) -> Runs:
+    return train_runs(tmp_path_factory.mktemp("export-runs"), emotion_dir, vocab_dir)
+
+
+@pytest.fixture(scope="module")
+def bert_export(runs: Runs, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("shipped") / "bert-tiny"
+    save_model(runs.bert, runs.cache, out, data=lambda: runs.dsd, settings=FAST)
+    return out
+
+
+def front_matter(card: Path) -> dict[str, Any]:
+    text = card.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    meta = yaml.safe_load(text.split("---\n", 2)[1])
+    assert isinstance(meta, dict)
+    return meta
+
+
+def card_metrics(meta: dict[str, Any]) -> dict[str, float]:
+    (entry,) = meta["model-index"]
+    (result,) = entry["results"]
+    assert result["task"]["type"] == "text-classification"
+    assert result["dataset"]["split"] == "test"
+    return {m.get("name", m["type"]): m["value"] for m in result["metrics"]}
+
+
+def test_exported_bert_loads_with_pipeline_and_predicts_the_runs_named_labels(
+    runs: Runs, bert_export: Path
+) -> None:
+    from transformers import pipeline
+
+    classifier = pipeline("text-classification", model=str(bert_export), device="cpu")
+    texts = list(runs.dsd["test"]["text"])
+    out = classifier(texts, truncation=True, max_length=128, batch_size=32)
+    labels = [o["label"] for o in out]
+    assert set(labels) <= set(runs.bert.labels)  # names, not LABEL_3
+    ids = [runs.bert.labels.index(label) for label in labels]
+    assert ids == runs.bert.predictions["y_pred"]  # the very model the run scored
+
+
+def test_card_yaml_parses_and_its_metrics_are_the_runs(runs: Runs, bert_export: Path) -> None:
+    meta = front_matter(bert_export / CARD_FILE)
+    assert meta["library_name"] == "transformers"
+    assert meta["pipeline_tag"] == "text-classification"
+    dataset = meta["model-index"][0]["results"][0]["dataset"]
+    assert dataset["type"] == runs.bert.data.dataset.partition(":")[0]
+    assert card_metrics(meta) == {
+        "accuracy": runs.bert.metrics.accuracy,
+        "macro-F1": runs.bert.metrics.macro_f1,
+    }
+    text = (bert_export / CARD_FILE).read_text(encoding="utf-8")
+    weakest = min(runs.bert.metrics.per_class.items(), key=lambda kv: kv[1].f1)[0]
+    (line,) = [x for x in text.splitlines() if x.startswith("Known weak classes")]
+    assert f"`{weakest}`" in line
+    assert "random init" in text and runs.bert.environment["cache_entry"] in text
+    for name, c in runs.bert.metrics.per_class.items():  # the per-class table
+        assert f"| {name} " in text and f"{c.f1:.4f}" in text
+
+
+def test_weak_classes_are_those_below_the_macro_f1_weakest_first(runs: Runs) -> None:
+    m = runs.bert.metrics
+    weak = weak_classes(m)
+    assert [f1 for _, f1 in weak] == sorted(f1 for _, f1 in weak)
+    assert weak[0][1] == min(c.f1 for c in m.per_class.values())
+    assert all(f1 < m.macro_f1 for _, f1 in weak)
+
+
+def test_int8_variant_has_its_own_card_with_the_metrics_it_scores(
+    runs: Runs, bert_export: Path
+) -> None:
+    folder = bert_export / INT8_DIR
+    assert (folder / "model.onnx").is_file()
+    predictor = load_predictor(folder)
+    assert predictor.labels == runs.bert.labels
+    texts = list(runs.dsd["test"]["text"])
+    preds = [int(i) for i in predictor.scores(texts).argmax(-1)]
+    scored = compute_metrics(runs.bert.predictions["y_true"], preds, runs.bert.labels)
+    meta = front_matter(folder / CARD_FILE)
+    assert meta["library_name"] == "onnx"
+    assert card_metrics(meta) == pytest.approx(
+        {"accuracy": scored.accuracy, "macro-F1": scored.macro_f1}, abs=1e-12
+    )
+    agree = float(np.mean(np.asarray(preds) == np.asarray(runs.bert.predictions["y_pred"])))
+    assert f"{agree:.2%} of predictions" in (folder / CARD_FILE).read_text(encoding="utf-8")
+
+
+def _is_pickle(path: Path) -> bool:
+    head = path.read_bytes()[:2]
+    if head[:1] == b"\x80":  # a pickle's protocol opcode
+        return True
+    if zipfile.is_zipfile(path):  # torch.save writes a zip around data.pkl
+        return any(n.endswith(".pkl") for n in zipfile.ZipFile(path).namelist())
+    return False
+
+
+def test_nothing_shipped_is_a_pickle(runs: Runs, bert_export: Path, tmp_path: Path) -> None:
+    files = [p for p in bert_export.rglob("*") if p.is_file()]
+    assert files and not [p for p in files if _is_pickle(p)]
+    # a checkpoint folder with the Trainer's pickle of its arguments: it is left behind
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(find_entry(runs.bert, runs.cache) / "model", ckpt)
+    (ckpt / "training_args.bin").write_bytes(pickle.dumps({"lr": 1e-3}))
+    TransformerBackend().export(ckpt, tmp_path / "out", runs.bert.labels)
+    assert (tmp_path / "out" / "model.safetensors").is_file()
+    assert not (tmp_path / "out" / "training_args.bin").exists()
+
+
+def test_svm_ships_with_skops_and_loads_without_untrusted_types(runs: Runs, tmp_path: Path) -> None:
+    import skops.io as sio
+
+    out = tmp_path / "svm"
+    shipped = save_model(runs.svm, runs.cache, out, data=lambda: runs.dsd, settings=FAST)
+    assert [s.variant for s in shipped] == ["model"]  # no int8 variant of an SVM
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "config.json", "model.skops"]
+    assert not _is_pickle(out / "model.skops")
+    assert sio.get_untrusted_types(file=out / "model.skops") == []
+    pipe = sio.load(out / "model.skops")  # the default trusted types only
+    assert pipe.predict(list(runs.dsd["test"]["text"])).tolist() == runs.svm.predictions["y_pred"]
+    config = json.loads((out / "config.json").read_text())
+    assert config["sklearn"]["model_format"] == "skops"
+    assert [config["id2label"][str(i)] for i in range(6)] == list(runs.svm.labels)
+    meta = front_matter(out / CARD_FILE)
+    assert meta["library_name"] == "sklearn"
+    assert card_metrics(meta)["accuracy"] == runs.svm.metrics.accuracy
+    entry = find_entry(runs.svm, runs.cache)
+    assert json.loads((entry / "key.json").read_text())["file_format"] == "skops"
+
+
+def test_a_pickled_svm_is_refused_and_never_unpickled(tmp_path: Path) -> None:
+    marker = tmp_path / "unpickled"
+
+    class Trap:
+        def __reduce__(self) -> Any:
+            return (Path.touch, (marker,))
+
+    folder = tmp_path / "old-entry"
+    folder.mkdir()
+    (folder / PICKLED_FILE).write_bytes(pickle.dumps(Trap()))
+    for load in (SklearnBackend().load, load_predictor):
+        with pytest.raises(RegistryError, match="pickled SVM .* not loaded.*as model.skops"):
+            load(folder)
+    assert not marker.exists()
+
+
+def test_a_missing_cache_entry_is_one_line_naming_run_folder_and_fix(
+    runs: Runs, tmp_path: Path
+) -> None:
+    empty = CheckpointCache(tmp_path / "empty")
+    with pytest.raises(ExportError) as exc:
+        find_entry(runs.bert, empty, runs.bert_json)
+    message = str(exc.value)
+    assert "\n" not in message
+    assert runs.bert.run_id in message and str(empty.root) in message
+    assert runs.bert.environment["cache_entry"] in message
+    assert "--cache-dir" in message
+    assert "emobench run --models bert-tiny --init random --seeds 42" in message
+
+
+def test_data_other_than_the_runs_is_refused_and_nothing_written(
+    runs: Runs, tmp_path: Path
+) -> None:
+    other = runs.dsd.copy()
+    other["test"] = runs.dsd["test"].select(range(50))
+    out = tmp_path / "out"
+    with pytest.raises(ExportError, match="is not the data run"):
+        save_model(runs.bert, runs.cache, out, data=lambda: other, settings=FAST)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_of_something_else_is_not_replaced(runs: Runs, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ExportError, match="not an emobench export"):
+        save_model(runs.svm, runs.cache, tmp_path, settings=FAST)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
