@@ -24,7 +24,7 @@ from emobench_core.cache import CheckpointCache
 from emobench_core.cli.export import save_model
 from emobench_core.errors import ExportError, RegistryError
 from emobench_core.metrics.evaluation import compute_metrics
-from emobench_core.models.backends.sklearn import PICKLED_FILE, SklearnBackend
+from emobench_core.models.backends.sklearn import PICKLED_FILE, SklearnBackend, save_pipeline
 from emobench_core.models.backends.transformer import TransformerBackend
 from emobench_core.models.predict import load_predictor
 from emobench_core.report.card import weak_classes
@@ -159,12 +159,16 @@ def test_svm_ships_with_skops_and_loads_without_untrusted_types(runs: Runs, tmp_
     assert meta["library_name"] == "sklearn"
     assert card_metrics(meta)["accuracy"] == runs.svm.metrics.accuracy
     entry = find_entry(runs.svm, runs.cache)
-    assert json.loads((entry / "key.json").read_text())["file_format"] == "skops"
+    assert json.loads((entry / "key.json").read_text())["file_format"] == "skops-reproducible"
     # compact: deflated, without the vectorizer's introspection-only stop_words_ (kept, it
     # made the real model 85 MB instead of 7.5 MB)
     with zipfile.ZipFile(out / "model.skops") as zf:
         assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_DEFLATED}
     assert all(getattr(step, "stop_words_", None) is None for _, step in pipe.steps)
+    # reproducible: the same fit saved again (another process's object ids) gives the same bytes
+    again = tmp_path / "again.skops"
+    save_pipeline(sio.load(out / "model.skops"), again)
+    assert again.read_bytes() == (out / "model.skops").read_bytes()
 
 
 def test_a_pickled_svm_is_refused_and_never_unpickled(tmp_path: Path) -> None:

@@ -99,8 +99,48 @@ def save_pipeline(pipe: Any, path: str | Path) -> Path:
     for _, step in getattr(pipe, "steps", []):
         if getattr(step, "stop_words_", None) is not None:
             step.stop_words_ = None
+        if hasattr(step, "_stop_words_id"):  # id() of a list: a memo, re-made on first use
+            del step._stop_words_id
     sio.dump(pipe, Path(path), compression=zipfile.ZIP_DEFLATED)
+    _canonical(Path(path))
     return Path(path)
+
+
+def _canonical(path: Path) -> None:
+    """Make a skops file byte-reproducible: skops names objects (``__id__``, array files) by
+    their ``id()`` in the writing process, so two runs of one fit gave files of different
+    sizes; renumber them in order of appearance, with fixed zip timestamps."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+    schema = json.loads(files.pop("schema.json"))
+    ids: dict[int, int] = {}
+
+    def renumber(old: int) -> int:
+        return ids.setdefault(old, len(ids) + 1)
+
+    def walk(node: Any) -> None:
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if key == "__id__" and isinstance(value, int):
+                node[key] = renumber(value)
+            elif key == "file" and isinstance(value, str) and value[:-4].isdigit():
+                node[key] = f"{renumber(int(value[:-4]))}{value[-4:]}"
+            elif isinstance(value, dict | list):
+                walk(value)
+
+    walk(schema)
+    renamed = {
+        f"{renumber(int(n[:-4]))}{n[-4:]}" if n[:-4].isdigit() else n: data
+        for n, data in files.items()
+    }
+    renamed["schema.json"] = json.dumps(schema, indent=1).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in sorted(renamed):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, renamed[name])
 
 
 def load_pipeline(path: str | Path) -> Any:
@@ -189,7 +229,9 @@ class SklearnBackend(Backend):
     b1_time_share = 0.25
     b32_time_share = 0.25
     library_name = "sklearn"
-    key_parts = {"file_format": SKOPS_FORMAT}  # entries of pickles (model.joblib) are not reused
+    # entries of pickles (model.joblib), or of skops files before they were made reproducible
+    # (compact, renumbered), are not reused
+    key_parts = {"file_format": f"{SKOPS_FORMAT}-reproducible"}
 
     def train(self, staging: Path, job: TrainJob) -> Trained:
         pipe, info = fit_svm(job.dsd, job.recipe)
