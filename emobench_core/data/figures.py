@@ -14,18 +14,22 @@ from pathlib import Path
 from typing import Any
 
 
-def _figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
+    """An object-oriented figure on an Agg canvas (no pyplot state), constrained layout; the
+    report's figures use it too."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _save(fig: Any, path: Path) -> None:
+def save_png(fig: Any, path: Path, dpi: int = 120) -> None:
+    """Write ``fig`` as a PNG without the ``Software`` entry (same figure, same bytes), then
+    clear it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", metadata={"Software": None}, dpi=120)
+    fig.savefig(path, format="png", metadata={"Software": None}, dpi=dpi)
     fig.clear()
 
 
@@ -40,7 +44,7 @@ def plot_class_shares(classes: Mapping[str, Mapping[str, int]], path: Path) -> N
 
     splits = list(classes)
     labels = list(next(iter(classes.values())))
-    fig = _figure(8, 4)
+    fig = new_figure(8, 4)
     ax = fig.add_subplot()
     width = 0.8 / max(len(splits), 1)
     x = np.arange(len(labels))
@@ -52,7 +56,7 @@ def plot_class_shares(classes: Mapping[str, Mapping[str, int]], path: Path) -> N
     ax.set_ylabel("% of split")
     ax.set_title("Class distribution per split")
     ax.legend()
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_lengths(lengths: Sequence[int], max_length: int, path: Path) -> None:
@@ -60,7 +64,7 @@ def plot_lengths(lengths: Sequence[int], max_length: int, path: Path) -> None:
     import numpy as np
 
     values = np.asarray(lengths, dtype=np.int64)
-    fig = _figure(8, 4)
+    fig = new_figure(8, 4)
     ax = fig.add_subplot()
     top = int(max(values.max(initial=0), max_length)) + 1
     step = -(-top // 80)  # integer-wide bins (at most ~80), so no bin holds an extra length
@@ -70,4 +74,4 @@ def plot_lengths(lengths: Sequence[int], max_length: int, path: Path) -> None:
     ax.set_ylabel("texts (train)")
     ax.set_title("Token lengths, train split")
     ax.legend()
-    _save(fig, path)
+    save_png(fig, path)

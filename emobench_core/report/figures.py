@@ -13,11 +13,11 @@ import math
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from emobench_core.data.figures import new_figure, save_png
 from emobench_core.report.labels import Point, freeze_layout, place_labels
 from emobench_core.report.pareto_points import (
     KD,
@@ -48,15 +48,12 @@ CPU_FILES = {
 
 
 def _new(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig: Figure = new_figure(width, height)
     return fig
 
 
 def _save(fig: Figure, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", metadata={"Software": None}, dpi=100)
-    fig.clear()
+    save_png(fig, path, dpi=100)
 
 
 def per_class_heatmap(study: Study, path: Path) -> None:
