@@ -15,6 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emobench_core.measure.devices import share_cores_between_workers
+
+# under pytest-xdist each worker gets its share of the cores (torch and the subprocesses some
+# tests start), before any test imports torch
+share_cores_between_workers()
+
 SHARED_DIR_ENV = "EMOBENCH_SHARED_DIR"
 SEED_ENV = "EMOBENCH_TEST_SEED"
 DEFAULT_SEED = 42

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from emobench_core.cache import CheckpointCache, default_cache_dir
+from emobench_core.measure.devices import share_cores_between_workers
 from emobench_core.models.registry import backend_for, get_spec
 from emobench_core.plugin import scaleout
 from emobench_core.plugin.profiles import PROFILES, Case, Profile, claims, get_profile
@@ -216,7 +217,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def emobench_runner(
     pytestconfig: pytest.Config, emobench_profile: Profile, tmp_path_factory: pytest.TempPathFactory
 ) -> BenchRunner:
-    """The session's runner: data loaded once, checkpoints from the on-disk cache."""
+    """The session's runner: data loaded once, checkpoints from the on-disk cache. In an xdist
+    worker torch gets the worker's share of the cores (``OMP_NUM_THREADS`` if set)."""
+    share_cores_between_workers()
     results = pytestconfig.getoption("--emobench-results-dir")
     thresholds_path = thresholds_file(pytestconfig)
     thresholds = load_thresholds(thresholds_path).get(emobench_profile.name, {})

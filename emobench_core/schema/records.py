@@ -127,6 +127,9 @@ class TrainingInfo:
     """How ``peak_memory_mb`` was taken: this model's own peak (``OwnPeak.RESET``, or CUDA's
     allocated peak); ``None``: written before it was recorded, the process-wide ``ru_maxrss``,
     which includes every model the process ran before."""
+    threads: int | None = None
+    """CPU threads torch trained with: CPU predictions depend on it (``None``: written before
+    it was recorded, or a model torch does not train)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

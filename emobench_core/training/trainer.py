@@ -234,8 +234,7 @@ def fine_tune(
     wall = time.perf_counter() - start
     history = _history(trainer.state.log_history)
     best = max(history, key=lambda h: h.val_macro_f1)
-    cuda = device == "cuda"
-    peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else own_peak.mb
+    peak = torch.cuda.max_memory_allocated() / 2**20 if (cuda := device == "cuda") else own_peak.mb
     model_dir = output_dir / "model"
     trainer.save_model(str(model_dir))
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
@@ -257,6 +256,7 @@ def fine_tune(
         precision=precision(recipe, device),
         steps=trainer.state.global_step,
         final_learning_rate=float(trainer.lr_scheduler.get_last_lr()[0]),
+        threads=torch.get_num_threads(),
     )
 
 

@@ -1,5 +1,5 @@
-"""One accelerator per pytest-xdist worker, from a fake device list (no GPU needed), and the
-device a result records."""
+"""One accelerator and a share of the cores per pytest-xdist worker (a fake device list: no GPU
+needed), and the device a result records."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from emobench_core.errors import UsageError
 from emobench_core.measure.devices import (
     device_in_use,
     parse_visible,
+    share_cores_between_workers,
     visible_devices,
     worker_device,
 )
@@ -95,3 +96,30 @@ def test_xdist_workers_see_one_device_each_in_a_cuda_run(
         assert seen == {"gw0": {"5"}, "gw1": {"7"}}, seen
     else:
         assert seen == {"gw0": {"5,7"}, "gw1": {"5,7"}}, seen
+
+
+@pytest.mark.parametrize(
+    ("env", "cores", "threads"),
+    [
+        ({"PYTEST_XDIST_WORKER_COUNT": "2"}, 2, 1),
+        ({"PYTEST_XDIST_WORKER_COUNT": "4"}, 16, 4),
+        ({"PYTEST_XDIST_WORKER_COUNT": "8"}, 2, 1),  # never 0 threads
+    ],
+)
+def test_each_xdist_worker_gets_its_share_of_the_cores(env, cores, threads) -> None:
+    assert share_cores_between_workers(env, cores) == threads
+    assert env["OMP_NUM_THREADS"] == str(threads)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},  # not under xdist
+        {"PYTEST_XDIST_WORKER_COUNT": "1"},
+        {"PYTEST_XDIST_WORKER_COUNT": "2", "OMP_NUM_THREADS": "3"},  # the caller's choice
+    ],
+)
+def test_the_cores_are_left_alone_outside_workers_or_when_set(env) -> None:
+    before = dict(env)
+    assert share_cores_between_workers(env, 2) is None
+    assert env == before
