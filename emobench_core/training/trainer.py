@@ -191,9 +191,8 @@ def fine_tune(
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer
 
     tok_start = time.perf_counter()
-    hit = None
-    if token_cache is None:
-        tokenized = tokenize_splits(dsd, tokenizer, recipe.max_length)
+    if token_cache is None:  # both branches say whether the token cache answered
+        tokenized, hit = tokenize_splits(dsd, tokenizer, recipe.max_length), None
     else:
         tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache, data_fp)
     tokenize_s = time.perf_counter() - tok_start
@@ -234,7 +233,8 @@ def fine_tune(
     wall = time.perf_counter() - start
     history = _history(trainer.state.log_history)
     best = max(history, key=lambda h: h.val_macro_f1)
-    peak = torch.cuda.max_memory_allocated() / 2**20 if (cuda := device == "cuda") else own_peak.mb
+    cuda = device == "cuda"
+    peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else own_peak.mb
     model_dir = output_dir / "model"
     trainer.save_model(str(model_dir))
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
