@@ -18,16 +18,26 @@ workers=${EMOBENCH_WORKERS:-8}
 cache=${EMOBENCH_CACHE_DIR:-$out/cache}
 mkdir -p "$out/results"
 py=${PYTHON:-python3}
-common=(--emobench-profile "$profile" --emobench-cache-dir "$cache" "$@")
+common=(--emobench-profile "$profile" --emobench-cache-dir "$cache")
+# the regression gate (--emobench-baseline) judges pass 2's results only: pass 1 trains
+pass1=() pass2=("$@")
+while [ $# -gt 0 ]; do
+  case $1 in
+    --emobench-baseline) shift ;;
+    --emobench-baseline=*) ;;
+    *) pass1+=("$1") ;;
+  esac
+  shift
+done
 xdist=()
 [ "$workers" -gt 1 ] && xdist=(-p xdist -n "$workers" --dist loadgroup)
 start=$(date +%s)
 rc1=0 rc2=0
 "$py" -m pytest bench "${xdist[@]}" -k quality --benchmark-disable \
-  --emobench-results-dir "$out/pass1" "${common[@]}" -q -rs 2>&1 | tee "$out/pass1.log" || rc1=$?
+  --emobench-results-dir "$out/pass1" "${common[@]}" "${pass1[@]}" -q -rs 2>&1 | tee "$out/pass1.log" || rc1=$?
 mid=$(date +%s)
 "$py" -m pytest bench --emobench-results-dir "$out/results" \
-  --benchmark-json "$out/results/bench.json" "${common[@]}" -q -rs 2>&1 | tee "$out/pass2.log" \
+  --benchmark-json "$out/results/bench.json" "${common[@]}" "${pass2[@]}" -q -rs 2>&1 | tee "$out/pass2.log" \
   || rc2=$?
 end=$(date +%s)
 echo "pass 1 (training, $workers workers): $((mid - start)) s; pass 2 (measurement): $((end - mid)) s" \

@@ -1,7 +1,7 @@
 """Offline, every hub access fails fast and clearly: data, the tokenizer vocab and pretrained
 weights (with their config), in the command line and in ``pytest bench``. The hub is made
 unreachable two ways: ``HF_HUB_OFFLINE=1``, and online mode with ``HF_ENDPOINT`` on a closed
-local port; each failure must end within 10 s with one line naming what was being fetched and
+local port; each failure must end within 30 s with one line naming what was being fetched and
 the option or variable that supplies a local copy.
 
     python -m pytest tests/test_offline.py -q
@@ -20,7 +20,10 @@ import pytest
 
 from tests.cli.test_commands import REPO, cli_env, emobench, valid_folder
 
-LIMIT_S = 10.0
+LIMIT_S = 30.0
+"""What the guard is against, the hub client's retries with back-off, takes a minute or more;
+the process start alone (importing torch, transformers, datasets) took up to 10 s on a busy
+2-core machine, where a 10 s limit failed a fast failure."""
 
 
 def closed_port() -> int:

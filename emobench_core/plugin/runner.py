@@ -205,7 +205,12 @@ class BenchRunner:
         if not lines:
             return None
         seeds = ", ".join(str(s) for s in (bad[0].seeds if bad else (seed,)))
-        return f"{row} (seeds {seeds}) regressed against {self.baseline_dir}: " + "; ".join(lines)
+        notes = "".join(f" Note: {n}." for n in report.notes if n.startswith(f"{row}: "))
+        return (
+            f"{row} (seeds {seeds}) regressed against {self.baseline_dir}: "
+            + "; ".join(lines)
+            + notes
+        )
 
     def claim(self, case: Case, reference: Case) -> str | None:
         """Why ``case`` contradicts its claim against ``reference`` (see

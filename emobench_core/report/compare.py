@@ -110,6 +110,8 @@ def gate_markdown(report: GateReport, baseline: str, candidate: str) -> str:
             "**Missing from the candidate** (a regression: the gate never passes on "
             "cases that did not run): " + "; ".join(report.missing),
         ]
+    if report.notes:
+        out += ["", "Notes:", *(f"- {note}" for note in report.notes)]
     if report.new:
         out += ["", "New in the candidate (no baseline, not gated): " + ", ".join(report.new)]
     return "\n".join(line for line in out).strip() + "\n"

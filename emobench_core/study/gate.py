@@ -36,6 +36,7 @@ from emobench_core.metrics.significance import (
 from emobench_core.metrics.stats import percentiles
 from emobench_core.schema.run import RunResult
 from emobench_core.study.gate_latency import LatencyCheck, latency_check
+from emobench_core.study.gate_notes import row_notes
 
 COSTS = {"params": "parameters", "size": "size on disk (bytes)"}
 """Deterministic costs: ``--accept-change`` name -> what is compared."""
@@ -106,6 +107,8 @@ class GateReport:
     missing: tuple[str, ...] = ()
     """Baseline rows (or seeds) the candidate lacks: a gate never passes on cases that vanished."""
     new: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
+    """What a row's verdict does not cover (:mod:`emobench_core.study.gate_notes`)."""
 
     @property
     def regressed(self) -> bool:
@@ -237,6 +240,7 @@ def compare_runs(
     costs: list[CostCheck] = []
     latency: list[LatencyCheck] = []
     missing = []
+    notes: list[str] = []
     for key in sorted(base_rows):
         row = _label(key)
         if key not in cand_rows:
@@ -249,6 +253,7 @@ def compare_runs(
         base = [base_rows[key][s] for s in common]
         cand = [cand_rows[key][s] for s in common]
         quality += _quality(row, base, cand, settings)
+        notes += row_notes(row, base, cand)
         b0, c0 = base[0].model, cand[0].model
         for name, what, bv, cv in (
             ("params", COSTS["params"], b0.params_total, c0.params_total),
@@ -276,4 +281,6 @@ def compare_runs(
         for q, h in zip(quality, adjusted, strict=True)
     ]
     new = tuple(sorted(_label(k) for k in set(cand_rows) - set(base_rows)))
-    return GateReport(settings, tuple(quality), tuple(costs), tuple(latency), tuple(missing), new)
+    return GateReport(
+        settings, tuple(quality), tuple(costs), tuple(latency), tuple(missing), new, tuple(notes)
+    )

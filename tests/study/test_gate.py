@@ -205,3 +205,32 @@ def test_interleaved_rounds_are_tested_on_their_medians_so_drift_cancels() -> No
     assert lat.change == pytest.approx(0.2, abs=0.03)
     few = compare_runs(_rounds(base, drift[:5]), _rounds(base, drift[:5] * 1.2), SETTINGS)
     assert not few.latency[0].regressed  # 5 rounds cannot reach alpha 0.01: 2**-5 > 0.01
+
+
+def test_a_retrained_candidate_another_thread_count_and_precision_are_noted() -> None:
+    from emobench_core.report.compare import gate_markdown
+
+    base = [_run(s) for s in (42, 43)]
+    base = [
+        dataclasses.replace(
+            r, training=dataclasses.replace(r.training, threads=1, precision="bf16 autocast")
+        )
+        for r in base
+    ]
+    assert compare_runs(base, base, SETTINGS).notes == ()  # reproduced: nothing to note
+    # seed 42 retrained (a fresh draw of its errors: 0.11 of the examples wrong, elsewhere) on
+    # two threads; seed 43 reproduced
+    again = _with_predictions(base[0], np.asarray(_run(42, model_index=1).predictions["y_pred"]))
+    again = dataclasses.replace(
+        again, training=dataclasses.replace(again.training, threads=2, precision="fp32")
+    )
+    report = compare_runs(base, [again, base[1]], SETTINGS)
+    moved = np.mean(np.asarray(again.predictions["y_pred"]) != base[0].predictions["y_pred"])
+    retrained, threads, precision = report.notes
+    assert f"on {100 * moved:.1f}% (seed 42) of the test examples" in retrained
+    assert "seed 43" not in retrained and "not the variation between trainings" in retrained
+    assert "baseline trained on 1 CPU thread(s), the candidate on 2" in threads
+    assert "OMP_NUM_THREADS=1" in threads
+    assert "baseline trained in bf16 autocast, the candidate in fp32" in precision
+    text = gate_markdown(report, "base", "cand")
+    assert all(f"- {note}" in text for note in report.notes)

@@ -22,6 +22,14 @@ from emobench_core.errors import RegistryError
 from emobench_core.measure.latency import dir_size_bytes
 from emobench_core.measure.memory import OwnPeak
 from emobench_core.models.backends.base import Backend, Predictor, Trained, TrainJob, n_batches
+from emobench_core.models.backends.skops_file import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    PICKLED_FILE,
+    SKOPS_FORMAT,
+    load_pipeline,
+    save_pipeline,
+)
 from emobench_core.models.spec import SKLEARN_KIND, ModelSpec
 from emobench_core.schema.latency import SVM_WEIGHTS
 from emobench_core.schema.records import EpochRecord, TrainingInfo
@@ -44,20 +52,30 @@ def build_svm(c: float = 1.0, seed: int = 0) -> Any:
 
 def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
     """Fit one pipeline per ``C`` in :data:`C_GRID`; keep the best on validation macro-F1."""
+    import numpy as np
     from sklearn.metrics import accuracy_score, f1_score
 
     train, val = dsd["train"], dsd["validation"]
+    # a dataset column read once (scikit-learn's checks iterated it row by row on every call)
+    y_train, y_val = np.asarray(train["label"]), np.asarray(val["label"])
     start = time.perf_counter()
     best: tuple[float, Any, int] | None = None
     history = []
     with OwnPeak() as own_peak:
+        # the vectorizer does not depend on C: fitted once, and each C's pipeline holds it
+        # (a pipeline fitted end to end per C learns the same vocabulary and weights)
+        tfidf = build_svm().steps[0][1]
+        x_train = tfidf.fit_transform(train["text"])
+        x_val = tfidf.transform(val["text"])
         for i, c in enumerate(C_GRID, start=1):
-            pipe = build_svm(c, recipe.seed).fit(train["text"], train["label"])
-            pred = pipe.predict(val["text"])
-            f1 = float(f1_score(val["label"], pred, average="macro"))
+            pipe = build_svm(c, recipe.seed)
+            pipe.steps[0] = ("tfidf", tfidf)
+            pipe["svm"].fit(x_train, y_train)
+            pred = pipe["svm"].predict(x_val)
+            f1 = float(f1_score(y_val, pred, average="macro"))
             history.append(
                 EpochRecord(
-                    epoch=i, val_macro_f1=f1, val_accuracy=float(accuracy_score(val["label"], pred))
+                    epoch=i, val_macro_f1=f1, val_accuracy=float(accuracy_score(y_val, pred))
                 )
             )
             if best is None or f1 > best[0]:
@@ -77,109 +95,6 @@ def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
         device="cpu",
         history=history,
     )
-
-
-MODEL_FILE = "model.skops"
-PICKLED_FILE = "model.joblib"
-"""What entries written before skops held: a pickle, refused by :func:`load_pipeline`."""
-CONFIG_FILE = "config.json"
-SKOPS_FORMAT = "skops"
-
-
-def save_pipeline(pipe: Any, path: str | Path) -> Path:
-    """Write the fitted ``pipe`` to ``path`` with skops (no pickle), deflate-compressed.
-
-    The vectorizer's ``stop_words_`` (every term ``min_df``/``max_features`` dropped; scikit-learn:
-    "only for introspection and can be safely removed") is dropped first: kept, it made the
-    file 85 MB instead of 9 MB, which the regression gate's size check caught."""
-    import zipfile
-
-    import skops.io as sio
-
-    for _, step in getattr(pipe, "steps", []):
-        if getattr(step, "stop_words_", None) is not None:
-            step.stop_words_ = None
-        if hasattr(step, "_stop_words_id"):  # id() of a list: a memo, re-made on first use
-            del step._stop_words_id
-    sio.dump(pipe, Path(path), compression=zipfile.ZIP_DEFLATED)
-    _canonical(Path(path))
-    return Path(path)
-
-
-def _canonical(path: Path) -> None:
-    """Make a skops file byte-reproducible: skops names objects (``__id__``, array files) by
-    their ``id()`` in the writing process, so two runs of one fit gave files of different
-    sizes; renumber them in order of appearance, with fixed zip timestamps."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as zf:
-        files = {name: zf.read(name) for name in zf.namelist()}
-    schema = json.loads(files.pop("schema.json"))
-    ids: dict[int, int] = {}
-
-    def renumber(old: int) -> int:
-        return ids.setdefault(old, len(ids) + 1)
-
-    def walk(node: Any) -> None:
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, value in list(items):
-            if key == "__id__" and isinstance(value, int):
-                node[key] = renumber(value)
-            elif key == "file" and isinstance(value, str) and value[:-4].isdigit():
-                node[key] = f"{renumber(int(value[:-4]))}{value[-4:]}"
-            elif isinstance(value, dict | list):
-                walk(value)
-
-    walk(schema)
-    renamed = {
-        f"{renumber(int(n[:-4]))}{n[-4:]}" if n[:-4].isdigit() else n: data
-        for n, data in files.items()
-    }
-    renamed["schema.json"] = json.dumps(schema, indent=1).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name in sorted(renamed):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, renamed[name])
-
-
-def load_pipeline(path: str | Path) -> Any:
-    """The pipeline skops wrote to ``path``, loaded with skops' default trusted types only.
-
-    Raises:
-        RegistryError: ``path`` is missing where a pickled ``model.joblib`` lies beside it
-            (never unpickled: unpickling runs code from the file), or the file holds a type
-            skops does not trust by default, or is no skops file.
-        FileNotFoundError: there is no model file at all.
-    """
-    import zipfile
-
-    import skops.io as sio
-    from skops.io.exceptions import UntrustedTypesFoundException
-
-    path = Path(path)
-    if not path.is_file():
-        if (path.parent / PICKLED_FILE).is_file():
-            raise RegistryError(
-                f"{path.parent} holds a pickled SVM ({PICKLED_FILE}, written before emobench "
-                "saved it with skops); it is not loaded, since unpickling runs code from the "
-                "file: re-run the SVM (`emobench run --models tfidf-svm`, whose cache key now "
-                f"names the format, retrains it as {MODEL_FILE}), use that run, and delete "
-                f"{path.parent}"
-            )
-        raise FileNotFoundError(
-            f"no {MODEL_FILE} in {path.parent}; pass a folder written by `emobench export` or "
-            "`emobench train --model tfidf-svm`"
-        )
-    try:
-        return sio.load(path)
-    except UntrustedTypesFoundException as exc:
-        raise RegistryError(
-            f"{path} holds types skops does not trust by default ({exc}); it was not loaded: "
-            "use a model file written by emobench"
-        ) from exc
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # not skops, or broken
-        raise RegistryError(f"{path} is not a readable skops file ({exc}); re-export it") from exc
 
 
 def hub_config(labels: Sequence[str]) -> dict[str, Any]:
@@ -230,8 +145,8 @@ class SklearnBackend(Backend):
     b32_time_share = 0.25
     library_name = "sklearn"
     # entries of pickles (model.joblib), or of skops files before they were made reproducible
-    # (compact, renumbered), are not reused
-    key_parts = {"file_format": f"{SKOPS_FORMAT}-reproducible"}
+    # (deflated, renumbered) and their schema compact, are not reused
+    key_parts = {"file_format": f"{SKOPS_FORMAT}-reproducible-compact"}
 
     def train(self, staging: Path, job: TrainJob) -> Trained:
         pipe, info = fit_svm(job.dsd, job.recipe)

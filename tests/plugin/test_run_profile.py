@@ -1,0 +1,40 @@
+"""bench/run_profile.sh, with a stand-in Python that records each pass's pytest arguments."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "run_profile.sh"
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$ARGS_LOG"
+"""
+
+
+def _passes(tmp_path: Path, *args: str, workers: str = "2") -> list[str]:
+    fake = tmp_path / "python"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    log = tmp_path / "args.log"
+    env = {**os.environ, "PYTHON": str(fake), "ARGS_LOG": str(log), "EMOBENCH_WORKERS": workers}
+    subprocess.run(["bash", str(SCRIPT), "ci", str(tmp_path / "out"), *args], env=env, check=True)
+    return log.read_text().splitlines()
+
+
+def test_the_gate_runs_in_the_measurement_pass_only(tmp_path: Path) -> None:
+    base = "results/baseline/ci"
+    for i, gate in enumerate((["--emobench-baseline", base], [f"--emobench-baseline={base}"])):
+        (tmp_path / str(i)).mkdir()
+        training, measurement = _passes(tmp_path / str(i), *gate, "--emobench-strict")
+        assert "--emobench-baseline" not in training
+        assert "-n 2 --dist loadgroup -k quality" in training
+        assert "--emobench-strict" in training  # every other argument goes to both passes
+        assert base in measurement and "--emobench-strict" in measurement
+        assert "--benchmark-json" in measurement and "-n 2" not in measurement
+
+
+def test_one_worker_trains_without_xdist(tmp_path: Path) -> None:
+    training, _ = _passes(tmp_path, "--emobench-seeds", "42", workers="1")
+    assert "-p xdist" not in training and "--emobench-seeds 42" in training
