@@ -115,8 +115,7 @@ def group_by_length_argument() -> dict[str, Any]:
 def precision(recipe: Recipe, device: str) -> str:
     """The precision the recipe trains in on ``device``: bf16 autocast where the recipe asks
     for it and the hardware has it (CUDA: ``cuda_bf16``; CPU: ``cpu_bf16`` on a CPU with native
-    bf16), else fp32. Recorded in every result; the cache key holds the recipe's request
-    (``cpu_bf16``), not this outcome, so one entry serves a bf16 and an fp32 CPU alike."""
+    bf16), else fp32. Recorded in every result; the cache key holds only the request."""
     if device == "cuda":
         return BF16 if recipe.cuda_bf16 else FP32
     return BF16 if recipe.cpu_bf16 and cpu_has_bf16() else FP32
