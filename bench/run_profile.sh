@@ -23,7 +23,7 @@ common=(--emobench-profile "$profile" --emobench-cache-dir "$cache")
 pass1=() pass2=("$@")
 while [ $# -gt 0 ]; do
   case $1 in
-    --emobench-baseline) shift ;;
+    --emobench-baseline) [ $# -gt 1 ] && shift ;;  # and its value
     --emobench-baseline=*) ;;
     *) pass1+=("$1") ;;
   esac

@@ -193,6 +193,8 @@ def test_a_degraded_model_fails_the_baseline_gate(
             r"\(-\d+\.\d+ points \[.*\], McNemar exact.*"
         ]
     )
+    # the message says the candidate's model was trained again (its predictions moved)
+    worse.stdout.fnmatch_lines(["*Note: bert-tiny (random): the candidate's predictions differ*"])
 
 
 def test_strict_turns_a_skipped_case_into_a_failure(bench_dir: pytest.Pytester) -> None:
