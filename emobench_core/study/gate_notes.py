@@ -18,13 +18,17 @@ import numpy as np
 from emobench_core.schema.run import RunResult
 
 
+def moved_share(a: RunResult, b: RunResult) -> float:
+    """The share of test examples on which two runs' predictions differ."""
+    return float(
+        np.mean(np.asarray(a.predictions["y_pred"]) != np.asarray(b.predictions["y_pred"]))
+    )
+
+
 def row_notes(row: str, base: Sequence[RunResult], cand: Sequence[RunResult]) -> list[str]:
     """Notes on one row's pairs of runs (``base[i]`` and ``cand[i]``: one seed)."""
     notes = []
-    moved = [
-        (b.seed, float(np.mean(np.asarray(b.predictions["y_pred"]) != c.predictions["y_pred"])))
-        for b, c in zip(base, cand, strict=True)
-    ]
+    moved = [(b.seed, moved_share(b, c)) for b, c in zip(base, cand, strict=True)]
     moved = [(seed, share) for seed, share in moved if share > 0]
     if moved:
         shares = ", ".join(f"{100 * share:.1f}% (seed {seed})" for seed, share in moved)

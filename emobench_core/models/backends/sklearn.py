@@ -37,21 +37,22 @@ from emobench_core.schema.records import EpochRecord, TrainingInfo
 C_GRID: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)
 
 
-def build_svm(c: float = 1.0, seed: int = 0) -> Any:
+def build_svm(c: float = 1.0, seed: int = 0, tfidf: Any = None) -> Any:
+    """The pipeline, unfitted; with ``tfidf`` (an already fitted vectorizer) as its first step."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
     from sklearn.svm import LinearSVC
 
+    if tfidf is None:
+        tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)
     return Pipeline(
-        [
-            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)),
-            ("svm", LinearSVC(C=c, class_weight="balanced", random_state=seed)),
-        ]
+        [("tfidf", tfidf), ("svm", LinearSVC(C=c, class_weight="balanced", random_state=seed))]
     )
 
 
 def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
-    """Fit one pipeline per ``C`` in :data:`C_GRID`; keep the best on validation macro-F1."""
+    """Fit one SVM per ``C`` in :data:`C_GRID` on one fitted vectorizer; keep the pipeline best
+    on validation macro-F1."""
     import numpy as np
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -64,12 +65,11 @@ def fit_svm(dsd: Any, recipe: Recipe) -> tuple[Any, TrainingInfo]:
     with OwnPeak() as own_peak:
         # the vectorizer does not depend on C: fitted once, and each C's pipeline holds it
         # (a pipeline fitted end to end per C learns the same vocabulary and weights)
-        tfidf = build_svm().steps[0][1]
+        tfidf = build_svm()["tfidf"]
         x_train = tfidf.fit_transform(train["text"])
         x_val = tfidf.transform(val["text"])
         for i, c in enumerate(C_GRID, start=1):
-            pipe = build_svm(c, recipe.seed)
-            pipe.steps[0] = ("tfidf", tfidf)
+            pipe = build_svm(c, recipe.seed, tfidf)
             pipe["svm"].fit(x_train, y_train)
             pred = pipe["svm"].predict(x_val)
             f1 = float(f1_score(y_val, pred, average="macro"))

@@ -79,22 +79,22 @@ def _renumbered(schema: Any, files: dict[str, bytes]) -> dict[str, bytes]:
     def renumber(old: int) -> int:
         return ids.setdefault(old, len(ids) + 1)
 
+    def renamed(name: str) -> str:  # "<id>.npy" -> "<new id>.npy"; other names stay
+        return f"{renumber(int(name[:-4]))}{name[-4:]}" if name[:-4].isdigit() else name
+
     def walk(node: Any) -> None:
         seen.add(id(node))
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, value in list(items):
             if key == "__id__" and isinstance(value, int):
                 node[key] = renumber(value)
-            elif key == "file" and isinstance(value, str) and value[:-4].isdigit():
-                node[key] = f"{renumber(int(value[:-4]))}{value[-4:]}"
+            elif key == "file" and isinstance(value, str):
+                node[key] = renamed(value)
             elif isinstance(value, dict | list | tuple) and id(value) not in seen:
                 walk(value)
 
     walk(schema)
-    return {
-        f"{renumber(int(n[:-4]))}{n[-4:]}" if n[:-4].isdigit() else n: data
-        for n, data in files.items()
-    }
+    return {renamed(name): data for name, data in files.items()}
 
 
 def load_pipeline(path: str | Path) -> Any:
