@@ -19,14 +19,15 @@ from pathlib import Path
 import numpy as np
 from transformers import set_seed
 
-from emobench_core.config import Recipe
+from emobench_core.config import RecipeRequest
 from emobench_core.data.fingerprint import fingerprint, label_names
-from emobench_core.data.loading import load_emotion
+from emobench_core.data.loading import load_data
 from emobench_core.measure.environment import environment, git_commit
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.transformer import predict_logits
 from emobench_core.models.loading import build_model
-from emobench_core.models.registry import get_spec, recipe_for
+from emobench_core.models.recipes import recipe_for
+from emobench_core.models.registry import get_spec
 from emobench_core.schema.base import write_json_atomic
 from emobench_core.training.trainer import fine_tune
 
@@ -42,13 +43,13 @@ def main() -> int:
     p.add_argument("--output", type=Path, required=True)
     ns = p.parse_args()
     spec = get_spec(ns.model)
-    dsd = load_emotion(ns.data_dir)
+    dsd = load_data(ns.data_dir)
     labels = label_names(dsd)
     y_true = list(dsd["test"]["label"])
     rows = []
     for bf16 in (False, True):
         for seed in [int(s) for s in ns.seeds.split(",")]:
-            recipe = recipe_for(spec, Recipe(seed=seed, cpu_bf16=bf16))
+            recipe = recipe_for(spec, RecipeRequest(seed=seed, cpu_bf16=bf16))
             set_seed(seed)
             model, tok, _ = build_model(spec, "random", labels, vocab_dir=ns.vocab_dir, seed=seed)
             with tempfile.TemporaryDirectory() as tmp:

@@ -27,10 +27,17 @@ _SOURCES: dict[str, str] = {
     "CheckpointCache": "emobench_core.cache",
     "default_cache_dir": "emobench_core.cache",
     "Recipe": "emobench_core.config",
+    "RecipeRequest": "emobench_core.config",
+    "Dataset": "emobench_core.data.dataset",
+    "DataRequest": "emobench_core.data.source",
+    "Benchmark": "emobench_core.scenarios.benchmark",
+    "BenchmarkConfig": "emobench_core.scenarios.benchmark",
+    "Case": "emobench_core.scenarios.benchmark",
+    "run_benchmark": "emobench_core.scenarios.benchmark",
+    "resolve_recipe": "emobench_core.models.recipes",
     "fingerprint": "emobench_core.data.fingerprint",
     "label_names": "emobench_core.data.fingerprint",
     "EMOTION_LABELS": "emobench_core.data.loading",
-    "load_emotion": "emobench_core.data.loading",
     "load_data": "emobench_core.data.loading",
     "DataSource": "emobench_core.data.source",
     "DataError": "emobench_core.errors",
@@ -56,13 +63,19 @@ _SOURCES: dict[str, str] = {
 __all__ = [
     "EMOTION_LABELS",
     "REGISTRY",
+    "Benchmark",
+    "BenchmarkConfig",
+    "Case",
     "CheckpointCache",
     "DataError",
+    "DataRequest",
     "DataSource",
+    "Dataset",
     "LatencyStats",
     "Metrics",
     "ModelSpec",
     "Recipe",
+    "RecipeRequest",
     "RegistryError",
     "ResultsError",
     "RunResult",
@@ -76,25 +89,29 @@ __all__ = [
     "get_spec",
     "label_names",
     "load_data",
-    "load_emotion",
     "load_result",
     "load_results",
     "measure_latency",
     "model_names",
+    "resolve_recipe",
+    "run_benchmark",
 ]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ imports on first use
     from emobench_core.cache import CheckpointCache, default_cache_dir
-    from emobench_core.config import Recipe
+    from emobench_core.config import Recipe, RecipeRequest
+    from emobench_core.data.dataset import Dataset
     from emobench_core.data.fingerprint import fingerprint, label_names
-    from emobench_core.data.loading import EMOTION_LABELS, load_data, load_emotion
-    from emobench_core.data.source import DataSource
+    from emobench_core.data.loading import EMOTION_LABELS, load_data
+    from emobench_core.data.source import DataRequest, DataSource
     from emobench_core.errors import DataError, RegistryError, ResultsError
     from emobench_core.measure.latency import count_parameters, measure_latency
     from emobench_core.metrics.evaluation import compute_metrics
     from emobench_core.models.loading import build_model
+    from emobench_core.models.recipes import resolve_recipe
     from emobench_core.models.registry import REGISTRY, get_spec, model_names
     from emobench_core.models.spec import ModelSpec
+    from emobench_core.scenarios.benchmark import Benchmark, BenchmarkConfig, Case, run_benchmark
     from emobench_core.schema.records import LatencyStats, Metrics
     from emobench_core.schema.run import RunResult, load_result, load_results
 

@@ -1,4 +1,4 @@
-"""Typed configuration: the one fine-tuning recipe shared by every model.
+"""Typed configuration: the one fine-tuning recipe shared by every model, and what a run asks of it.
 
 The label set is not configuration: it travels with the data (its ``ClassLabel``, read by
 :func:`emobench_core.data.fingerprint.label_names`).
@@ -6,12 +6,18 @@ The label set is not configuration: it travels with the data (its ``ClassLabel``
 Everything that determines a fine-tuned checkpoint is in :class:`Recipe`; its
 :meth:`Recipe.to_dict` feeds the checkpoint-cache key, so changing any field retrains.
 
+Front ends (the command line, the pytest harness, a profile, the Python API) record only what
+was asked, as a :class:`RecipeRequest`; one function,
+:func:`emobench_core.models.recipes.resolve_recipe`, turns a request and a model's registry
+entry into the effective :class:`Recipe` and the source of each field.
+
     emobench run --models bert-tiny --epochs 5 --output runs/
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -143,12 +149,6 @@ class Recipe:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def request(self) -> dict[str, Any]:
-        """The fields that differ from the defaults: what was asked for, as a results file
-        records it (``Recipe(**recipe.request()) == recipe``)."""
-        default = Recipe().to_dict()
-        return {k: v for k, v in self.to_dict().items() if v != default[k]}
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recipe:
         known = {f.name for f in dataclasses.fields(cls)}
@@ -156,3 +156,102 @@ class Recipe:
         if unknown:
             raise ValueError(f"unknown recipe field(s) {unknown}; known: {sorted(known)}")
         return cls(**data)
+
+
+RECIPE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
+
+
+class RecipeRequest(Mapping[str, Any]):
+    """What a run asked of the recipe: the fields given (``None`` = not asked), nothing else.
+
+    A request is immutable and validated on construction (unknown names and bad values raise
+    ``ValueError`` naming the field). Asking for a value equal to a default still counts as
+    asking: the registry's choice for a model never overrides it. ``epochs`` is the budget of
+    both inits; ``epochs_random`` (random init only) wins over it.
+
+        RecipeRequest(epochs=4, max_train_rows=2000)
+    """
+
+    __slots__ = ("_asked",)
+    _asked: dict[str, Any]
+
+    def __init__(self, **asked: Any) -> None:
+        asked = {k: v for k, v in asked.items() if v is not None}
+        unknown = sorted(set(asked) - set(RECIPE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown recipe field(s) {unknown}; known: {sorted(RECIPE_FIELDS)}")
+        Recipe(**asked)  # each value checked by the recipe's own rules
+        object.__setattr__(self, "_asked", {k: asked[k] for k in RECIPE_FIELDS if k in asked})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> RecipeRequest:
+        """The request a results file recorded (``recipe_request``); ``None``: nothing asked."""
+        return cls(**dict(data or {}))
+
+    def __getitem__(self, name: str) -> Any:
+        return self._asked[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._asked)
+
+    def __len__(self) -> int:
+        return len(self._asked)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a RecipeRequest is immutable; use .replace({name}=...)")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecipeRequest):
+            return self._asked == other._asked
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._asked.items()))
+
+    def __repr__(self) -> str:
+        return f"RecipeRequest({', '.join(f'{k}={v!r}' for k, v in self._asked.items())})"
+
+    def replace(self, **changes: Any) -> RecipeRequest:
+        """A copy with ``changes`` asked on top (a ``None`` value leaves a field as it was)."""
+        return RecipeRequest(
+            **{**self._asked, **{k: v for k, v in changes.items() if v is not None}}
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The asked fields, as a results file records them (``recipe_request``)."""
+        return dict(self._asked)
+
+
+RECIPE_OPTIONS: tuple[tuple[str, type, str], ...] = (
+    (
+        "epochs",
+        int,
+        "the epoch budget, for both inits; default: {epochs}, or the model's own "
+        "random-init budget (registry)",
+    ),
+    (
+        "epochs_random",
+        int,
+        "the budget for random init only (wins over --epochs there); "
+        "default: --epochs, else the model's own (registry), else {epochs}",
+    ),
+    ("batch_size", int, "default: {batch_size}"),
+    ("max_length", int, "default: {max_length}"),
+    ("learning_rate", float, "for pretrained weights; default: {learning_rate}"),
+    (
+        "learning_rate_random",
+        float,
+        "for random init; default: the model's own (registry), "
+        "else {shared_random}; a value given here always wins",
+    ),
+    ("max_train_rows", int, "train on a seeded sample of this many rows; default: all"),
+)
+"""The recipe options every front end offers, as ``(field, type, help)``: the command line as
+``--epochs``, the pytest harness as ``--emobench-epochs``. An option left out is not asked for
+(``None``), so the model's registry entry or the shared default fills it
+(:func:`emobench_core.models.recipes.resolve_recipe`)."""
+
+
+def recipe_option_help(template: str) -> str:
+    """An option's help with the shared recipe's defaults filled in."""
+    return template.format(**Recipe().to_dict(), shared_random=SHARED_LEARNING_RATE_RANDOM)

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.cache import CheckpointCache
-from emobench_core.config import Recipe
-from emobench_core.data.loading import load_emotion, source_label
+from emobench_core.config import RecipeRequest
+from emobench_core.data.loading import load_data
 from emobench_core.measure.latency import LatencySettings
 from emobench_core.models.registry import get_spec
 from emobench_core.scenarios.run import run_model
@@ -46,7 +46,7 @@ def train_runs(root: Path, emotion_dir: Path, vocab_dir: Path) -> Runs:
     import torch
 
     data = first_rows(emotion_dir, root / "data")
-    dsd = load_emotion(data)
+    dsd = load_data(data)
     cache = CheckpointCache(root / "cache")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny models: one thread is faster on a busy CPU
@@ -55,10 +55,9 @@ def train_runs(root: Path, emotion_dir: Path, vocab_dir: Path) -> Runs:
             run_model(
                 get_spec(name),
                 "random",
-                Recipe(epochs=1, seed=42),
+                RecipeRequest(epochs=1, seed=42),
                 dsd,
                 cache=cache,
-                data_source=source_label(data),
                 vocab_dir=vocab_dir,
                 quiet=True,
                 latency=FAST,

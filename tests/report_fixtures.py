@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from emobench_core.config import Recipe
+from emobench_core.config import RecipeRequest
 from emobench_core.data.loading import EMOTION_LABELS as LABELS
 from emobench_core.metrics.evaluation import compute_metrics
-from emobench_core.models.registry import get_spec, recipe_for
+from emobench_core.models.recipes import recipe_for
+from emobench_core.models.registry import get_spec
 from emobench_core.schema.records import LatencyStats, TrainingInfo
 from emobench_core.schema.run import DataInfo, Efficiency, ModelInfo, RunResult
 
@@ -37,7 +38,7 @@ CONFUSED_WITH = {
 def current_recipe(name: str, seed: int) -> dict[str, Any]:
     """The effective recipe the current code runs for ``name`` at ``seed``: a fixture row is
     current (not stale) unless a test makes it otherwise."""
-    return recipe_for(get_spec(name.split(" ← ")[0]), Recipe(seed=seed)).to_dict()
+    return recipe_for(get_spec(name.split(" ← ")[0]), RecipeRequest(seed=seed)).to_dict()
 
 
 # name, init, kind, device, seeds, base error rate, params, latency p50 ms, train s, peak MiB
@@ -125,7 +126,7 @@ def make_result(
         ),
         seed=seed,
         recipe=current_recipe(name, seed),
-        recipe_request=Recipe(seed=seed).request(),
+        recipe_request={"seed": seed},
         data=DataInfo("test:synthetic", "f" * 64, {"train": 1600, "validation": 200, "test": n}),
         environment=env,
         training=TrainingInfo(

@@ -28,8 +28,8 @@ from report_fixtures import make_results
 
 import emobench_core
 from emobench_core.cache import MANIFEST, CheckpointCache, cache_key
-from emobench_core.config import Recipe
-from emobench_core.data.loading import load_emotion
+from emobench_core.config import RecipeRequest
+from emobench_core.data.loading import load_data
 from emobench_core.errors import ResultsError
 from emobench_core.measure.latency import LatencySettings
 from emobench_core.models.backends.transformer import TransformerBackend
@@ -280,15 +280,15 @@ def test_same_seed_same_cpu_same_weights_and_predictions(
     seed 43 differs (so the comparison can fail). The results record what was seeded."""
     import torch
 
-    dsd = load_emotion(tiny_data, max_train_rows=200)
+    dsd = load_data(tiny_data, max_train_rows=200)
     spec = get_spec("bert-tiny")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # same thread count for every run; one is faster on a busy CPU
     request.addfinalizer(lambda: torch.set_num_threads(threads))
 
     def train(cache: str, seed: int) -> Path:
-        recipe = Recipe(epochs=1, max_train_rows=200, seed=seed)
-        entry, hit = train_checkpoint(
+        recipe = RecipeRequest(epochs=1, max_train_rows=200, seed=seed)
+        entry, hit, _ = train_checkpoint(
             spec,
             "random",
             recipe,
@@ -314,7 +314,7 @@ def test_same_seed_same_cpu_same_weights_and_predictions(
     result = run_model(
         spec,
         "random",
-        Recipe(epochs=1, max_train_rows=200),
+        RecipeRequest(epochs=1, max_train_rows=200, seed=42),
         dsd,
         cache=CheckpointCache(tmp_path / "a"),
         vocab_dir=vocab_dir,

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cli.options import add_data_arguments, data_filters, data_source
+from emobench_core.cli.options import add_data_arguments, data_request
 from emobench_core.config import Recipe
 
 
@@ -33,20 +33,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="folder with the bert-base-uncased vocab.txt; default: "
         "$EMOBENCH_VOCAB_DIR, else the hub",
     )
-    add_data_arguments(p, filters=True)
+    add_data_arguments(p)
     p.set_defaults(func=data)
     return p
 
 
 def data(ns: argparse.Namespace) -> int:
-    from emobench_core.data.filters import load_filtered
-    from emobench_core.data.loading import source_label
+    from emobench_core.data.loading import load_data
     from emobench_core.data.report import data_report
     from emobench_core.models.loading import load_tokenizer, resolve_vocab_dir
 
-    dsd = load_filtered(data_source(ns), filters=data_filters(ns))
+    dsd = load_data(data_request(ns))
     tok = load_tokenizer(resolve_vocab_dir(ns.vocab_dir))
-    source = source_label(data_source(ns))
-    path = data_report(dsd, tok, ns.output, max_length=ns.max_length, source=source)
+    path = data_report(dsd, tok, ns.output, max_length=ns.max_length, source=dsd.source)
     print(f"wrote {path} and {path.with_name('data-report.json')}")
     return 0

@@ -12,7 +12,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cli.options import add_latency_rule_arguments, bad_input, latency_rule
+from emobench_core.cli.options import (
+    add_data_arguments,
+    add_latency_rule_arguments,
+    bad_input,
+    data_request,
+    latency_rule,
+)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -39,9 +45,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "only); default: none",
     )
     p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
-    p.add_argument(
-        "--data-dir", help="emotion splits folder; default: $EMOBENCH_DATA_DIR, else the hub"
-    )
+    add_data_arguments(p)
     p.add_argument(
         "--vocab-dir",
         help="folder with bert-base-uncased vocab.txt, for --models; default: "
@@ -71,7 +75,7 @@ def deploy(ns: argparse.Namespace) -> int:
         report = measure_deployments(
             checkpoints=ns.checkpoint,
             models=ns.models,
-            data_dir=ns.data_dir,
+            data_dir=data_request(ns),
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,
             settings=latency_rule(ns),

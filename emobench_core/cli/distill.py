@@ -44,7 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", default="42", help="comma-separated seeds; default: 42")
     p.add_argument("--output", required=True, type=Path, help="folder for the results JSON")
-    add_data_arguments(p, filters=True)
+    add_data_arguments(p)
     add_model_arguments(p, init=False)
     add_recipe_arguments(p)
     p.set_defaults(func=distill)

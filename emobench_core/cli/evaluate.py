@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cli.options import add_data_arguments, check_device, data_source
+from emobench_core.cli.options import add_data_arguments, check_device, data_request
 from emobench_core.config import Recipe
 
 
@@ -28,15 +28,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def evaluate(ns: argparse.Namespace) -> int:
-    from emobench_core.data.fingerprint import label_names
-    from emobench_core.data.loading import load_emotion
+    from emobench_core.data.loading import load_data
     from emobench_core.metrics.evaluation import compute_metrics
     from emobench_core.models.backends.transformer import load_checkpoint, predict_logits
     from emobench_core.schema.base import write_json_atomic
 
     check_device(ns.device)
     model, tok = load_checkpoint(ns.checkpoint)
-    dsd = load_emotion(data_source(ns))
+    dsd = load_data(data_request(ns))
     logits = predict_logits(
         model,
         tok,
@@ -45,9 +44,7 @@ def evaluate(ns: argparse.Namespace) -> int:
         batch_size=256,
         device=ns.device,
     )
-    metrics = compute_metrics(
-        list(dsd["test"]["label"]), logits.argmax(-1).tolist(), label_names(dsd)
-    )
+    metrics = compute_metrics(list(dsd["test"]["label"]), logits.argmax(-1).tolist(), dsd.labels)
     print(
         f"accuracy {metrics.accuracy:.4f}  macro-F1 {metrics.macro_f1:.4f}  "
         f"weighted-F1 {metrics.weighted_f1:.4f}  (n={metrics.n})"

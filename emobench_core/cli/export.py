@@ -18,7 +18,7 @@ from emobench_core.cli.options import (
     add_latency_rule_arguments,
     bad_input,
     checkpoint_cache,
-    data_source,
+    data_request,
     latency_rule,
 )
 
@@ -52,7 +52,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="checkpoint cache that holds the run's entry; default: $EMOBENCH_CACHE_DIR or "
         "~/.cache/emobench",
     )
-    add_data_arguments(p)
+    add_data_arguments(p, filters=False)  # the run's own filters apply
     p.add_argument(
         "--no-onnx",
         action="store_true",
@@ -114,13 +114,17 @@ def save_model(
 def run_data(ns: argparse.Namespace, result: RunResult) -> Any:
     """The splits ``result`` was scored on, from the data options (with the run's filters and
     training-row cap)."""
-    from emobench_core.data.filters import DataFilters, load_filtered
+    import dataclasses
+
+    from emobench_core.data.loading import load_data
 
     on = set(result.data.filters)
-    filters = DataFilters("dedupe-train" in on, "drop-test-overlap" in on)
-    return load_filtered(
-        data_source(ns), max_train_rows=result.data.max_train_rows, filters=filters
+    request = dataclasses.replace(
+        data_request(ns),
+        dedupe_train="dedupe-train" in on,
+        drop_test_overlap="drop-test-overlap" in on,
     )
+    return load_data(request, max_train_rows=result.data.max_train_rows)
 
 
 def describe(output: Path, shipped: list[Exported]) -> list[str]:

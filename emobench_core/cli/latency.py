@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cli.options import add_latency_rule_arguments, bad_input, latency_rule
+from emobench_core.cli.options import (
+    add_data_arguments,
+    add_latency_rule_arguments,
+    bad_input,
+    data_request,
+    latency_rule,
+)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -26,9 +32,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--models", default=None, help="comma-separated; default: all")
     p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
     p.add_argument("--threads", type=int, help="torch threads; default: the usable CPUs")
-    p.add_argument(
-        "--data-dir", help="emotion splits folder; default: $EMOBENCH_DATA_DIR, else the hub"
-    )
+    add_data_arguments(p)
     p.add_argument(
         "--vocab-dir",
         help="folder with bert-base-uncased vocab.txt; default: $EMOBENCH_VOCAB_DIR, else the hub",
@@ -54,7 +58,7 @@ def latency(ns: argparse.Namespace) -> int:
     with bad_input(ValueError):  # the probe's own checks (threads, latency rule)
         report = probe_models(
             ",".join(model_names()) if ns.models is None else ns.models,
-            data_dir=ns.data_dir,
+            data_dir=data_request(ns),
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,
             settings=latency_rule(ns),

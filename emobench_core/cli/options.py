@@ -11,13 +11,12 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from emobench_core.config import INITS, SHARED_LEARNING_RATE_RANDOM, Recipe
+from emobench_core.config import INITS, RECIPE_OPTIONS, RecipeRequest, recipe_option_help
 from emobench_core.errors import EmobenchError, UsageError
 
 if TYPE_CHECKING:
     from emobench_core.cache import CheckpointCache
-    from emobench_core.data.filters import DataFilters
-    from emobench_core.data.source import DataSource
+    from emobench_core.data.source import DataRequest
     from emobench_core.measure.latency import LatencySettings
 
 LATENCY_RULE_DEFAULTS: dict[str, Any] = {"warmup": 20, "min_iters": 200, "min_seconds": 2.0}
@@ -30,42 +29,18 @@ that building the parser does not import the pipeline (a test checks that they a
 
 def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
     """The training recipe: --epochs, --batch-size, --max-length, learning rates, row cap."""
-    d = Recipe()
-    g = p.add_argument_group("recipe (defaults: the shared recipe, see README)")
-    g.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help=f"the epoch budget, for both inits; default: {d.epochs}, or the model's own "
-        "random-init budget (registry)",
-    )
-    g.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default: {d.batch_size}")
-    g.add_argument("--max-length", type=int, default=d.max_length, help=f"default: {d.max_length}")
-    g.add_argument(
-        "--learning-rate",
-        type=float,
-        default=d.learning_rate,
-        help=f"for pretrained weights; default: {d.learning_rate}",
-    )
-    g.add_argument(
-        "--learning-rate-random",
-        type=float,
-        default=None,
-        help="for random init; default: the model's own (registry), else "
-        f"{SHARED_LEARNING_RATE_RANDOM}; a value given here always wins",
-    )
-    g.add_argument(
-        "--max-train-rows",
-        type=int,
-        default=None,
-        help="train on a seeded sample of this many rows; default: all",
-    )
+    g = p.add_argument_group("recipe (defaults: the shared recipe, see docs)")
+    for name, kind, text in RECIPE_OPTIONS:
+        g.add_argument(
+            "--" + name.replace("_", "-"), type=kind, default=None, help=recipe_option_help(text)
+        )
 
 
-def add_data_arguments(p: argparse.ArgumentParser, *, filters: bool = False) -> None:
-    """--dataset, --data-dir, --text-column, --label-column (read back by :func:`data_source`);
-    with ``filters``, the optional data filters (--dedupe-train, --drop-test-overlap) that
-    :func:`data_filters` reads back."""
+def add_data_arguments(p: argparse.ArgumentParser, *, filters: bool = True) -> None:
+    """The data options every command that reads data offers (the pytest harness has the same
+    as ``--emobench-*``): --dataset, --data-dir, --text-column, --label-column and, unless a
+    command takes them from elsewhere (``filters=False``), the optional filters
+    (--dedupe-train, --drop-test-overlap); :func:`data_request` reads them back."""
     p.add_argument(
         "--dataset",
         default=None,
@@ -147,46 +122,27 @@ def latency_rule(ns: argparse.Namespace) -> LatencySettings:
     return LatencySettings(ns.warmup, ns.min_iters, ns.min_seconds)
 
 
-def data_source(ns: argparse.Namespace) -> DataSource:
-    """The :class:`DataSource` of options added by :func:`add_data_arguments`."""
-    from emobench_core.data.source import DataSource
+def recipe_request(ns: argparse.Namespace) -> RecipeRequest:
+    """The :class:`RecipeRequest` of options added by :func:`add_recipe_arguments`: only the
+    options given."""
+    try:
+        return RecipeRequest(**{name: getattr(ns, name, None) for name, _, _ in RECIPE_OPTIONS})
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("`recipe.", "`--").replace("_", "-")) from exc
 
-    return DataSource.parse(
+
+def data_request(ns: argparse.Namespace) -> DataRequest:
+    """The :class:`DataRequest` of options added by :func:`add_data_arguments`."""
+    from emobench_core.data.source import DataRequest
+
+    return DataRequest(
         getattr(ns, "dataset", None),
         ns.data_dir,
         text_column=getattr(ns, "text_column", "text"),
         label_column=getattr(ns, "label_column", "label"),
-    )
-
-
-def data_filters(ns: argparse.Namespace) -> DataFilters:
-    """The :class:`DataFilters` of options added by ``add_data_arguments(p, filters=True)``
-    (none on for a command without them)."""
-    from emobench_core.data.filters import DataFilters
-
-    return DataFilters(
         dedupe_train=getattr(ns, "dedupe_train", False),
         drop_test_overlap=getattr(ns, "drop_test_overlap", False),
     )
-
-
-def recipe(ns: argparse.Namespace, seed: int) -> Recipe:
-    """The :class:`Recipe` of options added by :func:`add_recipe_arguments`, with ``seed``;
-    an option left out stays ``None`` where the model's own choice (registry) fills it."""
-    d = Recipe()
-    try:
-        return Recipe(
-            epochs=d.epochs if ns.epochs is None else ns.epochs,
-            epochs_random=ns.epochs,
-            batch_size=ns.batch_size,
-            max_length=ns.max_length,
-            learning_rate=ns.learning_rate,
-            learning_rate_random=ns.learning_rate_random,
-            max_train_rows=ns.max_train_rows,
-            seed=seed,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
 
 
 def check_device(device: str) -> None:

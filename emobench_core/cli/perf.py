@@ -15,8 +15,8 @@ from emobench_core.cli.options import (
     add_model_arguments,
     add_recipe_arguments,
     check_device,
-    data_source,
-    recipe,
+    data_request,
+    recipe_request,
 )
 from emobench_core.config import INITS
 from emobench_core.errors import UsageError
@@ -95,7 +95,8 @@ def perf(ns: argparse.Namespace) -> int:
     import shlex
     import tempfile
 
-    from emobench_core.data.loading import load_emotion, source_label
+    from emobench_core.config import Recipe
+    from emobench_core.data.loading import load_data
     from emobench_core.models.registry import backend_for, parse_models, resolve_init
     from emobench_core.report.perf import summary_lines
     from emobench_core.scenarios.perf import PerfPlan, execute, new_report
@@ -121,13 +122,14 @@ def perf(ns: argparse.Namespace) -> int:
         lr_candidates=lr_candidates(ns.select_lr, names),
         naive=not ns.no_naive,
     )
-    r = recipe(ns, ns.seed)
-    dsd = load_emotion(data_source(ns), max_train_rows=ns.max_train_rows)
+    request = recipe_request(ns).replace(seed=ns.seed)
+    r = Recipe(**request)
+    dsd = load_data(data_request(ns), max_train_rows=ns.max_train_rows)
     argv = sys.argv[1:]
     command = "emobench perf " + shlex.join(
         argv[argv.index("perf") + 1 :] if "perf" in argv else []
     )
-    report = new_report(dsd, r, ns.device, source_label(data_source(ns)), command)
+    report = new_report(dsd, r, ns.device, dsd.source, command)
     with tempfile.TemporaryDirectory(prefix="emobench-perf-") as tmp:
         workdir = ns.workdir or Path(tmp)
         execute(
@@ -140,6 +142,7 @@ def perf(ns: argparse.Namespace) -> int:
             device=ns.device,
             vocab_dir=ns.vocab_dir,
             quiet=ns.quiet,
+            request=request,
         )
     print("\n\n".join(summary_lines(report)))
     print(f"\nwrote {ns.output}")

@@ -15,11 +15,8 @@ from emobench_core.cli.options import (
     add_data_arguments,
     add_model_arguments,
     add_recipe_arguments,
-    check_device,
-    checkpoint_cache,
-    data_filters,
-    data_source,
-    recipe,
+    data_request,
+    recipe_request,
 )
 from emobench_core.errors import UsageError
 
@@ -60,7 +57,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also export each run's model to DIR/<run id> with its model card and ONNX int8 "
         "variant, as `emobench export` does; default: off",
     )
-    add_data_arguments(p, filters=True)
+    add_data_arguments(p)
     add_model_arguments(p)
     add_recipe_arguments(p)
     p.set_defaults(func=run)
@@ -80,59 +77,57 @@ def seeds(value: str) -> list[int]:
     return out
 
 
+def benchmark_config(ns: argparse.Namespace) -> Any:
+    """The :class:`~emobench_core.scenarios.benchmark.BenchmarkConfig` of ``emobench run`` /
+    ``distill``'s options: only what was asked."""
+    from emobench_core.scenarios.benchmark import BenchmarkConfig
+
+    models = tuple(n.strip() for n in ns.models.split(",") if n.strip())
+    if not models:
+        raise UsageError(f"--models {ns.models!r} names no model; e.g. --models bert-tiny")
+    return BenchmarkConfig(
+        models=models,
+        init=ns.init,
+        seeds=tuple(seeds(ns.seeds)),
+        data=data_request(ns),
+        recipe=recipe_request(ns),
+        device=ns.device,
+        cache_dir=ns.cache_dir,
+        vocab_dir=ns.vocab_dir,
+        teacher=getattr(ns, "teacher", None),
+        teacher_init=getattr(ns, "teacher_init", "pretrained"),
+        teacher_seed=getattr(ns, "teacher_seed", None),
+        quiet=ns.quiet,
+    )
+
+
 def run(ns: argparse.Namespace) -> int:
     """``emobench run`` and ``emobench distill`` (which adds ``ns.teacher``)."""
     from tabulate import tabulate
 
-    from emobench_core.data.filters import load_filtered
-    from emobench_core.data.loading import source_label
-    from emobench_core.models.registry import backend_for, get_spec, parse_models
-    from emobench_core.scenarios.run import run_model
-    from emobench_core.scenarios.teacher import Teacher
+    from emobench_core.scenarios.benchmark import Benchmark
 
-    specs = parse_models(ns.models)
-    teacher = None
-    if getattr(ns, "teacher", None):
-        teacher = Teacher(get_spec(ns.teacher), ns.teacher_init, getattr(ns, "teacher_seed", None))
-    seed_list = seeds(ns.seeds)
-    check_device(ns.device)
-    recipes = [recipe(ns, s) for s in seed_list]
-    dsd = load_filtered(data_source(ns), max_train_rows=ns.max_train_rows, filters=data_filters(ns))
-    source = source_label(data_source(ns))
-    cache = checkpoint_cache(ns)
+    bench = Benchmark(benchmark_config(ns))
+    bench.check_device()
     rows = []
-    for spec in specs:
-        for r in recipes if backend_for(spec).seed_sensitive else recipes[:1]:
-            log.info("== %s (%s), seed %d", spec.name, ns.init, r.seed)
-            result = run_model(
-                spec,
-                ns.init,
-                r,
-                dsd,
-                cache=cache,
-                device=ns.device,
-                data_source=source,
-                vocab_dir=ns.vocab_dir,
-                quiet=ns.quiet,
-                teacher=teacher,
-            )
-            path = result.save(ns.output)
-            if getattr(ns, "save_models", None):  # `emobench distill` has no such option
-                folder = ns.save_models / result.run_id
-                shipped = save_model(result, cache, folder, source=path, data=lambda: dsd)
-                log.info("%s", "; ".join(describe(folder, shipped)))
-            m, e = result.metrics, result.efficiency
-            rows.append(
-                [
-                    result.label,
-                    result.seed,
-                    f"{m.accuracy:.4f}",
-                    f"{m.macro_f1:.4f}",
-                    f"{result.model.params_total / 1e6:.2f}M",
-                    f"{e.latency_b1.p50_ms:.2f}",
-                    f"{result.training.wall_s:.0f}",
-                    path.name,
-                ]
-            )
+    for result in bench:
+        path = result.save(ns.output)
+        if getattr(ns, "save_models", None):  # `emobench distill` has no such option
+            folder = ns.save_models / result.run_id
+            shipped = save_model(result, bench.cache, folder, source=path, data=lambda: bench.data)
+            log.info("%s", "; ".join(describe(folder, shipped)))
+        m, e = result.metrics, result.efficiency
+        rows.append(
+            [
+                result.label,
+                result.seed,
+                f"{m.accuracy:.4f}",
+                f"{m.macro_f1:.4f}",
+                f"{result.model.params_total / 1e6:.2f}M",
+                f"{e.latency_b1.p50_ms:.2f}",
+                f"{result.training.wall_s:.0f}",
+                path.name,
+            ]
+        )
     print(tabulate(rows, headers=HEADERS))
     return 0

@@ -17,9 +17,8 @@ from emobench_core.cli.options import (
     add_recipe_arguments,
     check_device,
     checkpoint_cache,
-    data_filters,
-    data_source,
-    recipe,
+    data_request,
+    recipe_request,
 )
 
 
@@ -33,7 +32,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="registry name, hub id or folder")
     p.add_argument("--seed", type=int, default=42, help="default: 42")
     p.add_argument("--output", required=True, type=Path, help="folder for the checkpoint")
-    add_data_arguments(p, filters=True)
+    add_data_arguments(p)
     add_model_arguments(p)
     add_recipe_arguments(p)
     p.set_defaults(func=train)
@@ -41,15 +40,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def train(ns: argparse.Namespace) -> int:
-    from emobench_core.data.filters import load_filtered
+    from emobench_core.data.loading import load_data
     from emobench_core.models.registry import backend_for, get_spec
     from emobench_core.scenarios.run import train_checkpoint
 
     spec = get_spec(ns.model)
     check_device(ns.device)
-    r = recipe(ns, ns.seed)
-    dsd = load_filtered(data_source(ns), max_train_rows=ns.max_train_rows, filters=data_filters(ns))
-    entry, hit = train_checkpoint(
+    r = recipe_request(ns).replace(seed=ns.seed)
+    dsd = load_data(data_request(ns), max_train_rows=ns.max_train_rows)
+    entry, hit, _ = train_checkpoint(
         spec,
         ns.init,
         r,

@@ -17,7 +17,7 @@ from emobench_core.cli.options import (
     add_model_arguments,
     check_device,
     checkpoint_cache,
-    data_source,
+    data_request,
 )
 from emobench_core.errors import UsageError
 
@@ -58,7 +58,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_tune(ns: argparse.Namespace) -> int:
     from emobench_core.config import Recipe
-    from emobench_core.data.loading import load_emotion, source_label
+    from emobench_core.data.loading import load_data
     from emobench_core.models.registry import parse_models
     from emobench_core.scenarios.tune import new_report, tune
     from emobench_core.schema.tune import TuneReport
@@ -70,7 +70,7 @@ def run_tune(ns: argparse.Namespace) -> int:
         "seeds": _numbers(int, ns.seeds, "--seeds"),
     }
     specs = parse_models(ns.models)
-    dsd = load_emotion(data_source(ns))
+    dsd = load_data(data_request(ns))
     if ns.output.is_file():
         report = TuneReport.load(ns.output)
         if report.grid != grid:
@@ -80,7 +80,7 @@ def run_tune(ns: argparse.Namespace) -> int:
             )
     else:
         command = shlex.join(["emobench", *sys.argv[1:]])
-        report = new_report(dsd, Recipe(), grid, ns.device, source_label(data_source(ns)), command)
+        report = new_report(dsd, Recipe(), grid, ns.device, dsd.source, command)
     tune(
         [(s, ns.init) for s in specs],
         Recipe(),

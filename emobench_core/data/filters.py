@@ -7,8 +7,10 @@
   rows whose text occurs in the published training split.
 
 Texts match on :func:`~emobench_core.data.quality.exact_key` (lower-cased, trimmed, whitespace
-collapsed). The filtered splits carry the filters' names (:func:`applied_filters`), so the data
-fingerprint changes and every result records them (``data.filters``).
+collapsed). The filtered :class:`~emobench_core.data.dataset.Dataset` names its filters
+(``filters``), so the data fingerprint changes and every result records them (``data.filters``).
+:func:`~emobench_core.data.loading.load_data` applies them (``filters=``) before the training
+rows are capped.
 
     emobench run --models tfidf-svm --dedupe-train --drop-test-overlap --output runs/
     emobench data --dedupe-train --output out/data   # the report of the filtered data
@@ -18,17 +20,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
-
-from emobench_core.data.fingerprint import FILTER_MARK, applied_filters
-from emobench_core.data.loading import load_emotion, sample_train_rows
 from emobench_core.data.quality import exact_key
-from emobench_core.data.source import DataSource
 from emobench_core.errors import DataError
 
-__all__ = ["DataFilters", "applied_filters", "filter_splits", "load_filtered"]
+if TYPE_CHECKING:
+    from emobench_core.data.dataset import Dataset
+
+__all__ = ["DataFilters", "filter_splits"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,64 +64,42 @@ def _dedupe(texts: list[str], labels: list[int]) -> list[int]:
     return kept
 
 
-def filter_splits(dsd: datasets.DatasetDict, filters: DataFilters) -> datasets.DatasetDict:
-    """``dsd`` through ``filters``, every split marked with their names; ``dsd`` itself when
-    none is on.
+def filter_splits(data: Dataset, filters: DataFilters) -> Dataset:
+    """``data`` through ``filters``, which it then names; ``data`` itself when none is on.
 
     Raises:
-        DataError: ``dsd`` was filtered already, or a filter would leave a split empty.
+        DataError: ``data`` was filtered already, or a filter would leave a split empty.
     """
+    import datasets
+
     if not filters.names:
-        return dsd
-    if applied_filters(dsd):
+        return data
+    if data.filters:
         raise DataError(
-            f"the data went through filters already ({', '.join(applied_filters(dsd))}); "
+            f"the data went through filters already ({', '.join(data.filters)}); "
             "filter the published splits once, with every filter wanted"
         )
-    cols = {split: ds[:] for split, ds in dsd.items()}
-    keep = {split: list(range(len(ds))) for split, ds in dsd.items()}
-    if filters.dedupe_train and "train" in dsd:
+    cols = {split: ds[:] for split, ds in data.items()}
+    keep = {split: list(range(len(ds))) for split, ds in data.items()}
+    if filters.dedupe_train and "train" in data:
         keep["train"] = _dedupe(cols["train"]["text"], cols["train"]["label"])
-    if filters.drop_test_overlap and "train" in dsd:
+    if filters.drop_test_overlap and "train" in data:
         train = {exact_key(t) for t in cols["train"]["text"]}
-        for split in (s for s in EVAL_SPLITS if s in dsd):
+        for split in (s for s in EVAL_SPLITS if s in data):
             texts = cols[split]["text"]
             keep[split] = [i for i in keep[split] if exact_key(texts[i]) not in train]
-    mark = FILTER_MARK + ", ".join(filters.names)
     out = {}
-    for split, ds in dsd.items():
+    for split, ds in data.items():
         if not keep[split]:
             raise DataError(
                 f"--{' --'.join(filters.names)} would leave the {split!r} split empty (every "
                 "row is a repeated or overlapping text); drop that option for this data"
             )
-        part = ds.select(keep[split])
-        part.info.description = "\n".join(filter(None, [part.info.description, mark]))
-        out[split] = part
-    dropped = {s: len(dsd[s]) - len(out[s]) for s in dsd}
+        out[split] = ds.select(keep[split])
+    dropped = {s: len(data[s]) - len(out[s]) for s in data}
     logger.info(
         "data filters %s dropped %s",
         ", ".join(filters.names),
         ", ".join(f"{s} {n}" for s, n in dropped.items()),
     )
-    return datasets.DatasetDict(out)
-
-
-def load_filtered(
-    data_dir: DataSource | str | Path | None = None,
-    *,
-    max_train_rows: int | None = None,
-    filters: DataFilters | None = None,
-) -> datasets.DatasetDict:
-    """:func:`~emobench_core.data.loading.load_emotion`, with ``filters`` applied before the
-    training rows are sampled (``max_train_rows``); exactly ``load_emotion`` with none on."""
-    if filters is None or not filters.names:
-        return load_emotion(data_dir, max_train_rows=max_train_rows)
-    if max_train_rows is not None and (
-        isinstance(max_train_rows, bool)
-        or not isinstance(max_train_rows, int)
-        or max_train_rows < 1
-    ):
-        raise DataError(f"max_train_rows ({max_train_rows!r}) must be an int >= 1 or None")
-    dsd = filter_splits(load_emotion(data_dir), filters)
-    return dsd if max_train_rows is None else sample_train_rows(dsd, max_train_rows)
+    return data.replace(splits=datasets.DatasetDict(out), filters=filters.names)

@@ -1,12 +1,13 @@
 """Load any single-label text classification dataset, validated, as one schema: a hub dataset
 (dair-ai/emotion by default, or ``--dataset ID[:CONFIG]``) or a local folder.
 
-Every source ends as the same :class:`datasets.DatasetDict`: splits ``train``, ``validation``
-and ``test``, columns ``text`` (string) and ``label`` (a ``ClassLabel`` naming the classes,
-which :func:`~emobench_core.data.fingerprint.label_names` reads), rows in file order. The class
-names come from a ``ClassLabel``, a ``labels.txt`` or the sorted distinct string labels
+Every source ends as the same :class:`~emobench_core.data.dataset.Dataset`: splits ``train``,
+``validation`` and ``test``, columns ``text`` (string) and ``label`` (a ``ClassLabel`` naming the
+classes), rows in file order, with the class names, fingerprint and provenance as fields. The
+class names come from a ``ClassLabel``, a ``labels.txt`` or the sorted distinct string labels
 (:mod:`.labels`); without a validation split one is carved from training, stratified, with a
-fixed seed. :func:`~emobench_core.data.fingerprint.data_info` says which. Bad input raises
+fixed seed; the optional filters (:mod:`.filters`) apply before the training rows are capped.
+The value's ``labels_source`` and ``validation`` say which. Bad input raises
 :class:`DataError` with one line that says what was wrong, where (file and line or row) and
 how to fix it.
 
@@ -17,15 +18,15 @@ how to fix it.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from pathlib import Path
 
 import datasets
 
+from emobench_core.data.dataset import SPLITS, Dataset
 from emobench_core.data.files import SUFFIXES, fix_source, read_labels_file, read_split, split_files
-from emobench_core.data.fingerprint import DATA_MARK, SPLITS
+from emobench_core.data.filters import DataFilters, filter_splits
 from emobench_core.data.hubdata import read_hub
 from emobench_core.data.labels import RawSplit, resolve_labels, short
 from emobench_core.data.source import (
@@ -33,6 +34,7 @@ from emobench_core.data.source import (
     EMOTION_LABELS,
     HUB_DATASET,
     LABELS_FILE,
+    DataRequest,
     DataSource,
     as_source,
     source_label,
@@ -46,9 +48,10 @@ __all__ = [
     "HUB_DATASET",
     "LONG_TEXT_CHARS",
     "SUFFIXES",
+    "DataRequest",
+    "Dataset",
     "DataSource",
     "load_data",
-    "load_emotion",
     "long_text_counts",
     "sample_train_rows",
     "source_label",
@@ -69,11 +72,15 @@ FEATURES = datasets.Features(
 
 
 def load_data(
-    source: DataSource | str | Path | None = None, *, max_train_rows: int | None = None
-) -> datasets.DatasetDict:
-    """Load and validate a dataset.
+    source: DataRequest | DataSource | str | Path | None = None,
+    *,
+    max_train_rows: int | None = None,
+    filters: DataFilters | None = None,
+) -> Dataset:
+    """Load and validate a dataset: the one loader of every command, the harness and the API.
 
-    The source is a :class:`DataSource`, or a folder (``str``/``Path``); ``None`` or ``""``
+    The source is a :class:`DataRequest` (whose filters then apply too), a :class:`DataSource`,
+    or a folder (``str``/``Path``); ``None`` or ``""``
     means ``$EMOBENCH_DATA_DIR`` (an empty value counts as unset), else the hub dataset
     ``dair-ai/emotion``. A local folder holds one file per split, ``<split>.jsonl`` / ``.json``
     (JSON Lines), ``.csv`` or ``.parquet``, each with a text and a label column (``text`` and
@@ -88,10 +95,12 @@ def load_data(
         source: Where the data are (see above).
         max_train_rows: Keep only this many training rows, chosen deterministically as
             ``train.shuffle(seed=0).select(range(n))`` (all rows, shuffled, if ``n`` exceeds
-            the split). Validation and test are never cut.
+            the split), after any filters. Validation and test are never cut.
+        filters: Optional filters of the splits (:class:`~.filters.DataFilters`); none by
+            default, so the published splits are what is measured.
 
     Returns:
-        The validated dataset, splits ``train``, ``validation``, ``test``.
+        The validated :class:`Dataset`, splits ``train``, ``validation``, ``test``.
 
     Raises:
         DataError: The source is missing, unreachable or holds an invalid row.
@@ -102,6 +111,8 @@ def load_data(
         or max_train_rows < 1
     ):
         raise DataError(f"max_train_rows ({max_train_rows!r}) must be an int >= 1 or None")
+    if filters is None and isinstance(source, DataRequest):
+        filters = source.filters
     src = as_source(source).resolved()
     fix = fix_source(src.text_column, src.label_column)
     declared, known = None, None
@@ -136,30 +147,30 @@ def load_data(
     logger.info(
         "dataset %s: %d classes (%s): %s", name, len(names), labels_source, ", ".join(names)
     )
-    mark = DATA_MARK + json.dumps(
-        {"dataset": name, "labels_source": labels_source, "validation": validation}
-    )
-    info = datasets.DatasetInfo(description=mark, features=features)
-    dsd = datasets.DatasetDict(
+    splits = datasets.DatasetDict(
         {
-            s: datasets.Dataset.from_dict(
-                {"text": texts[s], "label": ids[s]}, features=features, info=info.copy()
-            )
+            s: datasets.Dataset.from_dict({"text": texts[s], "label": ids[s]}, features=features)
             for s in SPLITS
         }
     )
-    long = long_text_counts(dsd)
+    data = Dataset(
+        splits,
+        tuple(names),
+        name=name,
+        source=source_label(src),
+        labels_source=labels_source,
+        validation=validation,
+    )
+    long = long_text_counts(data)
     if any(long.values()):
         logger.warning(
             "texts longer than %d characters (kept; tokenizers truncate them): %s",
             LONG_TEXT_CHARS,
             ", ".join(f"{split} {n}" for split, n in long.items() if n),
         )
-    return dsd if max_train_rows is None else sample_train_rows(dsd, max_train_rows)
-
-
-load_emotion = load_data
-"""The former name of :func:`load_data` (every dataset, not only dair-ai/emotion)."""
+    if filters is not None and filters.names:
+        data = filter_splits(data, filters)
+    return data if max_train_rows is None else sample_train_rows(data, max_train_rows)
 
 
 def _folder_hint(folder: Path, known: tuple[str, tuple[str, ...]] | None) -> str:
@@ -225,14 +236,15 @@ def _carve_validation(
     return texts, ids, how
 
 
-def sample_train_rows(dsd: datasets.DatasetDict, n: int) -> datasets.DatasetDict:
-    """``dsd`` with ``n`` training rows drawn as ``train.shuffle(seed=0).select(range(n))`` (all
+def sample_train_rows(data: Dataset, n: int) -> Dataset:
+    """``data`` with ``n`` training rows drawn as ``train.shuffle(seed=0).select(range(n))`` (all
     rows, shuffled, if ``n`` exceeds the split); validation and test unchanged."""
-    train = dsd["train"].shuffle(seed=0)
-    return datasets.DatasetDict({**dsd, "train": train.select(range(min(n, len(train))))})
+    train = data["train"].shuffle(seed=0)
+    splits = datasets.DatasetDict({**data.splits, "train": train.select(range(min(n, len(train))))})
+    return data.replace(splits=splits, max_train_rows=n)
 
 
-def long_text_counts(dsd: datasets.DatasetDict) -> dict[str, int]:
+def long_text_counts(dsd: Dataset | datasets.DatasetDict) -> dict[str, int]:
     """Number of texts longer than :data:`LONG_TEXT_CHARS` characters, per split."""
     return {
         split: sum(len(text) > LONG_TEXT_CHARS for text in ds[:]["text"])

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from emobench_core.data.filters import DataFilters
 from emobench_core.errors import DataError
 
 HUB_DATASET = "dair-ai/emotion"
@@ -98,14 +99,16 @@ class DataSource:
         return KNOWN_LABELS.get(self.dataset or HUB_DATASET) if not self.config else None
 
 
-def as_source(source: DataSource | str | Path | None) -> DataSource:
+def as_source(source: DataRequest | DataSource | str | Path | None) -> DataSource:
     """``source`` as a :class:`DataSource` (a path or string is a local folder)."""
     if isinstance(source, DataSource):
         return source
+    if isinstance(source, DataRequest):
+        return source.source
     return DataSource(data_dir=str(source) if source else None)
 
 
-def source_label(source: DataSource | str | Path | None = None) -> str:
+def source_label(source: DataRequest | DataSource | str | Path | None = None) -> str:
     """How results name the data source: ``hub:ID[:CONFIG]``, or the local folder relative
     to the working directory (so no machine-specific absolute path is recorded)."""
     src = as_source(source).resolved()
@@ -115,3 +118,42 @@ def source_label(source: DataSource | str | Path | None = None) -> str:
     if path.is_absolute():
         path = Path(os.path.relpath(path, Path.cwd()))
     return f"local:{path.as_posix()}"
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """The data a run asks for: where they are and which optional filters apply. The command
+    line, the pytest harness and the Python API all build one; ``load_data`` reads it.
+
+    Attributes:
+        dataset: A hub dataset as ``ID[:CONFIG]`` (with ``data_dir``: the dataset that folder
+            copies); ``None``: ``$EMOBENCH_DATA_DIR``, else dair-ai/emotion.
+        data_dir: A local folder of ``train``/``validation``/``test`` files.
+        text_column, label_column: The columns to read.
+        dedupe_train, drop_test_overlap: The optional filters (:mod:`.filters`).
+    """
+
+    dataset: str | None = None
+    data_dir: str | None = None
+    text_column: str = "text"
+    label_column: str = "label"
+    dedupe_train: bool = False
+    drop_test_overlap: bool = False
+
+    def __post_init__(self) -> None:
+        self.source  # noqa: B018  (validates the id and the columns now, before any work)
+
+    @property
+    def source(self) -> DataSource:
+        """Where the data are (:class:`DataSource`)."""
+        return DataSource.parse(
+            self.dataset,
+            self.data_dir,
+            text_column=self.text_column,
+            label_column=self.label_column,
+        )
+
+    @property
+    def filters(self) -> DataFilters:
+        """The optional filters asked for (:class:`~.filters.DataFilters`)."""
+        return DataFilters(self.dedupe_train, self.drop_test_overlap)

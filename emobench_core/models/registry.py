@@ -14,7 +14,6 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from emobench_core.config import SHARED_LEARNING_RATE_RANDOM, Recipe
 from emobench_core.errors import RegistryError
 from emobench_core.models.backends.base import Backend
 from emobench_core.models.backends.sklearn import SklearnBackend
@@ -138,43 +137,6 @@ REGISTRY: dict[str, ModelSpec] = {
         ),
     )
 }
-
-
-def resolve_recipe(spec: ModelSpec, recipe: Recipe) -> tuple[Recipe, dict[str, str]]:
-    """The effective recipe of ``spec`` under ``recipe``, and where its random-init rate and
-    epoch budget came from.
-
-    - ``learning_rate_random``: the recipe's where it has one (``"option"``: an explicit value
-      always wins, even one equal to a default); else the spec's own choice (``"registry: FILE"``,
-      the committed tuning run it cites); else the shared default.
-    - ``epochs_random``: the recipe's where set; else, while ``epochs`` is the shared default,
-      the spec's own budget; else ``epochs`` (the CLI's ``--epochs`` sets both, so an explicit
-      budget wins too).
-
-    The result has every field concrete, so it is what a results file records.
-    """
-    shared = Recipe()
-    cited = f"registry ({spec.recipe_source})" if spec.recipe_source else "registry"
-    if recipe.learning_rate_random is not None:
-        lr, lr_from = recipe.learning_rate_random, "option"
-    elif spec.learning_rate_random is not None:
-        lr, lr_from = spec.learning_rate_random, cited
-    else:
-        lr, lr_from = SHARED_LEARNING_RATE_RANDOM, "shared default"
-    if recipe.epochs_random is not None:
-        epochs, epochs_from = recipe.epochs_random, "option"
-    elif spec.epochs_random is not None and recipe.epochs == shared.epochs:
-        epochs, epochs_from = spec.epochs_random, cited
-    else:
-        epochs = recipe.epochs
-        epochs_from = "option" if recipe.epochs != shared.epochs else "shared default"
-    sources = {"learning_rate_random": lr_from, "epochs_random": epochs_from}
-    return recipe.replace(learning_rate_random=lr, epochs_random=epochs), sources
-
-
-def recipe_for(spec: ModelSpec, recipe: Recipe) -> Recipe:
-    """The effective recipe of ``spec`` under ``recipe`` (:func:`resolve_recipe`)."""
-    return resolve_recipe(spec, recipe)[0]
 
 
 def model_names(*, transformers_only: bool = False) -> list[str]:

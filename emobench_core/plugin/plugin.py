@@ -17,13 +17,17 @@ from typing import Any
 
 import pytest
 
-from emobench_core.cache import CheckpointCache, default_cache_dir
+from emobench_core.cache import default_cache_dir
+from emobench_core.config import RECIPE_OPTIONS, recipe_option_help
+from emobench_core.data.source import DataRequest
+from emobench_core.errors import EmobenchError
 from emobench_core.measure.devices import share_cores_between_workers
 from emobench_core.models.registry import backend_for, get_spec
 from emobench_core.plugin import scaleout
 from emobench_core.plugin.profiles import PROFILES, Case, Profile, claims, get_profile
 from emobench_core.plugin.runner import BenchRunner, load_thresholds
 from emobench_core.plugin.scaleout import group_mark
+from emobench_core.scenarios.benchmark import Benchmark, BenchmarkConfig
 
 DEFAULT_THRESHOLDS = "bench/thresholds.toml"
 """The thresholds file, relative to pytest's rootdir (ini value ``emobench_thresholds``)."""
@@ -92,6 +96,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _add_overrides(g: Any) -> None:
+    """The run's overrides of the profile: its device, and every recipe and data option of the
+    command line (``--epochs`` here is ``--emobench-epochs``), which mean the same here."""
     g.addoption(
         "--emobench-device",
         default=None,
@@ -99,17 +105,32 @@ def _add_overrides(g: Any) -> None:
         help="run the profile on this device instead of its own (default: the "
         "profile's: cuda for gpu, else cpu)",
     )
+    for name, kind, text in RECIPE_OPTIONS:
+        g.addoption(
+            "--emobench-" + name.replace("_", "-"),
+            default=None,
+            type=kind,
+            help=recipe_option_help(text).replace("default: ", "default: the profile's, else "),
+        )
     g.addoption(
-        "--emobench-epochs",
+        "--emobench-dataset",
         default=None,
-        type=int,
-        help="override the recipe's maximum epochs (default: the profile's recipe)",
+        metavar="ID[:CONFIG]",
+        help="hub dataset of single-label text classification; with --emobench-data-dir, the "
+        "dataset that folder copies (default: $EMOBENCH_DATA_DIR, else dair-ai/emotion)",
+    )
+    g.addoption("--emobench-text-column", default="text", help="default: text")
+    g.addoption("--emobench-label-column", default="label", help="default: label")
+    g.addoption(
+        "--emobench-dedupe-train",
+        action="store_true",
+        help="keep one row of each repeated training text, drop texts whose copies disagree "
+        "(default: off)",
     )
     g.addoption(
-        "--emobench-max-train-rows",
-        default=None,
-        type=int,
-        help="override the training rows (default: the profile's recipe)",
+        "--emobench-drop-test-overlap",
+        action="store_true",
+        help="drop validation and test rows whose text occurs in training (default: off)",
     )
 
 
@@ -188,14 +209,34 @@ def thresholds_file(config: pytest.Config) -> Path:
 
 
 def effective_profile(config: pytest.Config) -> Profile:
+    """The selected profile with the run's overrides: the recipe options asked on top of the
+    profile's request (only what was asked; resolved per model when it runs), and the device."""
     profile = get_profile(config.getoption("--emobench-profile"))
-    recipe = profile.recipe
-    if config.getoption("--emobench-epochs") is not None:
-        recipe = recipe.replace(epochs=config.getoption("--emobench-epochs"))
-    if config.getoption("--emobench-max-train-rows") is not None:
-        recipe = recipe.replace(max_train_rows=config.getoption("--emobench-max-train-rows"))
+    asked = {
+        name: config.getoption("--emobench-" + name.replace("_", "-"))
+        for name, _, _ in RECIPE_OPTIONS
+    }
+    try:
+        recipe = profile.recipe.replace(**asked)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc).replace("`recipe.", "`--emobench-")) from exc
     device = config.getoption("--emobench-device") or profile.device
     return dataclasses.replace(profile, recipe=recipe, device=device)
+
+
+def data_request(config: pytest.Config) -> DataRequest:
+    """The data the run asks for, from the ``--emobench-*`` data options."""
+    try:
+        return DataRequest(
+            config.getoption("--emobench-dataset"),
+            config.getoption("--emobench-data-dir"),
+            text_column=config.getoption("--emobench-text-column"),
+            label_column=config.getoption("--emobench-label-column"),
+            dedupe_train=config.getoption("--emobench-dedupe-train"),
+            drop_test_overlap=config.getoption("--emobench-drop-test-overlap"),
+        )
+    except EmobenchError as exc:
+        raise pytest.UsageError(str(exc)) from exc
 
 
 _GATED = pytest.StashKey[tuple[tuple[Case, int], ...]]()
@@ -223,13 +264,22 @@ def emobench_runner(
     results = pytestconfig.getoption("--emobench-results-dir")
     thresholds_path = thresholds_file(pytestconfig)
     thresholds = load_thresholds(thresholds_path).get(emobench_profile.name, {})
+    seeds = _seeds(pytestconfig, emobench_profile)
+    config = BenchmarkConfig(
+        models=emobench_profile.cases,
+        seeds=seeds,
+        data=data_request(pytestconfig),
+        recipe=emobench_profile.recipe,
+        device=emobench_profile.device,
+        cache_dir=_cache_dir(pytestconfig),
+        vocab_dir=pytestconfig.getoption("--emobench-vocab-dir"),
+        quiet=True,
+    )
     return BenchRunner(
         profile=emobench_profile,
-        seeds=_seeds(pytestconfig, emobench_profile),
-        cache=CheckpointCache(_cache_dir(pytestconfig)),
+        seeds=seeds,
+        bench=Benchmark(config),
         results_dir=Path(results) if results else tmp_path_factory.mktemp("emobench-results"),
-        data_dir=pytestconfig.getoption("--emobench-data-dir"),
-        vocab_dir=pytestconfig.getoption("--emobench-vocab-dir"),
         thresholds=thresholds,
         baseline_dir=pytestconfig.getoption("--emobench-baseline"),
         gated=pytestconfig.stash.get(_GATED, ()),

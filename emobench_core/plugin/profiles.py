@@ -10,29 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emobench_core.config import Recipe
+from emobench_core.config import RecipeRequest
 from emobench_core.errors import RegistryError
 from emobench_core.models.registry import get_spec
+from emobench_core.scenarios.benchmark import AUTO, Case
 
-AUTO = "auto"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One row of a profile: a model and how to initialise it."""
-
-    model: str
-    init: str = AUTO
-    teacher: str | None = None
-    """Registry name of the teacher for a distilled student (fine-tuned from pretrained
-    weights where reachable, else random init)."""
-
-    @property
-    def id(self) -> str:
-        """Test id: the registry name, with ``@init`` when the init is pinned and
-        ``-kd-<teacher>`` for a distilled student."""
-        base = self.model if self.init == AUTO else f"{self.model}@{self.init}"
-        return f"{base}-kd-{self.teacher}" if self.teacher else base
+__all__ = ["AUTO", "PROFILES", "Case", "Profile", "claims", "get_profile"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +23,8 @@ class Profile:
     name: str
     description: str
     cases: tuple[Case, ...]
-    recipe: Recipe
+    recipe: RecipeRequest
+    """What the profile asks of the recipe (each model's registry entry fills the rest)."""
     seeds: tuple[int, ...] = (42,)
     device: str = "cpu"
 
@@ -64,7 +48,7 @@ PROFILES: dict[str, Profile] = {
             "seconds: 2,000 training rows, BERT-Tiny shape (random init), the SVM row; "
             "a regression check for CI",
             (Case("bert-tiny", "random"), Case("tfidf-svm")),
-            Recipe(max_train_rows=2000, epochs=5),
+            RecipeRequest(max_train_rows=2000, epochs=5),
         ),
         Profile(
             "ci",
@@ -75,7 +59,7 @@ PROFILES: dict[str, Profile] = {
             (Case("bert-tiny", "random"), Case("tfidf-svm")),
             # half the study's budget: half of CI's bench time, with more power and fewer
             # alarms on unchanged retrains than 6 epochs gave (README, "Regression gate")
-            Recipe(epochs=3),
+            RecipeRequest(epochs=3),
             seeds=(42, 43),
         ),
         Profile(
@@ -83,7 +67,7 @@ PROFILES: dict[str, Profile] = {
             "full data; the models that fit a 2-core CPU run: BERT-Tiny, BERT-Mini (pretrained "
             "where reachable, else random init) and the SVM row; 3 seeds",
             (Case("bert-tiny"), Case("bert-mini"), Case("tfidf-svm")),
-            Recipe(),
+            RecipeRequest(),
             seeds=(42, 43, 44),
         ),
         Profile(
@@ -102,7 +86,7 @@ PROFILES: dict[str, Profile] = {
                 Case("bert-mini", "random", teacher="minilm-l6"),
                 Case("tfidf-svm"),
             ),
-            Recipe(),
+            RecipeRequest(),
             seeds=(42, 43, 44),
             device="cuda",
         ),

@@ -1,5 +1,6 @@
-"""The bench session's state: the profile's data, the checkpoint cache, and one result per
-(case, seed), each computed on first use; and the thresholds file the quality cases assert.
+"""The bench session's state: the profile's :class:`~emobench_core.scenarios.benchmark.Benchmark`
+(its data, its checkpoint cache), one result per (case, seed), each computed on first use
+through the same entry as ``emobench run``; and the thresholds file the quality cases assert.
 
     pytest bench/ --emobench-profile cpu --benchmark-json out.json
 """
@@ -14,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from emobench_core.cache import CheckpointCache
 from emobench_core.errors import RegistryError, ThresholdsError
-from emobench_core.models.registry import REGISTRY, get_spec, resolve_init
-from emobench_core.plugin.profiles import AUTO, PROFILES, Case, Profile
+from emobench_core.models.registry import REGISTRY, get_spec
+from emobench_core.plugin.profiles import PROFILES, Case, Profile
+from emobench_core.scenarios.benchmark import Benchmark
 from emobench_core.schema.run import RunResult
 
 
@@ -52,79 +53,50 @@ def load_thresholds(path: Path) -> dict[str, dict[str, dict[str, float]]]:
 
 @dataclass
 class BenchRunner:
-    """Session state: data, cache and one result per (case, seed), computed on first use.
+    """Session state: the benchmark (data, cache) and one result per (case, seed), computed on
+    first use.
 
     The pipeline and the data loader are imported in the methods that use them: the plugin is
     loaded by every pytest run on the machine (entry point), and most never train a model."""
 
     profile: Profile
     seeds: tuple[int, ...]
-    cache: CheckpointCache
+    bench: Benchmark
     results_dir: Path
-    data_dir: str | None
-    vocab_dir: str | None
     thresholds: dict[str, dict[str, float]]
     baseline_dir: str | None = None
     """A stored baseline's results folder: quality cases also gate against it."""
     gated: tuple[tuple[Case, int], ...] = ()
     """The session's selected quality cases: what the gate compares with the baseline."""
-    _dsd: Any = None
     _gate: Any = None
     _results: dict[tuple[str, int], RunResult] = field(default_factory=dict)
     _errors: dict[tuple[str, int], BaseException] = field(default_factory=dict)
 
-    def data(self) -> Any:
-        from emobench_core.data.loading import load_emotion
+    @property
+    def cache(self) -> Any:
+        """The session's checkpoint cache."""
+        return self.bench.cache
 
-        if self._dsd is None:
-            self._dsd = load_emotion(
-                self.data_dir, max_train_rows=self.profile.recipe.max_train_rows
-            )
-        return self._dsd
+    def data(self) -> Any:
+        """The session's data (:class:`~emobench_core.data.dataset.Dataset`), loaded once."""
+        return self.bench.data
 
     def init_for(self, case: Case) -> str:
-        spec = get_spec(case.model)
-        init = resolve_init(spec, case.init)
-        return init
-
-    def teacher_for(self, case: Case) -> Any:
-        """The :class:`~.pipeline.Teacher` of a distilled case, else None."""
-        from emobench_core.scenarios.teacher import Teacher
-
-        if case.teacher is None:
-            return None
-        spec = get_spec(case.teacher)
-        return Teacher(spec, resolve_init(spec, AUTO))
+        return self.bench.init_of(case)
 
     def result(self, case: Case, seed: int) -> RunResult:
         """The fine-tuned, evaluated and measured result for ``case`` and ``seed``."""
-        from emobench_core.data.loading import source_label
-        from emobench_core.scenarios.run import run_model
-
         key = (case.id, seed)
         if key in self._errors:
             raise self._errors[key]
         if key not in self._results:
-            spec = get_spec(case.model)
-            init = self.init_for(case)
             if self.profile.device == "cuda":
                 import torch
 
                 if not torch.cuda.is_available():
                     pytest.skip(f"profile {self.profile.name} needs CUDA; none is available")
             try:
-                res = run_model(
-                    spec,
-                    init,
-                    self.profile.recipe.replace(seed=seed),
-                    self.data(),
-                    cache=self.cache,
-                    device=self.profile.device,
-                    data_source=source_label(self.data_dir),
-                    teacher=self.teacher_for(case),
-                    vocab_dir=self.vocab_dir,
-                    quiet=True,
-                )
+                res = self.bench.run(case, seed)
             except RegistryError as exc:
                 self._errors[key] = pytest.skip.Exception(f"{case.id}: {exc}")
                 raise self._errors[key] from exc
@@ -146,7 +118,7 @@ class BenchRunner:
             get_spec(case.model),
             list(self.data()["test"]["text"]),
             batch_size,
-            self.profile.recipe.max_length,
+            int(result.recipe["max_length"]),
             self.profile.device,
         )
         if self.profile.device == "cuda":

@@ -31,7 +31,8 @@ import numpy as np
 
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import fingerprint, label_names
-from emobench_core.data.loading import load_emotion
+from emobench_core.data.loading import load_data
+from emobench_core.data.source import DataRequest
 from emobench_core.errors import (
     DeployError,
     MissingExtraError,
@@ -223,7 +224,7 @@ def measure_deployments(
     *,
     checkpoints: Sequence[str | Path] = (),
     models: str | Sequence[str] = (),
-    data_dir: str | Path | None = None,
+    data_dir: DataRequest | str | Path | None = None,
     vocab_dir: str | Path | None = None,
     threads: int = 2,
     settings: LatencySettings = LatencySettings(),  # noqa: B008  frozen, so safe to share
@@ -252,7 +253,7 @@ def measure_deployments(
         raise ValueError("nothing to deploy: pass --checkpoint DIR and/or --models NAMES")
     if threads < 1:
         raise ValueError(f"`threads` ({threads}) must be >= 1, e.g. 2")
-    dsd = load_emotion(data_dir)
+    dsd = load_data(data_dir)
     texts, labels = list(dsd["test"]["text"]), list(dsd["test"]["label"])
     rows: list[DeployRow] = []
     with contextlib.ExitStack() as stack:

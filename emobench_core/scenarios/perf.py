@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.cache import CheckpointCache
-from emobench_core.config import Recipe
+from emobench_core.config import Recipe, RecipeRequest
 from emobench_core.data.loading import sample_train_rows
-from emobench_core.models.registry import recipe_for
+from emobench_core.models.recipes import recipe_for
 from emobench_core.models.spec import ModelSpec
 from emobench_core.scenarios import (  # called as perf_runs.run_*: tests stub them there
     perf_lean,
@@ -120,8 +120,13 @@ def execute(
     device: str = "cpu",
     vocab_dir: Any = None,
     quiet: bool = True,
+    request: RecipeRequest | None = None,
 ) -> PerfReport:
-    """Run ``plan``, saving ``report`` (atomically) after every row; ``complete`` at the end."""
+    """Run ``plan``, saving ``report`` (atomically) after every row; ``complete`` at the end.
+
+    ``recipe`` is the shared recipe of the run; each model trains with ``request`` (what was
+    asked; default: ``recipe``'s seed) resolved against its own registry entry."""
+    request = request if request is not None else RecipeRequest(seed=recipe.seed)
     token_cache = CheckpointCache(workdir / "tokens")
     common = {"workdir": workdir, "device": device, "vocab_dir": vocab_dir, "quiet": quiet}
 
@@ -155,7 +160,7 @@ def execute(
                 )
             chosen = recipe.replace(learning_rate_random=best.learning_rate)
         else:
-            chosen = recipe_for(spec, recipe)
+            chosen = recipe_for(spec, request)
             add(perf_runs.run_recipe(spec, init, chosen, dsd, token_cache=token_cache, **common))
         if plan.lean:
             add(perf_lean.run_lean(spec, init, chosen, dsd, token_cache=token_cache, **common))

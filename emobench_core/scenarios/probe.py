@@ -28,7 +28,8 @@ from typing import Any
 
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import label_names
-from emobench_core.data.loading import load_emotion
+from emobench_core.data.loading import load_data
+from emobench_core.data.source import DataRequest
 from emobench_core.errors import ProbeError, RegistryError
 from emobench_core.measure.environment import environment, git_commit
 from emobench_core.measure.latency import LatencySettings, cpu_count, measure_latency, peak_rss_mb
@@ -182,7 +183,7 @@ def _child(inputs: Path, output: Path) -> int:
 def probe_models(
     names: str | Sequence[str],
     *,
-    data_dir: str | Path | None = None,
+    data_dir: DataRequest | str | Path | None = None,
     vocab_dir: str | Path | None = None,
     threads: int | None = None,
     settings: LatencySettings = LatencySettings(),  # noqa: B008  frozen, so safe to share
@@ -192,7 +193,8 @@ def probe_models(
 
     Args:
         names: Registry names, a list or comma-separated; transformers need a published config.
-        data_dir: Folder with the emotion splits (see :func:`emobench_core.data.load_emotion`).
+        data_dir: The data: a :class:`~emobench_core.data.source.DataRequest` or a folder
+            (see :func:`emobench_core.data.loading.load_data`).
         vocab_dir: Folder with the bert-base-uncased ``vocab.txt`` (see ``resolve_vocab_dir``).
         threads: Torch threads; default: the CPUs this process may use.
         settings: The batch-1 latency rule.
@@ -223,7 +225,7 @@ def probe_models(
             f"(>= 1), min_seconds={settings.min_seconds} (>= 0)"
         )
     max_length = Recipe().max_length
-    dsd = load_emotion(data_dir)
+    dsd = load_data(data_dir)
     vocab = resolve_vocab_dir(vocab_dir)
     texts = probe_texts(list(dsd["test"]["text"]), load_tokenizer(vocab), max_length)
     labels = list(label_names(dsd))

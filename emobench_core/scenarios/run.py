@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.cache import CheckpointCache
-from emobench_core.config import Recipe
-from emobench_core.data.fingerprint import applied_filters, data_info, fingerprint, label_names
+from emobench_core.config import Recipe, RecipeRequest
+from emobench_core.data.dataset import Dataset
+from emobench_core.data.fingerprint import as_dataset
 from emobench_core.errors import RegistryError
 from emobench_core.measure.environment import environment, git_commit, library_versions
 from emobench_core.measure.latency import LatencySettings
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.base import Trained, TrainJob
-from emobench_core.models.registry import backend_for, recipe_for, resolve_recipe
+from emobench_core.models.recipes import ResolvedRecipe, resolve_recipe
+from emobench_core.models.registry import backend_for
 from emobench_core.models.spec import ModelSpec
 from emobench_core.scenarios.teacher import Teacher, logits_seconds, teacher_logits
 from emobench_core.schema.records import TrainingInfo
@@ -71,28 +73,32 @@ def _write_outcome(staging: Path, trained: Trained) -> None:
 def train_checkpoint(
     spec: ModelSpec,
     init: str,
-    recipe: Recipe,
-    dsd: Any,
+    request: RecipeRequest,
+    dsd: Dataset,
     *,
     cache: CheckpointCache,
     device: str = "cpu",
     vocab_dir: str | Path | None = None,
     quiet: bool = False,
     teacher: Teacher | None = None,
-) -> tuple[Path, bool]:
+) -> tuple[Path, bool, ResolvedRecipe]:
     """The cache entry of the fine-tuned ``spec``, training it if the cache lacks it.
 
-    With ``teacher``, the student is distilled from that model fine-tuned under the same recipe
-    and seed (itself taken from, or added to, the cache), and its logits on the training split
-    (computed once, cached).
+    The request is resolved once, here, against ``spec``'s registry entry
+    (:func:`~emobench_core.models.recipes.resolve_recipe`); training and the cache key read that
+    one result. With ``teacher``, the student is distilled from that model fine-tuned under the
+    same request and seed (resolved against the teacher's own entry; itself taken from, or added
+    to, the cache), and its logits on the training split (computed once, cached).
 
     Returns:
-        ``(entry, hit)``: the entry folder, and whether it was reused.
+        ``(entry, hit, resolved)``: the entry folder, whether it was reused, and the recipe.
     """
+    dsd = as_dataset(dsd)
     backend = backend_for(spec)
-    own = recipe_for(spec, recipe)  # the teacher gets the shared recipe, and its own rate
+    resolved = resolve_recipe(spec, request)
+    own = resolved.recipe
     init_used = backend.init_label(init)
-    data_fp = fingerprint(dsd)
+    data_fp = dsd.fingerprint
     logits = None
     extra = None
     teacher_cost: dict[str, Any] = {}
@@ -102,10 +108,10 @@ def train_checkpoint(
                 "distillation needs a transformer teacher and student "
                 f"(got {teacher.spec.name!r} -> {spec.name!r})"
             )
-        t_entry, _ = train_checkpoint(
+        t_entry, _, _ = train_checkpoint(
             teacher.spec,
             teacher.init,
-            recipe if teacher.seed is None else recipe.replace(seed=teacher.seed),
+            request if teacher.seed is None else request.replace(seed=teacher.seed),
             dsd,
             cache=cache,
             device=device,
@@ -137,7 +143,7 @@ def train_checkpoint(
         init=init,
         recipe=own,
         dsd=dsd,
-        labels=label_names(dsd),
+        labels=dsd.labels,
         device=device,
         vocab_dir=vocab_dir,
         quiet=quiet,
@@ -153,18 +159,17 @@ def train_checkpoint(
 
     entry, hit = cache.get_or_build(parts, build)
     log.info("%s %s: %s", spec.name, init_used, "reused cached checkpoint" if hit else "trained")
-    return entry, hit
+    return entry, hit, resolved
 
 
 def run_model(
     spec: ModelSpec,
     init: str,
-    recipe: Recipe,
-    dsd: Any,
+    request: RecipeRequest,
+    dsd: Dataset,
     *,
     cache: CheckpointCache,
     device: str = "cpu",
-    data_source: str = "",
     vocab_dir: str | Path | None = None,
     quiet: bool = False,
     latency: LatencySettings | None = None,
@@ -172,13 +177,15 @@ def run_model(
 ) -> RunResult:
     """Fine-tune (or reuse) ``spec``, evaluate it on the test split and measure its costs.
 
-    ``dsd`` must already be cut to ``recipe.max_train_rows`` (``load_emotion`` does it).
+    ``dsd`` must already be cut to the request's ``max_train_rows`` (``load_data`` does it).
     A distilled student (``teacher`` given) is its own row: ``"<student> ← <teacher> (KD)"``.
+    Most callers go through :func:`emobench_core.scenarios.benchmark.run_benchmark`.
     """
-    entry, hit = train_checkpoint(
+    dsd = as_dataset(dsd)
+    entry, hit, resolved = train_checkpoint(
         spec,
         init,
-        recipe,
+        request,
         dsd,
         cache=cache,
         device=device,
@@ -191,9 +198,10 @@ def run_model(
     training = TrainingInfo.from_dict(json.loads((entry / "training.json").read_text()))
     outcome = json.loads((entry / "test_predictions.json").read_text())
     y_true = [int(y) for y in dsd["test"]["label"]]
-    metrics = compute_metrics(y_true, outcome["y_pred"], label_names(dsd))
+    metrics = compute_metrics(y_true, outcome["y_pred"], dsd.labels)
     model = backend.load(entry)
     texts = list(dsd["test"]["text"])
+    recipe = resolved.recipe
     efficiency = backend.measure(
         model, texts, recipe.max_length, device, latency or LatencySettings()
     )
@@ -206,7 +214,6 @@ def run_model(
     # an A/B job's id (bench/ab_latency.sh): latency is gated only between runs of one job
     env["job_id"] = os.environ.get(JOB_ID_ENV) or None
     now = _dt.datetime.now(_dt.UTC)
-    effective, sources = resolve_recipe(spec, recipe)
     name, slug, distillation = spec.name, spec.name, None
     if teacher is not None:
         name = f"{spec.name} ← {teacher.label} (KD)"
@@ -237,16 +244,17 @@ def run_model(
             size_on_disk_bytes=backend.size_on_disk(entry),
         ),
         seed=recipe.seed,
-        recipe=effective.to_dict(),
-        recipe_request=recipe.request(),
-        recipe_sources=sources,
+        recipe=recipe.to_dict(),
+        recipe_request=resolved.request.to_dict(),
+        recipe_sources=dict(resolved.sources),
         data=DataInfo(
-            source=data_source,
-            fingerprint=fingerprint(dsd),
+            source=dsd.source,
+            fingerprint=dsd.fingerprint,
             rows={k: len(v) for k, v in dsd.items()},
             max_train_rows=recipe.max_train_rows,
-            filters=list(applied_filters(dsd)),
-            **data_info(dsd),
+            filters=list(dsd.filters),
+            labels=list(dsd.labels),
+            **dsd.info(),
         ),
         environment=env,
         training=training,

@@ -52,6 +52,9 @@ class DataInfo:
     string labels`` or ``known names of DATASET``."""
     validation: str = "split"
     """``split``: the data's own validation split; else how it was carved from training."""
+    labels: list[str] | None = None
+    """The class names, in label-id order (``None`` in files written before they were recorded:
+    :attr:`RunResult.label_names` then reads them from the per-class metrics' order)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,10 @@ class RunResult(ResultFile):
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """The class names of the data this run was scored on, in label-id order."""
+        """The class names of the data this run was scored on, in label-id order (as recorded;
+        older files: the per-class metrics' order, which followed them)."""
+        if self.data.labels is not None:
+            return tuple(self.data.labels)
         return tuple(self.metrics.per_class)
 
 

@@ -1,24 +1,25 @@
 """Is a row current: would the current code, asked for the same run, train what the row recorded?
 
 Each result records its effective recipe (every field the writing code had) and the recipe it
-was asked for (``RunResult.recipe_request``: the fields that differed from the defaults of the
-time, the profile's or the command line's). The current code resolves that same request
-(:func:`~emobench_core.models.registry.resolve_recipe`: today's defaults, the registry's tuned
-rates and budgets) and compares field by field, over the fields that change what the model's
-kind trains. A field the row lacks (written by older code) or holds at another value makes the
-row stale; the reasons say what changed.
+was asked for (``RunResult.recipe_request``: the fields asked, by the profile or the command
+line; files from before requests were recorded as asked hold the fields that differed from the
+defaults of the time). The current code resolves that same request with the one resolver
+training uses (:func:`~emobench_core.models.recipes.resolve_recipe`: today's defaults, the
+registry's tuned rates and budgets) and compares field by field, over the fields that change
+what the model's kind trains. A field the row lacks (written by older code) or holds at
+another value makes the row stale; the reasons say what changed.
 
     emobench report bench.json --results results/gpu   # stale rows shown apart, with reasons
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from emobench_core.config import Recipe
+from emobench_core.config import RECIPE_FIELDS, RecipeRequest
 from emobench_core.errors import RegistryError
-from emobench_core.models.registry import backend_for, get_spec, resolve_recipe
+from emobench_core.models.recipes import resolve_recipe
+from emobench_core.models.registry import backend_for, get_spec
 from emobench_core.schema.run import RunResult
 
 
@@ -42,9 +43,9 @@ def request_of(result: RunResult) -> dict[str, Any]:
 def current_recipe(result: RunResult) -> dict[str, Any]:
     """The effective recipe the current code would run for ``result``'s request."""
     spec = get_spec(architecture(result.model.name))
-    known = {f.name for f in dataclasses.fields(Recipe)}
+    known = set(RECIPE_FIELDS)
     asked = {k: v for k, v in request_of(result).items() if k in known}
-    return resolve_recipe(spec, Recipe(**asked))[0].to_dict()
+    return resolve_recipe(spec, RecipeRequest(**asked)).recipe.to_dict()
 
 
 def _show(value: Any) -> str:

@@ -13,7 +13,7 @@ from quality_fixtures import SPLITS, write_jsonl
 
 import emobench_core.cli as cli
 from emobench_core.data.fingerprint import fingerprint
-from emobench_core.data.loading import load_emotion
+from emobench_core.data.loading import load_data
 from emobench_core.schema.data_report import load_data_report
 
 FLAGS = ("--dedupe-train", "--drop-test-overlap")
@@ -25,14 +25,21 @@ def _options(command: str) -> set[str]:
     return {o for a in sub.choices[command]._actions for o in a.option_strings}
 
 
-@pytest.mark.parametrize("command", ["data", "run", "distill", "train"])
-def test_commands_that_load_data_for_a_run_offer_the_filters(command):
-    assert set(FLAGS) <= _options(command)
+DATA_OPTIONS = ("--dataset", "--data-dir", "--text-column", "--label-column", *FLAGS)
 
 
-@pytest.mark.parametrize("command", ["perf", "tune", "evaluate"])
-def test_commands_that_do_not_apply_them_do_not_offer_them(command):
-    assert not set(FLAGS) & _options(command)
+@pytest.mark.parametrize(
+    "command", ["data", "run", "distill", "train", "perf", "tune", "evaluate", "latency", "deploy"]
+)
+def test_every_command_that_reads_data_offers_every_data_option(command):
+    """One set of data options (read by one loader) on every command that reads data; the old
+    latency and deploy took only --data-dir, and perf, tune and evaluate had no filters."""
+    assert set(DATA_OPTIONS) <= _options(command)
+
+
+def test_export_takes_the_runs_own_filters_not_options():
+    assert not set(FLAGS) & _options("export")
+    assert {"--dataset", "--data-dir"} <= _options("export")
 
 
 def test_data_command_reports_the_filtered_data(tmp_path, vocab_dir):
@@ -42,7 +49,7 @@ def test_data_command_reports_the_filtered_data(tmp_path, vocab_dir):
     assert cli.main([*common, *FLAGS, "--output", str(tmp_path / "filtered")]) == 0
     plain = load_data_report(tmp_path / "plain" / "data-report.json")
     filtered = load_data_report(tmp_path / "filtered" / "data-report.json")
-    assert plain.filters == () and plain.fingerprint == fingerprint(load_emotion(folder))
+    assert plain.filters == () and plain.fingerprint == fingerprint(load_data(folder))
     assert (plain.quality.split("train").duplicate_texts, plain.quality.overlap("test").rows) == (
         2,
         2,
@@ -65,4 +72,4 @@ def test_run_records_the_filters_in_every_result(tmp_path):
     data = json.loads(path.read_text())["data"]
     assert data["filters"] == ["dedupe-train"]
     assert data["rows"] == {"train": 6, "validation": 2, "test": 4}
-    assert data["fingerprint"] != fingerprint(load_emotion(folder))
+    assert data["fingerprint"] != fingerprint(load_data(folder))

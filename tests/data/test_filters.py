@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from quality_fixtures import SPLITS, write_jsonl
 
-from emobench_core.data.filters import DataFilters, filter_splits, load_filtered
+from emobench_core.data.filters import DataFilters, filter_splits
 from emobench_core.data.fingerprint import applied_filters, fingerprint
-from emobench_core.data.loading import load_emotion, sample_train_rows
+from emobench_core.data.loading import load_data, sample_train_rows
 from emobench_core.errors import DataError
 
 DEDUPE = DataFilters(dedupe_train=True)
@@ -17,7 +17,7 @@ BOTH = DataFilters(dedupe_train=True, drop_test_overlap=True)
 
 @pytest.fixture
 def dsd(tmp_path):
-    return load_emotion(write_jsonl(tmp_path / "data", SPLITS))
+    return load_data(write_jsonl(tmp_path / "data", SPLITS))
 
 
 def texts(dsd, split):
@@ -79,7 +79,7 @@ def test_a_filter_that_drops_nothing_still_changes_the_fingerprint(tmp_path):
         "validation": [("c", "yes")],
         "test": [("d", "no")],
     }
-    dsd = load_emotion(write_jsonl(tmp_path / "clean", clean))
+    dsd = load_data(write_jsonl(tmp_path / "clean", clean))
     out = filter_splits(dsd, BOTH)
     assert {s: texts(out, s) for s in out} == {s: texts(dsd, s) for s in dsd}
     assert fingerprint(out) != fingerprint(dsd)
@@ -87,22 +87,24 @@ def test_a_filter_that_drops_nothing_still_changes_the_fingerprint(tmp_path):
 
 def test_filters_survive_sampling_and_are_applied_before_it(tmp_path):
     folder = write_jsonl(tmp_path / "data", SPLITS)
-    out = load_filtered(folder, max_train_rows=3, filters=BOTH)
+    out = load_data(folder, max_train_rows=3, filters=BOTH)
     assert applied_filters(out) == BOTH.names
     assert len(out["train"]) == 3
-    kept = set(texts(filter_splits(load_emotion(folder), BOTH), "train"))
+    kept = set(texts(filter_splits(load_data(folder), BOTH), "train"))
     assert set(texts(out, "train")) <= kept
     assert applied_filters(sample_train_rows(out, 2)) == BOTH.names
 
 
-def test_load_filtered_without_filters_is_load_emotion(tmp_path):
+def test_no_filters_is_the_plain_load_and_a_data_request_carries_them(tmp_path):
+    from emobench_core.data.source import DataRequest
+
     folder = write_jsonl(tmp_path / "data", SPLITS)
-    assert fingerprint(load_filtered(folder)) == fingerprint(load_emotion(folder))
-    assert fingerprint(load_filtered(folder, max_train_rows=4)) == fingerprint(
-        load_emotion(folder, max_train_rows=4)
-    )
+    assert fingerprint(load_data(folder, filters=DataFilters())) == fingerprint(load_data(folder))
+    request = DataRequest(data_dir=str(folder), dedupe_train=True, drop_test_overlap=True)
+    assert load_data(request).fingerprint == load_data(folder, filters=BOTH).fingerprint
+    assert load_data(request).filters == BOTH.names
     with pytest.raises(DataError, match=r"max_train_rows \(0\)"):
-        load_filtered(folder, max_train_rows=0, filters=DEDUPE)
+        load_data(folder, max_train_rows=0, filters=DEDUPE)
 
 
 def test_filtering_twice_or_to_nothing_is_an_error(dsd, tmp_path):
@@ -114,4 +116,4 @@ def test_filtering_twice_or_to_nothing_is_an_error(dsd, tmp_path):
         "test": [("b", "yes")],
     }
     with pytest.raises(DataError, match="leave the 'validation' split empty"):
-        filter_splits(load_emotion(write_jsonl(tmp_path / "seen", all_seen)), OVERLAP)
+        filter_splits(load_data(write_jsonl(tmp_path / "seen", all_seen)), OVERLAP)

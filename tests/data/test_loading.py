@@ -17,7 +17,7 @@ from emobench_core.data.loading import (
     FEATURES,
     HUB_DATASET,
     LONG_TEXT_CHARS,
-    load_emotion,
+    load_data,
     long_text_counts,
 )
 from emobench_core.data.loading import EMOTION_LABELS as LABELS
@@ -69,8 +69,8 @@ def as_rows(dsd: datasets.DatasetDict) -> dict[str, dict[str, list]]:
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "parquet"])
 def test_every_format_gives_the_same_dataset(tmp_path, fmt):
-    reference = load_emotion(write_folder(tmp_path / "jsonl"))
-    dsd = load_emotion(write_folder(tmp_path / fmt, fmt))
+    reference = load_data(write_folder(tmp_path / "jsonl"))
+    dsd = load_data(write_folder(tmp_path / fmt, fmt))
     assert list(dsd) == list(SPLITS)
     assert as_rows(dsd) == as_rows(reference)
     assert fingerprint(dsd) == fingerprint(reference)
@@ -80,7 +80,7 @@ def test_every_format_gives_the_same_dataset(tmp_path, fmt):
 
 
 def test_schema_is_text_and_classlabel(tmp_path):
-    dsd = load_emotion(write_folder(tmp_path))
+    dsd = load_data(write_folder(tmp_path))
     assert dsd["train"].column_names == ["text", "label"]
     assert dsd["train"].features["label"] == datasets.ClassLabel(names=list(LABELS))
     assert dsd["train"].features["text"] == datasets.Value("string")
@@ -89,8 +89,8 @@ def test_schema_is_text_and_classlabel(tmp_path):
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_label_names_are_mapped_to_ids(tmp_path, fmt):
     named = {s: [(t, LABELS[lab]) for t, lab in rows] for s, rows in ROWS.items()}
-    by_name = load_emotion(write_folder(tmp_path / "names", fmt, named))
-    by_id = load_emotion(write_folder(tmp_path / "ids", "jsonl"))
+    by_name = load_data(write_folder(tmp_path / "names", fmt, named))
+    by_id = load_data(write_folder(tmp_path / "ids", "jsonl"))
     assert as_rows(by_name) == as_rows(by_id)
     assert fingerprint(by_name) == fingerprint(by_id)
 
@@ -251,7 +251,7 @@ BAD_INPUTS = {
 def test_bad_input_raises_a_one_line_data_error(tmp_path, setup, match):
     folder = setup(tmp_path / "data")
     with pytest.raises(DataError, match=match) as info:
-        load_emotion(folder)
+        load_data(folder)
     assert "\n" not in str(info.value)
     assert isinstance(info.value, ValueError)
 
@@ -259,14 +259,14 @@ def test_bad_input_raises_a_one_line_data_error(tmp_path, setup, match):
 def test_blank_lines_and_bom_are_tolerated(tmp_path):
     folder = write_folder(tmp_path)
     (folder / "test.jsonl").write_bytes(b"\xef\xbb\xbf" + _jsonl(GOOD) + b"\n  \n" + _jsonl(GOOD))
-    assert load_emotion(folder)["test"][:] == {"text": ["fine", "fine"], "label": [1, 1]}
+    assert load_data(folder)["test"][:] == {"text": ["fine", "fine"], "label": [1, 1]}
 
 
 def test_long_texts_are_kept_and_counted(tmp_path, caplog):
     long_text = "sooo " * (LONG_TEXT_CHARS // 5 + 1)
     rows = dict(ROWS, train=[*ROWS["train"], (long_text, 1)])
     with caplog.at_level(logging.WARNING, logger="emobench_core.data.loading"):
-        dsd = load_emotion(write_folder(tmp_path, rows=rows))
+        dsd = load_data(write_folder(tmp_path, rows=rows))
     assert dsd["train"]["text"][-1] == long_text
     assert long_text_counts(dsd) == {"train": 1, "validation": 0, "test": 0}
     assert f"longer than {LONG_TEXT_CHARS} characters" in caplog.text
@@ -275,24 +275,24 @@ def test_long_texts_are_kept_and_counted(tmp_path, caplog):
 
 def test_no_warning_without_long_texts(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="emobench_core.data.loading"):
-        dsd = load_emotion(write_folder(tmp_path))
+        dsd = load_data(write_folder(tmp_path))
     assert long_text_counts(dsd) == {"train": 0, "validation": 0, "test": 0}
     assert caplog.text == ""
 
 
 def test_fingerprint_changes_with_one_label_or_text(tmp_path):
-    base = fingerprint(load_emotion(write_folder(tmp_path / "a")))
-    assert base == fingerprint(load_emotion(write_folder(tmp_path / "b")))  # deterministic
+    base = fingerprint(load_data(write_folder(tmp_path / "a")))
+    assert base == fingerprint(load_data(write_folder(tmp_path / "b")))  # deterministic
     assert len(base) == 64 and int(base, 16) >= 0
     relabelled = dict(ROWS, test=[ROWS["test"][0], (ROWS["test"][1][0], 5)])
-    assert fingerprint(load_emotion(write_folder(tmp_path / "c", rows=relabelled))) != base
+    assert fingerprint(load_data(write_folder(tmp_path / "c", rows=relabelled))) != base
     retexted = dict(ROWS, validation=[("i feel sad!", 0), ROWS["validation"][1]])
-    assert fingerprint(load_emotion(write_folder(tmp_path / "d", rows=retexted))) != base
+    assert fingerprint(load_data(write_folder(tmp_path / "d", rows=retexted))) != base
     # moving a row across the split boundary changes it too
     moved = dict(
         ROWS, validation=ROWS["validation"][:1], test=ROWS["validation"][1:] + ROWS["test"]
     )
-    assert fingerprint(load_emotion(write_folder(tmp_path / "e", rows=moved))) != base
+    assert fingerprint(load_data(write_folder(tmp_path / "e", rows=moved))) != base
 
 
 def test_env_var_is_used_when_no_data_dir(tmp_path, monkeypatch):
@@ -300,8 +300,8 @@ def test_env_var_is_used_when_no_data_dir(tmp_path, monkeypatch):
     arg_dir = write_folder(tmp_path / "arg", rows=dict(ROWS, test=ROWS["validation"]))
     monkeypatch.setenv(DATA_DIR_ENV, str(env_dir))
     monkeypatch.setattr(datasets, "load_dataset", _no_hub)
-    assert fingerprint(load_emotion()) == fingerprint(load_emotion(env_dir))
-    assert fingerprint(load_emotion(arg_dir)) != fingerprint(load_emotion())  # argument wins
+    assert fingerprint(load_data()) == fingerprint(load_data(env_dir))
+    assert fingerprint(load_data(arg_dir)) != fingerprint(load_data())  # argument wins
 
 
 def _no_hub(*args, **kwargs):
@@ -316,7 +316,7 @@ def test_hub_unreachable_names_both_ways_out(monkeypatch, env):
         monkeypatch.setenv(DATA_DIR_ENV, env)
     monkeypatch.setattr(datasets, "load_dataset", _no_hub)
     with pytest.raises(DataError, match=r"hub.*unreachable.*ConnectionError") as info:
-        load_emotion()
+        load_data()
     message = str(info.value)
     assert "--data-dir" in message and DATA_DIR_ENV in message and ".parquet" in message
     assert "\n" not in message
@@ -339,33 +339,33 @@ def test_hub_dataset_is_validated_into_the_same_schema(tmp_path, monkeypatch):
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")  # no reachability probe of the real hub
     monkeypatch.setattr(datasets, "load_dataset", lambda name: calls.append(name) or hub)
-    dsd = load_emotion()
+    dsd = load_data()
     assert calls == [HUB_DATASET]
-    assert fingerprint(dsd) == fingerprint(load_emotion(write_folder(tmp_path)))
+    assert fingerprint(dsd) == fingerprint(load_data(write_folder(tmp_path)))
 
 
 def test_max_train_rows_is_a_deterministic_subset(tmp_path):
     folder = write_folder(tmp_path)
-    full = load_emotion(folder)
-    small = load_emotion(folder, max_train_rows=3)
+    full = load_data(folder)
+    small = load_data(folder, max_train_rows=3)
     assert len(small["train"]) == 3
     assert small["train"][:] == full["train"].shuffle(seed=0).select(range(3))[:]
-    assert small["train"][:] == load_emotion(folder, max_train_rows=3)["train"][:]
+    assert small["train"][:] == load_data(folder, max_train_rows=3)["train"][:]
     assert set(small["train"]["text"][:]) <= set(full["train"]["text"][:])
     for split in ("validation", "test"):
         assert small[split][:] == full[split][:]
-    assert len(load_emotion(folder, max_train_rows=10_000)["train"]) == len(ROWS["train"])
+    assert len(load_data(folder, max_train_rows=10_000)["train"]) == len(ROWS["train"])
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True])
 def test_max_train_rows_must_be_positive_int(tmp_path, bad):
     with pytest.raises(DataError, match=r"max_train_rows \(.*\) must be an int >= 1 or None"):
-        load_emotion(write_folder(tmp_path), max_train_rows=bad)
+        load_data(write_folder(tmp_path), max_train_rows=bad)
 
 
 @pytest.mark.skipif(not (SHARED / "data/emotion").is_dir(), reason="no shared data folder")
 def test_real_shared_data():
-    dsd = load_emotion(SHARED / "data/emotion")
+    dsd = load_data(SHARED / "data/emotion")
     assert {s: len(ds) for s, ds in dsd.items()} == {
         "train": 16000,
         "validation": 2000,

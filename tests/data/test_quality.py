@@ -105,9 +105,9 @@ def test_examples_are_capped_and_short():
 def test_staged_format_read_by_the_loader(tmp_path):
     """The same counts from jsonl files read by the real loader (ids as the staged data has)."""
     from emobench_core.data.fingerprint import label_names
-    from emobench_core.data.loading import load_emotion
+    from emobench_core.data.loading import load_data
 
-    dsd = load_emotion(write_jsonl(tmp_path / "data", SPLITS))
+    dsd = load_data(write_jsonl(tmp_path / "data", SPLITS))
     rows = {s: list(zip(ds["text"], ds["label"], strict=True)) for s, ds in dsd.items()}
     q = data_quality(rows, label_names(dsd))
     assert q == data_quality(SPLITS, LABELS)

@@ -32,12 +32,12 @@ def test_a_small_block_after_a_large_one_reports_its_own_peak() -> None:
 
 def test_the_svm_trained_after_a_large_allocation_reports_its_own_peak(emotion_dir: Path) -> None:
     from emobench_core.config import Recipe
-    from emobench_core.data.loading import load_emotion
+    from emobench_core.data.loading import load_data
     from emobench_core.models.backends.sklearn import fit_svm
 
     block = _touch(600)
     del block
-    dsd = load_emotion(emotion_dir, max_train_rows=500)
+    dsd = load_data(emotion_dir, max_train_rows=500)
     _, info = fit_svm(dsd, Recipe())
     assert info.peak_memory_basis == OwnPeak.RESET
     assert info.peak_memory_mb < 300  # ru_maxrss would include the 600 MiB block

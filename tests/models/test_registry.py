@@ -310,63 +310,6 @@ def test_resolve_init_auto(offline: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert resolve_init(get_spec("bert-tiny"), "pretrained") == "pretrained"
 
 
-def test_recipe_for_gives_distilbert_its_own_random_init_rate_unless_overridden() -> None:
-    from emobench_core.config import SHARED_LEARNING_RATE_RANDOM, Recipe
-    from emobench_core.models.registry import recipe_for, resolve_recipe
-
-    shared = Recipe()
-    assert recipe_for(get_spec("distilbert"), shared).lr_for("random") == 1e-4
-    assert recipe_for(get_spec("distilbert"), shared).lr_for("pretrained") == shared.learning_rate
-    small = recipe_for(get_spec("bert-small"), shared)  # no choice of its own: the shared ones
-    assert small == shared.replace(
-        learning_rate_random=SHARED_LEARNING_RATE_RANDOM, epochs_random=shared.epochs
-    )
-    explicit = shared.replace(learning_rate_random=3e-4)
-    assert recipe_for(get_spec("distilbert"), explicit).learning_rate_random == 3e-4
-    # an explicit rate equal to the shared default still wins over the registry's (the old
-    # code compared with the default and trained distilbert at 1e-4)
-    equal = shared.replace(learning_rate_random=SHARED_LEARNING_RATE_RANDOM)
-    effective, sources = resolve_recipe(get_spec("distilbert"), equal)
-    assert effective.lr_for("random") == SHARED_LEARNING_RATE_RANDOM
-    assert sources["learning_rate_random"] == "option"
-    _, sources = resolve_recipe(get_spec("distilbert"), shared)
-    assert sources["learning_rate_random"] == "registry"
-    _, sources = resolve_recipe(get_spec("bert-tiny"), shared)
-    assert sources["learning_rate_random"] == "registry (results/tune/bert-tiny-random.json)"
-    _, sources = resolve_recipe(get_spec("bert-small"), shared)
-    assert sources == {"learning_rate_random": "shared default", "epochs_random": "shared default"}
-
-
-def test_the_cli_passes_an_explicit_rate_equal_to_the_default_through() -> None:
-    from emobench_core.cli import build_parser
-    from emobench_core.cli.options import recipe
-    from emobench_core.models.registry import recipe_for
-
-    parser = build_parser()
-    ns = parser.parse_args(
-        [
-            "train",
-            "--model",
-            "distilbert",
-            "--init",
-            "random",
-            "--learning-rate-random",
-            "5e-4",
-            "--epochs",
-            "4",
-            "--output",
-            "x",
-        ]
-    )
-    asked = recipe(ns, 42)
-    effective = recipe_for(get_spec("distilbert"), asked)
-    assert effective.lr_for("random") == 5e-4
-    tiny = recipe_for(get_spec("bert-tiny"), asked)
-    assert tiny.epochs_for("random") == 4  # --epochs 4 wins over the tuned budget of 6
-    ns = parser.parse_args(["train", "--model", "bert-tiny", "--init", "random", "--output", "x"])
-    assert recipe_for(get_spec("bert-tiny"), recipe(ns, 42)).epochs_for("random") == 6
-
-
 def test_head_size_and_names_follow_the_label_set(vocab_dir: Path) -> None:
     """The label set travels with the data: a 3-class dataset gets a 3-class head."""
     labels = ("neg", "neutral", "pos")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from emobench_core.config import Recipe
-from emobench_core.data.loading import load_emotion
+from emobench_core.data.loading import load_data
 from emobench_core.models.backends.sklearn import (
     C_GRID,
     build_svm,
@@ -21,7 +21,7 @@ from emobench_core.models.backends.sklearn import (
 def test_the_grid_fit_equals_an_end_to_end_fit_of_the_chosen_c(
     emotion_dir: Path, tmp_path: Path
 ) -> None:
-    dsd = load_emotion(emotion_dir, max_train_rows=1500)
+    dsd = load_data(emotion_dir, max_train_rows=1500)
     recipe = Recipe(seed=7)
     pipe, info = fit_svm(dsd, recipe)
     c = info.hyperparameters["C"]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from emobench_core.config import Recipe
-from emobench_core.models.registry import REGISTRY, recipe_for
+from emobench_core.config import Recipe, RecipeRequest
+from emobench_core.models.recipes import recipe_for
+from emobench_core.models.registry import REGISTRY
 from emobench_core.schema.tune import TuneReport
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +30,9 @@ def test_registry_choice_is_what_its_tune_report_chose(spec) -> None:
 
 @pytest.mark.parametrize("spec", TUNED, ids=lambda s: s.name)
 def test_the_choice_applies_to_random_init_and_an_explicit_value_wins(spec) -> None:
-    chosen = recipe_for(spec, Recipe())
+    chosen = recipe_for(spec, RecipeRequest())
     assert chosen.epochs_for("random") == spec.epochs_random
     assert chosen.lr_for("random") == spec.learning_rate_random
     assert chosen.epochs_for("pretrained") == Recipe().epochs  # pretrained keeps the shared
-    explicit = recipe_for(spec, Recipe(epochs=2, learning_rate_random=3e-4))
+    explicit = recipe_for(spec, RecipeRequest(epochs=2, learning_rate_random=3e-4))
     assert (explicit.epochs_for("random"), explicit.lr_for("random")) == (2, 3e-4)

@@ -396,10 +396,10 @@ def test_the_lean_row_trains_like_the_recipe_without_the_trainer(
     tmp_path: Path, vocab_dir: Path, emotion_dir: Path
 ) -> None:
     """Same steps, optimizer groups and precision as the recipe; no validation, no files."""
-    from emobench_core.data.loading import load_emotion
+    from emobench_core.data.loading import load_data
     from emobench_core.models.registry import get_spec
 
-    dsd = load_emotion(emotion_dir, max_train_rows=64)
+    dsd = load_data(emotion_dir, max_train_rows=64)
     recipe = Recipe(epochs=2, batch_size=16, max_length=32, cpu_bf16=False)
     cache = CheckpointCache(tmp_path / "tokens")
     row = perf_lean.run_lean(

@@ -10,7 +10,7 @@ import pytest
 from report_fixtures import make_results
 
 from emobench_core.cli import main as cli_main
-from emobench_core.config import Recipe
+from emobench_core.config import RecipeRequest
 from emobench_core.study.build import build_study
 from emobench_core.study.staleness import stale_reasons
 from emobench_core.study.summaries import summarize
@@ -64,13 +64,14 @@ def test_the_svm_is_stale_only_on_the_fields_it_trains_with() -> None:
 
 def test_an_explicit_request_is_current_when_the_current_code_would_run_it() -> None:
     row = next(r for r in make_results() if r.model.name == "bert-mini")
-    asked = Recipe(seed=row.seed, epochs=7, epochs_random=7)
-    from emobench_core.models.registry import get_spec, recipe_for
+    asked = RecipeRequest(seed=row.seed, epochs=7)
+    from emobench_core.models.recipes import recipe_for
+    from emobench_core.models.registry import get_spec
 
     row = dataclasses.replace(
         row,
         recipe=recipe_for(get_spec("bert-mini"), asked).to_dict(),
-        recipe_request=asked.request(),
+        recipe_request=asked.to_dict(),
     )
     assert stale_reasons(row) == ()
 

@@ -12,7 +12,7 @@ import torch
 
 import emobench_core.training.distill as distill
 from emobench_core.cache import CheckpointCache
-from emobench_core.config import Recipe
+from emobench_core.config import Recipe, RecipeRequest
 from emobench_core.data.loading import EMOTION_LABELS as LABELS
 from emobench_core.scenarios import teacher
 from emobench_core.scenarios.teacher import Teacher
@@ -244,13 +244,13 @@ def test_a_students_own_learning_rate_does_not_reach_its_teacher(
     pipeline.train_checkpoint(
         get_spec("distilbert"),
         "random",
-        Recipe(),
+        RecipeRequest(),
         dsd,
         cache=CheckpointCache(tmp_path),
         teacher=teacher,
     )
-    from emobench_core.models.registry import recipe_for
+    from emobench_core.models.recipes import recipe_for
 
-    teachers_own = recipe_for(get_spec("bert-tiny"), Recipe()).learning_rate_random
+    teachers_own = recipe_for(get_spec("bert-tiny")).learning_rate_random
     assert teachers_own != 1e-4  # so the check below can tell the two rates apart
     assert built == [("bert-tiny", teachers_own), ("distilbert", 1e-4)]
