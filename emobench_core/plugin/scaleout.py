@@ -25,7 +25,7 @@ DEVICES_KEY = "emobench_devices"
 NOT_TIMED = (
     "latency is never timed under pytest-xdist (the workers share the machine, so the timings "
     "would measure each other); time it serially on an idle device: pass 2 of "
-    "bench/run_profile.sh, or pytest without -n"
+    "scripts/run_profile.sh, or pytest without -n"
 )
 
 

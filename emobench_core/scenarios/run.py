@@ -211,7 +211,7 @@ def run_model(
     env["cache_entry"] = entry.name
     env["cache_hit"] = hit
     env["seeded"] = list(backend.seeded)
-    # an A/B job's id (bench/ab_latency.sh): latency is gated only between runs of one job
+    # an A/B job's id (scripts/ab_latency.sh): latency is gated only between runs of one job
     env["job_id"] = os.environ.get(JOB_ID_ENV) or None
     now = _dt.datetime.now(_dt.UTC)
     name, slug, distillation = spec.name, spec.name, None

@@ -12,7 +12,7 @@ rows (every common seed):
   the test cannot tell from noise (reported, with its interval);
 - **deterministic costs** (parameters, size on disk) must be equal, unless accepted;
 - **latency** is gated only when both sides were timed in one job on one machine (an A/B run,
-  ``bench/ab_latency.sh``), with a minimum effect on the median (default 10%); otherwise it is
+  ``scripts/ab_latency.sh``), with a minimum effect on the median (default 10%); otherwise it is
   reported, never gated (the tests: :mod:`emobench_core.study.gate_latency`).
 
     emobench compare results/baseline/ci RUNS --markdown summary.md   # exit 0 / 1 / 2

@@ -1,5 +1,5 @@
 """The regression gate's latency checks: gated only between runs timed in one job on one
-machine (an A/B run, ``bench/ab_latency.sh``), reported otherwise.
+machine (an A/B run, ``scripts/ab_latency.sh``), reported otherwise.
 
 - **Interleaved rounds** (each side timed ``R`` times, alternating, each run recording its
   ``ab_round``): the per-round medians are paired by round and tested with the one-sided

@@ -6,7 +6,7 @@ autocast where the CPU has it, else fp32).
 The gate's tests are paired over the test examples with the trained models held fixed: its
 intervals and p-values cover which tweets were sampled, not which model a training draws. A
 retrained model of an unchanged recipe differs by seed-to-seed variation, which two seeds
-cannot estimate; ``bench/gate_power.py`` measures how often such a retrain is flagged.
+cannot estimate; ``scripts/gate_power.py`` measures how often such a retrain is flagged.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def row_notes(row: str, base: Sequence[RunResult], cand: Sequence[RunResult]) ->
             f"{row}: the candidate's predictions differ from the baseline's on {shares} of the "
             "test examples, so its models were trained again, not reproduced; the intervals and "
             "p-values cover the test examples, not the variation between trainings of one "
-            "recipe (bench/gate_power.py measures how often a retrain of an unchanged recipe "
+            "recipe (scripts/gate_power.py measures how often a retrain of an unchanged recipe "
             "is flagged)"
         )
     for b_threads, c_threads in _differing(base, cand, "threads"):

@@ -1,4 +1,4 @@
-"""bench/run_profile.sh, with a stand-in Python that records each pass's pytest arguments."""
+"""scripts/run_profile.sh, with a stand-in Python that records each pass's pytest arguments."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "run_profile.sh"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "run_profile.sh"
 
 FAKE_PYTHON = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$ARGS_LOG"

@@ -9,10 +9,10 @@
 # Every row is saved as it finishes, so a run cut short by the budget still leaves valid JSON
 # (marked "complete": false).
 #
-#   bench/perf_gpu.sh OUT_DIR [BUDGET_S]     # default budget 540 s
-# Dry run on a CPU first: DEVICE=cpu EXTRA="--max-train-rows 200 --epochs 1" bench/perf_gpu.sh /tmp/x
+#   scripts/perf_gpu.sh OUT_DIR [BUDGET_S]     # default budget 540 s
+# Dry run on a CPU first: DEVICE=cpu EXTRA="--max-train-rows 200 --epochs 1" scripts/perf_gpu.sh /tmp/x
 set -uo pipefail
-out=${1:?usage: bench/perf_gpu.sh OUT_DIR [BUDGET_S]}
+out=${1:?usage: scripts/perf_gpu.sh OUT_DIR [BUDGET_S]}
 budget=${2:-540}
 py=${PYTHON:-python3}
 device=${DEVICE:-cuda}

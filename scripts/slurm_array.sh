@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A bench profile as a Slurm job array (README, "Scaling a run"): array task i of K runs shard i
-# of the profile (pytest-split, balanced on .test_durations) through bench/run_profile.sh on its
+# of the profile (pytest-split, balanced on .test_durations) through scripts/run_profile.sh on its
 # node, into OUT_DIR/shard-i; then one fan-in job merges the shards into one leaderboard.
 #
-#   jid=$(sbatch --parsable --array=1-4 bench/slurm_array.sh PROFILE OUT_DIR [pytest args...])
-#   sbatch --dependency=afterok:$jid bench/slurm_array.sh --fan-in OUT_DIR
+#   jid=$(sbatch --parsable --array=1-4 scripts/slurm_array.sh PROFILE OUT_DIR [pytest args...])
+#   sbatch --dependency=afterok:$jid scripts/slurm_array.sh --fan-in OUT_DIR
 #
 # Every task shares one checkpoint cache, EMOBENCH_CACHE_DIR (default OUT_DIR/cache): it must be
 # on a filesystem every node mounts, where flock(2) locks hold across nodes and a rename made on
@@ -20,7 +20,7 @@
 #SBATCH --time=04:00:00
 #SBATCH --output=%x-%A_%a.out
 set -euo pipefail
-usage="usage: sbatch --array=1-K bench/slurm_array.sh PROFILE OUT_DIR [pytest args...] | sbatch bench/slurm_array.sh --fan-in OUT_DIR"
+usage="usage: sbatch --array=1-K scripts/slurm_array.sh PROFILE OUT_DIR [pytest args...] | sbatch scripts/slurm_array.sh --fan-in OUT_DIR"
 
 if [ "${1:-}" = "--fan-in" ]; then
   out=${2:?$usage}
@@ -42,4 +42,4 @@ group=$SLURM_ARRAY_TASK_ID
 export EMOBENCH_CACHE_DIR=${EMOBENCH_CACHE_DIR:-$out/cache}
 # one pytest-xdist worker per GPU Slurm gave the task (it sets CUDA_VISIBLE_DEVICES to them)
 export EMOBENCH_WORKERS=${EMOBENCH_WORKERS:-${SLURM_GPUS_ON_NODE:-1}}
-exec bash bench/run_profile.sh "$profile" "$out/shard-$group" --splits "$splits" --group "$group" "$@"
+exec bash scripts/run_profile.sh "$profile" "$out/shard-$group" --splits "$splits" --group "$group" "$@"

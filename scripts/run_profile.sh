@@ -6,13 +6,13 @@
 #      lock makes each checkpoint train once (a teacher too); no latency is timed in a worker;
 #   2. measurement: every case serially with the cache warm, so latency is timed on an otherwise
 #      idle device; this pass writes the final results JSON and the pytest-benchmark JSON.
-# Usage: bench/run_profile.sh PROFILE OUT_DIR [extra pytest args...]
+# Usage: scripts/run_profile.sh PROFILE OUT_DIR [extra pytest args...]
 #   EMOBENCH_WORKERS (default 8) sets the training workers; 1 runs pass 1 without xdist.
 #   One shard of K on this machine: add `--splits K --group i` (pytest-split, balanced on
 #   .test_durations); give every shard the same EMOBENCH_CACHE_DIR on a shared filesystem.
 set -euo pipefail
-profile=${1:?usage: bench/run_profile.sh PROFILE OUT_DIR [pytest args]}
-out=${2:?usage: bench/run_profile.sh PROFILE OUT_DIR [pytest args]}
+profile=${1:?usage: scripts/run_profile.sh PROFILE OUT_DIR [pytest args]}
+out=${2:?usage: scripts/run_profile.sh PROFILE OUT_DIR [pytest args]}
 shift 2
 workers=${EMOBENCH_WORKERS:-8}
 cache=${EMOBENCH_CACHE_DIR:-$out/cache}

@@ -11,11 +11,11 @@
 # signed-rank; 7 rounds or more are needed to reach alpha 0.01). Quality and costs are gated as
 # in CI; the predictions of every round are the same on one machine.
 #
-# Usage: bench/ab_latency.sh BASE_REV OUT_DIR [pytest args, e.g. --emobench-profile ci]
+# Usage: scripts/ab_latency.sh BASE_REV OUT_DIR [pytest args, e.g. --emobench-profile ci]
 # Writes OUT_DIR/base/ and OUT_DIR/tree/ (results JSON, one file per round), OUT_DIR/ab.md (the
 # summary); exits with `emobench compare`'s code (0 pass, 1 regression, 2 cannot compare).
 set -euo pipefail
-usage="usage: bench/ab_latency.sh BASE_REV OUT_DIR [pytest args]"
+usage="usage: scripts/ab_latency.sh BASE_REV OUT_DIR [pytest args]"
 base=${1:?$usage}
 out=${2:?$usage}
 shift 2

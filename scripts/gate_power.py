@@ -15,7 +15,7 @@ in which the unchanged retrain's does. Both are averaged over the splits, so tha
 unlucky pair of seeds decides them. (The gate's false-alarm rate when the trained models are the
 same, test examples the only noise, is measured by tests/study/test_gate.py.)
 
-    python bench/gate_power.py --results results/baseline/ci results/baseline/power-runs \
+    python scripts/gate_power.py --results results/baseline/ci results/baseline/power-runs \
         --output results/baseline/power.json
 """
 
@@ -153,7 +153,7 @@ def main() -> None:
     ci = splits[0]  # the first half of --seeds as the baseline: the ci profile's pair
     out = {
         "what": "power of the ci gate and its alarm rate on unchanged retrains, by simulation "
-        "(bench/gate_power.py)",
+        "(scripts/gate_power.py)",
         "runs": [pick("bert-tiny", s).run_id for s in seeds],
         "svm": svm.run_id,
         "drop_points": ns.drop,

@@ -4,7 +4,7 @@ and in bf16 autocast for each seed, score both on the test split, and save every
 The recipe keeps ``cpu_bf16`` only if the mean test accuracy over the seeds stays within half a
 point of fp32's.
 
-    python bench/bf16_check.py --model bert-tiny --seeds 42,43,44 \\
+    python scripts/bf16_check.py --model bert-tiny --seeds 42,43,44 \\
         --data-dir ../shared/data/emotion --vocab-dir ../shared/data/tokenizers/bert-base-uncased \\
         --output results/recipe/bf16-check-bert-tiny.json
 """
