@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The way to run a bench profile: two passes (README, "Scaling a run").
+# The way to run a bench profile: two passes (docs/scaling.md).
 #   1. training: quality cases spread over pytest-xdist workers (--dist loadgroup: the cases of
 #      one checkpoint on one worker; on CUDA each worker sees one of the devices in
 #      CUDA_VISIBLE_DEVICES, round-robin); they share the checkpoint cache, whose per-key file

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A bench profile as a Slurm job array (README, "Scaling a run"): array task i of K runs shard i
+# A bench profile as a Slurm job array (docs/scaling.md): array task i of K runs shard i
 # of the profile (pytest-split, balanced on .test_durations) through scripts/run_profile.sh on its
 # node, into OUT_DIR/shard-i; then one fan-in job merges the shards into one leaderboard.
 #
@@ -8,7 +8,7 @@
 #
 # Every task shares one checkpoint cache, EMOBENCH_CACHE_DIR (default OUT_DIR/cache): it must be
 # on a filesystem every node mounts, where flock(2) locks hold across nodes and a rename made on
-# one node is seen at once on the others (README, "Scaling a run", says which mounts do); the
+# one node is seen at once on the others (docs/scaling.md says which mounts do); the
 # per-entry lock is what makes a checkpoint train once. Run from the checkout, with its
 # environment active (pip install -c constraints.txt -e '.[parallel]'). The array must start
 # at 1 (pytest-split's --group counts from 1).

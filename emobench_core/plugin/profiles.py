@@ -58,7 +58,7 @@ PROFILES: dict[str, Profile] = {
             "(power: results/baseline/power.json)",
             (Case("bert-tiny", "random"), Case("tfidf-svm")),
             # half the study's budget: half of CI's bench time, with more power and fewer
-            # alarms on unchanged retrains than 6 epochs gave (README, "Regression gate")
+            # alarms on unchanged retrains than 6 epochs gave (docs/statistics-and-gate.md)
             RecipeRequest(epochs=3),
             seeds=(42, 43),
         ),

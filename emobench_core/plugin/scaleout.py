@@ -1,6 +1,6 @@
 """Scale-out of a bench run with the engines people already run: pytest-xdist within a machine
 (one accelerator per worker, the cases of one checkpoint on one worker, no timing in a worker),
-pytest-split across machines (README, "Scaling a run"). The checkpoint cache's per-entry file
+pytest-split across machines (docs/scaling.md). The checkpoint cache's per-entry file
 lock is what makes a checkpoint train once, whichever process asks first; the grouping only
 saves the waiting. Registered by :mod:`emobench_core.plugin.plugin` in ``pytest_configure``.
 

@@ -1,4 +1,4 @@
-"""Results do not depend on how a run was split (README, "Scaling a run"): one small profile run
+"""Results do not depend on how a run was split (docs/scaling.md): one small profile run
 whole, with `pytest -n 2 --dist loadgroup`, and as two pytest-split shards (run at once, one
 shared cache) merged by `emobench report` gives the same quality rows, and each way trains
 every checkpoint exactly once.
