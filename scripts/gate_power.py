@@ -31,8 +31,7 @@ import numpy as np
 
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.schema.run import RunResult, load_results
-from emobench_core.study.gate import GateSettings, compare_runs
-from emobench_core.study.gate_notes import moved_share
+from emobench_core.study.gate import GateSettings, compare_runs, moved_share
 
 
 def _resampled(run: RunResult, idx: np.ndarray, pred: np.ndarray | None = None) -> RunResult:

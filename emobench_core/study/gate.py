@@ -1,5 +1,6 @@
 """The regression gate: a candidate's runs against a stored baseline's, pair by pair, on the same
-test examples, with paired one-sided tests.
+test examples, with paired one-sided tests; one piece (about 450 lines): the quality, cost and
+latency checks and the notes beside a row's verdict are one verdict, read together.
 
 Runs pair by model (a distilled row's name carries its teacher), init and seed. For each pair of
 rows (every common seed):
@@ -13,7 +14,26 @@ rows (every common seed):
 - **deterministic costs** (parameters, size on disk) must be equal, unless accepted;
 - **latency** is gated only when both sides were timed in one job on one machine (an A/B run,
   ``scripts/ab_latency.sh``), with a minimum effect on the median (default 10%); otherwise it is
-  reported, never gated (the tests: :mod:`emobench_core.study.gate_latency`).
+  reported, never gated:
+
+  - *interleaved rounds* (each side timed ``R`` times, alternating, each run recording its
+    ``ab_round``): the per-round medians are paired by round and tested with the one-sided
+    Wilcoxon signed-rank test (exact) on their log ratios. Drift of the machine during the job
+    (frequency, cache, neighbours) moves both sides of a round alike, so it cancels; a test on
+    the pooled per-call samples would count it as a difference (an A/B run of an unchanged tree
+    on this machine flagged +10.6%, ``results/baseline/ab-same-tree.md``). The smallest p it can
+    give is ``2**-R``: ``R >= 7`` rounds are needed to reach alpha 0.01;
+  - *one run per side*: Mann-Whitney U on the raw per-call samples, one-sided (sound only if the
+    calls are exchangeable between the two runs, which a sequential A/B run does not ensure).
+
+**Notes** say beside a row's verdict what it does not cover: a candidate whose models were
+trained again (its predictions differ from the baseline's on some test examples), and a CPU
+training on another thread count or in another precision than the baseline's (bf16 autocast
+where the CPU has it, else fp32). The gate's tests are paired over the test examples with the
+trained models held fixed: its intervals and p-values cover which tweets were sampled, not which
+model a training draws. A retrained model of an unchanged recipe differs by seed-to-seed
+variation, which two seeds cannot estimate; ``scripts/gate_power.py`` measures how often such a
+retrain is flagged.
 
     emobench compare results/baseline/ci RUNS --markdown summary.md   # exit 0 / 1 / 2
 """
@@ -25,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy import stats as sps
 
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.ranking import holm
@@ -35,8 +56,6 @@ from emobench_core.metrics.significance import (
 )
 from emobench_core.metrics.stats import percentiles
 from emobench_core.schema.run import RunResult
-from emobench_core.study.gate_latency import LatencyCheck, latency_check
-from emobench_core.study.gate_notes import row_notes
 
 COSTS = {"params": "parameters", "size": "size on disk (bytes)"}
 """Deterministic costs: ``--accept-change`` name -> what is compared."""
@@ -99,6 +118,26 @@ class CostCheck:
 
 
 @dataclass(frozen=True)
+class LatencyCheck:
+    row: str
+    seed: int
+    baseline_p50_ms: float
+    candidate_p50_ms: float
+    """Over rounds: the median of the per-round medians."""
+    gated: bool
+    """Both sides timed in one job on one machine, with raw samples."""
+    pvalue: float | None = None
+    regressed: bool = False
+    why_not_gated: str = ""
+    test: str = ""
+    rounds: int = 1
+
+    @property
+    def change(self) -> float:
+        return self.candidate_p50_ms / self.baseline_p50_ms - 1
+
+
+@dataclass(frozen=True)
 class GateReport:
     settings: GateSettings
     quality: tuple[QualityCheck, ...]
@@ -108,7 +147,7 @@ class GateReport:
     """Baseline rows (or seeds) the candidate lacks: a gate never passes on cases that vanished."""
     new: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = ()
-    """What a row's verdict does not cover (:mod:`emobench_core.study.gate_notes`)."""
+    """What a row's verdict does not cover (:func:`row_notes`)."""
 
     @property
     def regressed(self) -> bool:
@@ -122,6 +161,124 @@ class GateReport:
     @property
     def exit_code(self) -> int:
         return 1 if self.regressed else 0
+
+
+# ---------------------------------------------------------------------------- latency
+
+_TINY = float(np.finfo(np.float64).tiny)
+
+
+def _rounds(runs: Sequence[RunResult]) -> dict[int, RunResult]:
+    """The runs of one row and seed by A/B round (the latest run of a round wins)."""
+    out: dict[int, RunResult] = {}
+    for r in sorted(runs, key=lambda r: (r.created_at, r.run_id)):
+        out[int(r.environment.get("ab_round") or 0)] = r
+    return out
+
+
+def _why_not(base: Sequence[RunResult], cand: Sequence[RunResult]) -> str:
+    jobs = {r.environment.get("job_id") for r in [*base, *cand]}
+    if None in jobs or len(jobs) != 1:
+        return "timed in different jobs (latency is gated only in an A/B run)"
+    if len({r.environment.get("cpu_model") for r in [*base, *cand]}) != 1:
+        return "timed on different machines"
+    if any(not r.efficiency.latency_b1.samples_ms for r in [*base, *cand]):
+        return "no raw per-call samples recorded"
+    return ""
+
+
+def latency_check(
+    row: str,
+    seed: int,
+    base: Sequence[RunResult],
+    cand: Sequence[RunResult],
+    alpha: float,
+    min_effect: float,
+) -> LatencyCheck:
+    """One row and seed: ``base`` and ``cand`` are every run of it on each side (A/B rounds)."""
+    b, c = _rounds(base), _rounds(cand)
+    common = sorted(set(b) & set(c))
+    paired = len(common) >= 2
+    if paired:
+        b_med = np.array([b[k].efficiency.latency_b1.p50_ms for k in common])
+        c_med = np.array([c[k].efficiency.latency_b1.p50_ms for k in common])
+        b50, c50 = float(np.median(b_med)), float(np.median(c_med))
+    else:
+        b1, c1 = b[max(b)], c[max(c)]
+        b50, c50 = b1.efficiency.latency_b1.p50_ms, c1.efficiency.latency_b1.p50_ms
+    why = _why_not(list(b.values()), list(c.values()))
+    check = LatencyCheck(row, seed, b50, c50, gated=not why, why_not_gated=why, rounds=len(common))
+    if why:
+        return check
+    if paired:
+        ratio = np.log(c_med / b_med)
+        if np.all(ratio == 0):
+            p = 1.0
+        else:
+            p = float(sps.wilcoxon(ratio, alternative="greater", method="exact").pvalue)
+        test = f"Wilcoxon signed-rank on {len(common)} interleaved rounds' medians, one-sided"
+    else:
+        cs = c[max(c)].efficiency.latency_b1.samples_ms
+        bs = b[max(b)].efficiency.latency_b1.samples_ms
+        assert cs is not None and bs is not None
+        mw = sps.mannwhitneyu(cs, bs, alternative="greater")
+        p = max(float(mw.pvalue), _TINY)  # the normal approximation underflows for big samples
+        test = "Mann-Whitney U on the raw per-call samples, one-sided"
+    slower = check.change >= min_effect
+    return replace(check, pvalue=p, regressed=p < alpha and slower, test=test)
+
+
+# ---------------------------------------------------------------------------- notes
+
+
+def moved_share(a: RunResult, b: RunResult) -> float:
+    """The share of test examples on which two runs' predictions differ."""
+    return float(
+        np.mean(np.asarray(a.predictions["y_pred"]) != np.asarray(b.predictions["y_pred"]))
+    )
+
+
+def row_notes(row: str, base: Sequence[RunResult], cand: Sequence[RunResult]) -> list[str]:
+    """Notes on one row's pairs of runs (``base[i]`` and ``cand[i]``: one seed)."""
+    notes = []
+    moved = [(b.seed, moved_share(b, c)) for b, c in zip(base, cand, strict=True)]
+    moved = [(seed, share) for seed, share in moved if share > 0]
+    if moved:
+        shares = ", ".join(f"{100 * share:.1f}% (seed {seed})" for seed, share in moved)
+        notes.append(
+            f"{row}: the candidate's predictions differ from the baseline's on {shares} of the "
+            "test examples, so its models were trained again, not reproduced; the intervals and "
+            "p-values cover the test examples, not the variation between trainings of one "
+            "recipe (scripts/gate_power.py measures how often a retrain of an unchanged recipe "
+            "is flagged)"
+        )
+    for b_threads, c_threads in _differing(base, cand, "threads"):
+        notes.append(
+            f"{row}: the baseline trained on {b_threads} CPU thread(s), the candidate on "
+            f"{c_threads}; a CPU training's predictions depend on the thread count: for a "
+            f"like-for-like run set OMP_NUM_THREADS={b_threads}"
+        )
+    for b_precision, c_precision in _differing(base, cand, "precision"):
+        notes.append(
+            f"{row}: the baseline trained in {b_precision}, the candidate in {c_precision} (bf16 "
+            "autocast runs where the CPU has AVX512-BF16 or AMX, fp32 elsewhere); the "
+            "predictions depend on it: for a like-for-like run use a CPU like the baseline's"
+        )
+    return notes
+
+
+def _differing(
+    base: Sequence[RunResult], cand: Sequence[RunResult], attr: str
+) -> list[tuple[object, object]]:
+    """The ``(baseline, candidate)`` values of ``training.<attr>`` that differ (both known)."""
+    pairs = {
+        (getattr(b.training, attr), getattr(c.training, attr))
+        for b, c in zip(base, cand, strict=True)
+    }
+    return sorted((p for p in pairs if None not in p and p[0] != p[1]), key=str)
+
+
+# ---------------------------------------------------------------------------- verdict
 
 
 def _key(r: RunResult) -> tuple[str, str]:
