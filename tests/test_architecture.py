@@ -119,3 +119,24 @@ def test_lower_layers_do_not_import_upper_ones(importer: str, imported: str) -> 
         if m.startswith(importer)
     }
     assert not any(offenders.values()), offenders
+
+
+def test_every_data_file_of_the_package_is_package_data() -> None:
+    """A file the package reads at run time (not a module) is declared as package data, so an
+    installed wheel has it, not only this checkout."""
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = config["tool"]["setuptools"]["package-data"]
+    shipped = {
+        p
+        for package, patterns in declared.items()
+        for pattern in patterns
+        for p in (PACKAGE.parent / package.replace(".", "/")).glob(pattern)
+    }
+    data = {
+        p
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts
+    }
+    assert data, "no data file found: the test looks in the wrong place"
+    missing = sorted(str(p.relative_to(PACKAGE.parent)) for p in data - shipped)
+    assert not missing, f"not in [tool.setuptools.package-data] of pyproject.toml: {missing}"

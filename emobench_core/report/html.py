@@ -2,10 +2,20 @@
 
 Styles, script, data and figures (PNG, base64) are inlined; the page loads nothing. It shows the
 leaderboard as a sortable table (tiers, intervals; stale rows marked and never recommended), the
-budget controls with the recommended model and runner-up (the rule of ``emobench recommend``,
-ported in :mod:`~emobench_core.report.html_assets`; the page's data names it), the per-emotion
-F1 as a heatmap, the confusion matrices and Pareto views of RESULTS.md, the deployment rows and
-the run record. Same study, same bytes: nothing reads the clock.
+budget controls with the recommended model and runner-up, the per-emotion F1 as a heatmap, the
+confusion matrices and Pareto views of RESULTS.md, the deployment rows and the run record (what
+was run, and the ``--notes`` file, whose markdown subset is turned into HTML by
+:func:`markdown_html`). Same study, same bytes: nothing reads the clock.
+
+The style sheet and the script are files beside this module (``page.css``, ``page.js``, package
+data), inlined as they are. The script reads the page's data (``<script id="emobench-data">``)
+and does two things: sorts the leaderboard by a clicked column, and applies the budget controls.
+The budget rule is a port of :func:`emobench_core.study.recommend.recommend` over the candidates
+of :func:`emobench_core.study.budgets.candidates`, which the page's data carries (and names the
+rule, :data:`RULE`): on the budget's device, the candidates meeting every limit set (a limit on a
+quantity not measured excludes the row), ranked by mean macro-F1, then lower latency, then fewer
+parameters; the first is the recommendation, the second the runner-up.
+``tests/report/test_html_browser.py`` checks it gives what ``emobench recommend`` prints.
 
     emobench report results/cpu/bench.json --results results/cpu --output results/cpu/RESULTS.md \
         --figures-dir results/cpu/figures --html results/cpu/RESULTS.html
@@ -16,12 +26,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
-from emobench_core.report.html_assets import CSS, JS
-from emobench_core.report.html_notes import notes_html
 from emobench_core.report.tables import score
 from emobench_core.schema.deploy import DeployReport, markdown_rows
 from emobench_core.study.budgets import CPU_PROBE_NOTE, TYPICAL_BUDGETS, candidates
@@ -230,6 +239,97 @@ def _deploy(deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]]) -> st
     return "".join(out) or '<p class="muted">No deployment report was given.</p>'
 
 
+# ---------------------------------------------------------------------------- run record
+
+_CODE = re.compile(r"`([^`]+)`")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def inline(text: str) -> str:
+    """Escaped ``text`` with its code spans, bold and links as HTML."""
+    out = escape(text, quote=True)
+    out = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', out)
+    out = _CODE.sub(r"<code>\1</code>", out)
+    return _BOLD.sub(r"<strong>\1</strong>", out)
+
+
+def markdown_html(text: str) -> str:
+    """Blocks of a simple markdown text: headings, ``-`` lists (continuation lines indented),
+    paragraphs; anything else is kept as text."""
+    blocks: list[str] = []
+    para: list[str] = []
+    items: list[list[str]] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(f"<p>{inline(' '.join(para))}</p>")
+            para.clear()
+        if items:
+            lis = "".join(f"<li>{inline(' '.join(i))}</li>" for i in items)
+            blocks.append(f"<ul>{lis}</ul>")
+            items.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+        elif heading := re.match(r"(#{1,6})\s+(.*)", line):
+            flush()
+            level = min(len(heading.group(1)) + 2, 6)
+            blocks.append(f"<h{level}>{inline(heading.group(2))}</h{level}>")
+        elif line.startswith(("- ", "* ")):
+            if para:
+                flush()
+            items.append([line[2:]])
+        elif items and raw.startswith(" "):
+            items[-1].append(line)
+        else:
+            if items:
+                flush()
+            para.append(line)
+    flush()
+    return "".join(blocks)
+
+
+def notes_html(st: Study, notes: tuple[str, str] | None) -> str:
+    """The "Run record" section's body: the study's facts, the recipe table, then the notes
+    file."""
+    facts = [
+        f"Profile(s): {', '.join(st.profiles) or 'not tagged'}",
+        f"Devices: {', '.join(st.devices) or '—'}",
+        f"Data: {', '.join(st.data_sources)}; fingerprint(s) "
+        + ", ".join(f"`{fp}`" for fp in st.fingerprints),
+        f"Rows per split: {', '.join(f'{k} {v:,}' for k, v in st.rows.items())}",
+        f"Seeds: {', '.join(map(str, st.seeds))}",
+        *[f"Left out, superseded by a later run: `{r}`" for r in st.superseded],
+        *[f"Recipe differs: `{r}` has {k} = {v}" for r, k, v in st.recipe_differences],
+    ]
+    recipe = "".join(
+        f'<tr><td class="l">{escape(k)}</td><td class="l"><code>{escape(json.dumps(v))}</code>'
+        "</td></tr>"
+        for k, v in st.recipe.items()
+    )
+    out = [
+        "<ul>" + "".join(f"<li>{inline(f)}</li>" for f in facts) + "</ul>",
+        "<details><summary>Recipe (of the first run)</summary><table><thead><tr>"
+        f'<th class="l">field</th><th class="l">value</th></tr></thead><tbody>{recipe}'
+        "</tbody></table></details>",
+    ]
+    if notes is not None:
+        out.append(f"<h3>Notes (<code>{escape(notes[0])}</code>)</h3>")
+        out.append(markdown_html(notes[1]))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------- page
+
+
+def asset(name: str) -> str:
+    """A file of the page shipped beside this module: ``page.css`` or ``page.js``."""
+    return Path(__file__).with_name(name).read_text(encoding="utf-8")
+
+
 def page(
     st: Study,
     *,
@@ -264,7 +364,7 @@ def page(
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">",
-            f"<title>{_h(title)}</title><style>{CSS}</style></head><body>",
+            f"<title>{_h(title)}</title><style>\n{asset('page.css')}</style></head><body>",
             f"<h1>{_h(title)}</h1>",
             f'<p class="note">Rendered by <code>{_h(command)}</code> from saved results JSON; '
             "self-contained (nothing is loaded from the network).</p>",
@@ -287,7 +387,7 @@ def page(
             "<h2>Run record</h2>",
             notes_html(st, notes),
             f'<script type="application/json" id="emobench-data">{blob}</script>',
-            f"<script>{JS}</script>",
+            f"<script>\n{asset('page.js')}</script>",
             "</body></html>",
             "",
         ]

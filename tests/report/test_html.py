@@ -13,7 +13,7 @@ import pytest
 from report_fixtures import make_results
 
 from emobench_core.cli import main
-from emobench_core.report.html_notes import markdown_html
+from emobench_core.report.html import markdown_html
 from emobench_core.report.render import render_report
 from emobench_core.study.budgets import candidates
 from emobench_core.study.build import build_study

@@ -1,60 +1,3 @@
-"""The style sheet and script inlined into the leaderboard page (:mod:`~emobench_core.report.html`).
-
-The script reads the page's data (``<script id="emobench-data">``) and does two things: sorts the
-leaderboard by a clicked column, and applies the budget controls. The budget rule is a port of
-:func:`emobench_core.study.recommend.recommend` over the candidates of
-:func:`emobench_core.study.budgets.candidates`, which the page's data carries: on the budget's
-device, the candidates meeting every limit set (a limit on a quantity not measured excludes the
-row), ranked by mean macro-F1, then lower latency, then fewer parameters; the first is the
-recommendation, the second the runner-up. ``tests/report/test_html_browser.py`` checks it gives
-what ``emobench recommend`` prints. No network: nothing here loads anything.
-
-    emobench report bench.json --results runs/ --html RESULTS.html
-"""
-
-from __future__ import annotations
-
-CSS = """
-:root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --fit: #e6f4ea; --best: #1a7f37;
-  --stale: #9a6700; --bg2: #f6f8fa; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-  color: var(--ink); margin: 0 auto; max-width: 1400px; padding: 16px 24px 48px; }
-h1 { font-size: 22px; margin: 4px 0 8px; } h2 { font-size: 18px; margin: 28px 0 8px;
-  border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; }
-p.note, .muted { color: var(--muted); font-size: 12.5px; }
-code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--bg2);
-  padding: 1px 4px; border-radius: 4px; }
-table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0; }
-th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: right; white-space: nowrap; }
-th { background: var(--bg2); } td.l, th.l { text-align: left; }
-table.sortable th { cursor: pointer; user-select: none; }
-table.sortable th[aria-sort="ascending"]::after { content: " \\25B2"; }
-table.sortable th[aria-sort="descending"]::after { content: " \\25BC"; }
-tr.stale td { color: var(--stale); font-style: italic; background: #fff8e6; }
-tr.fits td { background: var(--fit); }
-tr.best td:first-child, tr.runner td:first-child { font-weight: bold; }
-.badge { display: inline-block; font-size: 11px; padding: 0 6px; border-radius: 9px;
-  margin-left: 4px; color: #fff; font-style: normal; }
-.badge.best { background: var(--best); } .badge.runner { background: #0969da; }
-.badge.stale { background: var(--stale); }
-.bar { position: relative; display: inline-block; width: 90px; height: 10px; margin-left: 6px;
-  background: var(--bg2); vertical-align: middle; }
-.bar span { position: absolute; top: 4px; height: 2px; background: #57606a; }
-.bar i { position: absolute; top: 1px; width: 3px; height: 8px; background: #0969da; }
-#budget { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 10px;
-  background: var(--bg2); border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
-#budget label { display: block; font-weight: 600; font-size: 13px; }
-#budget input[type=range] { width: 100%; } #budget input[type=number] { width: 9em; }
-#rec { margin: 10px 0; padding: 10px 12px; border-left: 4px solid var(--best);
-  background: #f0fff4; }
-#rec.none { border-color: #cf222e; background: #fff5f5; }
-.heat td.v { min-width: 64px; } img { max-width: 100%; height: auto; }
-figure { margin: 10px 0; } figcaption { color: var(--muted); font-size: 12.5px; }
-details { margin: 6px 0; } .wrap { overflow-x: auto; } pre { white-space: pre-wrap; }
-"""
-
-JS = r"""
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("emobench-data").textContent);
@@ -208,4 +151,3 @@ JS = r"""
   document.querySelectorAll("table.sortable").forEach(sortable);
   apply();
 })();
-"""
