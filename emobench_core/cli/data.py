@@ -40,8 +40,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def data(ns: argparse.Namespace) -> int:
     from emobench_core.data.loading import load_data
-    from emobench_core.data.report import data_report
     from emobench_core.models.loading import load_tokenizer, resolve_vocab_dir
+    from emobench_core.report.data_report import data_report
 
     dsd = load_data(data_request(ns))
     tok = load_tokenizer(resolve_vocab_dir(ns.vocab_dir))

@@ -66,10 +66,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def deploy(ns: argparse.Namespace) -> int:
-    from tabulate import tabulate
-
+    from emobench_core.report.deploy import markdown_rows
+    from emobench_core.report.tables import plain_table
     from emobench_core.scenarios.deploy import measure_deployments
-    from emobench_core.schema.deploy import markdown_rows
 
     with bad_input(OSError, ValueError):  # unreadable/unwritable files, the variants' checks
         report = measure_deployments(
@@ -83,6 +82,6 @@ def deploy(ns: argparse.Namespace) -> int:
         )
         report.save(ns.output)
     headers, rows = markdown_rows(report)
-    print(tabulate(rows, headers=headers, disable_numparse=True))
+    print(plain_table(headers, rows))
     print(f"threads: {report.threads}; latency rule: {report.rule}; wrote {ns.output}")
     return 0

@@ -49,11 +49,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def latency(ns: argparse.Namespace) -> int:
-    from tabulate import tabulate
-
     from emobench_core.models.registry import model_names
+    from emobench_core.report.latency import TABLE_HEADERS, length_note, table_rows
+    from emobench_core.report.tables import plain_table
     from emobench_core.scenarios.probe import probe_models
-    from emobench_core.schema.latency import TABLE_HEADERS, length_note, table_rows
 
     with bad_input(ValueError):  # the probe's own checks (threads, latency rule)
         report = probe_models(
@@ -66,7 +65,7 @@ def latency(ns: argparse.Namespace) -> int:
         )
         report.save(ns.output)
     env = report.environment
-    print(tabulate(table_rows(report), headers=list(TABLE_HEADERS), disable_numparse=True))
+    print(plain_table(TABLE_HEADERS, table_rows(report)))
     print(f"\n{length_note(report)}.")
     print(f"CPU: {env.get('cpu_model')}; {report.threads} torch threads; rule: {report.rule}")
     load = env.get("load_average_1m")

@@ -1,8 +1,9 @@
 """Figures of the results report, drawn from a :class:`~emobench_core.study.records.Study`.
 
-Object-oriented matplotlib only (``Figure`` + Agg canvas; no pyplot, no global backend state),
-and PNGs saved without the ``Software`` entry, so re-rendering the same study gives
-byte-identical files.
+Object-oriented matplotlib only (``Figure`` + Agg canvas, :func:`new_figure`; no pyplot, no
+global backend state), and PNGs saved without the ``Software`` entry (:func:`save_png`), so
+re-rendering the same study gives byte-identical files; the data report's figures
+(:mod:`~emobench_core.report.data_report`) are drawn the same way.
 
     emobench report bench.json --results runs/   # writes these PNGs beside RESULTS.md
 """
@@ -13,11 +14,11 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from emobench_core.data.figures import new_figure, save_png
 from emobench_core.report.labels import Point, freeze_layout, place_labels
 from emobench_core.report.pareto_points import (
     KD,
@@ -47,9 +48,19 @@ CPU_FILES = {
 """Figures of the CPU-probe fronts, written only when the study has them (``--latency``)."""
 
 
-def _new(width: float, height: float) -> Figure:
-    fig: Figure = new_figure(width, height)
+def new_figure(width: float, height: float) -> Figure:
+    """An object-oriented figure on an Agg canvas (no pyplot state), constrained layout."""
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
     return fig
+
+
+def save_png(fig: Figure, path: Path, dpi: int = 120) -> None:
+    """Write ``fig`` as a PNG without the ``Software`` entry (same figure, same bytes), then
+    clear it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", metadata={"Software": None}, dpi=dpi)
+    fig.clear()
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -60,7 +71,7 @@ def per_class_heatmap(study: Study, path: Path) -> None:
     """Models (rows, leaderboard order) x emotions, cells annotated with the mean F1."""
     labels = [s.label for s in study.summaries]
     data = np.array([[s.per_class_f1[e] for e in study.labels] for s in study.summaries])
-    fig = _new(8, 1.2 + 0.45 * len(labels))
+    fig = new_figure(8, 1.2 + 0.45 * len(labels))
     ax = fig.add_subplot()
     image = ax.imshow(data, cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(study.labels)), list(study.labels))
@@ -85,7 +96,7 @@ def confusion_grid(study: Study, path: Path) -> None:
     n = len(study.summaries)
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig = _new(4.2 * cols, 3.9 * rows)
+    fig = new_figure(4.2 * cols, 3.9 * rows)
     for k, s in enumerate(study.summaries):
         ax = fig.add_subplot(rows, cols, k + 1)
         cm = np.asarray(s.confusion, dtype=float)
@@ -153,7 +164,7 @@ def pareto_scatter(study: Study, axis: str, path: Path) -> None:
     each distilled row linked to its non-distilled twin; labels placed without overlaps; a
     far-out row (:data:`FAR_POINTS`) noted in the panel title instead of squashing the axis."""
     shown_panels = panels(study, axis)
-    fig = _new(max(6.8 * len(shown_panels), 8.5), 5.4)
+    fig = new_figure(max(6.8 * len(shown_panels), 8.5), 5.4)
     jobs = []
     for k, (device, rows) in enumerate(shown_panels):
         ax = fig.add_subplot(1, len(shown_panels), k + 1)

@@ -31,8 +31,9 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
+from emobench_core.report.deploy import markdown_rows
 from emobench_core.report.tables import score
-from emobench_core.schema.deploy import DeployReport, markdown_rows
+from emobench_core.schema.deploy import DeployReport
 from emobench_core.study.budgets import CPU_PROBE_NOTE, TYPICAL_BUDGETS, candidates
 from emobench_core.study.recommend import DEVICES
 from emobench_core.study.records import AXIS_LABELS, ModelSummary, Study

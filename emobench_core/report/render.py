@@ -22,17 +22,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from emobench_core.data.figures import plot_class_shares
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.significance import DEFAULT_RESAMPLES
+from emobench_core.report.deploy import markdown_lines as deploy_markdown
 from emobench_core.report.figures import render_figures
 from emobench_core.report.html import page
 from emobench_core.report.markdown import ANCHOR_FIELDS, markdown
 from emobench_core.report.perf import markdown_lines as perf_markdown
 from emobench_core.report.sections_data import FIGURE as DATA_FIGURE
+from emobench_core.report.sections_data import plot_class_shares
 from emobench_core.schema.data_report import load_data_report
 from emobench_core.schema.deploy import load_deploy
-from emobench_core.schema.deploy import markdown_lines as deploy_markdown
 from emobench_core.schema.latency import LatencyReport
 from emobench_core.schema.perf import load_perf
 from emobench_core.schema.run import RunResult

@@ -4,7 +4,9 @@ Rendered from a saved :class:`~emobench_core.schema.data_report.DataReport` (``e
 ``data-report.json``), never from the data itself: class counts and shares per split with their
 bar chart, text lengths and the share truncated at the recipe's ``max_length``, informal-language
 markers, duplicates, label conflicts and split overlap, and what the overlap can do to a test
-score. Formatting only; the numbers are the report's.
+score. Formatting only; the numbers are the report's. The class chart (:func:`plot_class_shares`)
+and the quality tables (:func:`quality_lines`) are drawn the same way in ``emobench data``'s own
+report (:mod:`~emobench_core.report.data_report`).
 
     emobench data --output results/data
     emobench report bench.json --results runs/ --data-report results/data/data-report.json
@@ -13,9 +15,13 @@ score. Formatting only; the numbers are the report's.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
+import numpy as np
+
+from emobench_core.report.figures import new_figure, save_png
 from emobench_core.report.tables import table
-from emobench_core.schema.data_report import DataReport, quality_lines
+from emobench_core.schema.data_report import DataQuality, DataReport
 from emobench_core.study.emotions import most_conflicted
 from emobench_core.study.records import Study
 
@@ -160,3 +166,89 @@ def emotion_note(st: Study, r: DataReport) -> list[str]:
     if shared:
         return [f"{lead}: only {shared[0]} is one of {most}, {' and '.join(top)} ({shares})."]
     return [f"{lead}, are not {most}; those are {' and '.join(top)} ({shares})."]
+
+
+def quality_lines(q: DataQuality) -> list[str]:
+    """Markdown of ``q``: the normalisations, the per-split and cross-split tables, examples
+    (the same in ``data.md`` and in RESULTS.md)."""
+
+    def pct(n: int, total: int) -> str:
+        return f"{n} ({100 * n / total:.2f}%)" if total else str(n)
+
+    within = [
+        [
+            s.split,
+            f"{s.rows:,}",
+            s.duplicate_texts,
+            pct(s.duplicate_rows, s.rows),
+            s.conflict_texts,
+            pct(s.conflict_rows, s.rows),
+            s.near_texts,
+            pct(s.near_rows, s.rows),
+        ]
+        for s in q.splits
+    ]
+    across = [
+        [
+            f"{o.split} in {o.other}",
+            pct(o.rows, o.split_rows),
+            o.texts,
+            o.label_differs,
+            pct(o.near_rows, o.split_rows),
+        ]
+        for o in q.overlaps
+    ]
+    examples = [[e.kind, e.split, f"`{e.text}`", e.labels] for e in q.examples]
+    return [
+        f"Exact match: {q.exact}. Near match: {q.near}; a near-duplicate counts only what the "
+        "looser key adds to the exact duplicates.",
+        "",
+        "Within each split (texts: distinct texts; rows: their rows, share of the split):",
+        "",
+        table(
+            [
+                "split",
+                "rows",
+                "duplicated texts",
+                "their rows",
+                "conflicting texts",
+                "their rows",
+                "near-dup. texts",
+                "their rows",
+            ],
+            within,
+        ),
+        "",
+        "Across splits (rows of the first split whose text occurs in the second; label differs: "
+        "its label is none of the text's labels there):",
+        "",
+        table(["overlap", "rows", "texts", "label differs", "near only: rows"], across),
+        "",
+        "Examples (texts cut at 60 characters):",
+        "",
+        table(["kind", "split", "text", "labels"], examples) if examples else "None.",
+    ]
+
+
+def plot_class_shares(classes: Mapping[str, Mapping[str, int]], path: Path) -> None:
+    """Grouped bars: the share of each class within each split (splits differ in size).
+
+    Args:
+        classes: Split -> label -> rows, labels in the same (label-id) order in every split.
+        path: The PNG to write.
+    """
+    splits = list(classes)
+    labels = list(next(iter(classes.values())))
+    fig = new_figure(8, 4)
+    ax = fig.add_subplot()
+    width = 0.8 / max(len(splits), 1)
+    x = np.arange(len(labels))
+    for i, split in enumerate(splits):
+        total = sum(classes[split].values()) or 1
+        shares = [100 * classes[split][label] / total for label in labels]
+        ax.bar(x + (i - (len(splits) - 1) / 2) * width, shares, width, label=split)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("% of split")
+    ax.set_title("Class distribution per split")
+    ax.legend()
+    save_png(fig, path)

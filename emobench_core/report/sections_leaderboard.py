@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 from emobench_core.metrics.stats import precision_note
+from emobench_core.report.latency import TABLE_HEADERS, length_note, table_rows
 from emobench_core.report.tables import cols, env_value, optional, p_value, score, table
-from emobench_core.schema.latency import TABLE_HEADERS, length_note, table_rows
 from emobench_core.study.records import ALPHA, Study
 
 

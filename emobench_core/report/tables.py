@@ -1,5 +1,6 @@
 """Formatting shared by the sections of RESULTS.md: GitHub tables and the number formats
-(accuracy and F1 with 4 decimals, intervals in brackets, small p-values as a floor, — for none).
+(accuracy and F1 with 4 decimals, intervals in brackets, small p-values as a floor, — for none);
+and the plain tables the commands print.
 
     emobench report bench.json --results runs/   # every table of RESULTS.md
 """
@@ -17,6 +18,11 @@ from emobench_core.metrics.stats import Interval
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-markdown table; cells are printed as given (no number parsing)."""
     return tabulate(rows, headers=list(headers), tablefmt="github", disable_numparse=True)
+
+
+def plain_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table for the terminal; cells are printed as given (no number parsing)."""
+    return tabulate(rows, headers=list(headers), disable_numparse=True)
 
 
 def cols(spec: str) -> list[str]:

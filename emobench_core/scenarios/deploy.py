@@ -59,7 +59,6 @@ from emobench_core.schema.deploy import (
     DeployReport,
     DeployRow,
     load_deploy,
-    markdown_rows,
     with_deltas,
 )
 from emobench_core.schema.records import LatencyStats
@@ -77,7 +76,6 @@ __all__ = [
     "evaluate_variants",
     "export_onnx",
     "load_deploy",
-    "markdown_rows",
     "measure_deployments",
     "quantize_onnx_int8",
     "torch_int8",

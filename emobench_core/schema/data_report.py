@@ -3,8 +3,8 @@
 A :class:`DataReport` holds the class counts, text lengths, informal-language shares and the
 :class:`DataQuality` of the data (duplicates, near-duplicates, label conflicts, overlap between
 splits), so RESULTS.md can render its data section from a committed file without loading the
-data (``emobench report --data-report FILE``). :func:`quality_lines` formats the quality part,
-the same in ``data.md`` and in RESULTS.md.
+data (``emobench report --data-report FILE``); :mod:`emobench_core.report.data_report` formats
+it, the same in ``data.md`` and in RESULTS.md.
 
     emobench data --output results/data   # writes results/data/data-report.json
 """
@@ -159,68 +159,3 @@ class DataReport(ResultFile):
 def load_data_report(path: str | Path) -> DataReport:
     """Read a report written by ``emobench data`` (``data-report.json``)."""
     return DataReport.load(path)
-
-
-def quality_lines(q: DataQuality) -> list[str]:
-    """Markdown of ``q``: the normalisations, the per-split and cross-split tables, examples."""
-    from tabulate import tabulate
-
-    def tab(headers: list[str], rows: list[list[Any]]) -> str:
-        return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
-
-    def pct(n: int, total: int) -> str:
-        return f"{n} ({100 * n / total:.2f}%)" if total else str(n)
-
-    within = [
-        [
-            s.split,
-            f"{s.rows:,}",
-            s.duplicate_texts,
-            pct(s.duplicate_rows, s.rows),
-            s.conflict_texts,
-            pct(s.conflict_rows, s.rows),
-            s.near_texts,
-            pct(s.near_rows, s.rows),
-        ]
-        for s in q.splits
-    ]
-    across = [
-        [
-            f"{o.split} in {o.other}",
-            pct(o.rows, o.split_rows),
-            o.texts,
-            o.label_differs,
-            pct(o.near_rows, o.split_rows),
-        ]
-        for o in q.overlaps
-    ]
-    examples = [[e.kind, e.split, f"`{e.text}`", e.labels] for e in q.examples]
-    return [
-        f"Exact match: {q.exact}. Near match: {q.near}; a near-duplicate counts only what the "
-        "looser key adds to the exact duplicates.",
-        "",
-        "Within each split (texts: distinct texts; rows: their rows, share of the split):",
-        "",
-        tab(
-            [
-                "split",
-                "rows",
-                "duplicated texts",
-                "their rows",
-                "conflicting texts",
-                "their rows",
-                "near-dup. texts",
-                "their rows",
-            ],
-            within,
-        ),
-        "",
-        "Across splits (rows of the first split whose text occurs in the second; label differs: "
-        "its label is none of the text's labels there):",
-        "",
-        tab(["overlap", "rows", "texts", "label differs", "near only: rows"], across),
-        "",
-        "Examples (texts cut at 60 characters):",
-        "",
-        tab(["kind", "split", "text", "labels"], examples) if examples else "None.",
-    ]

@@ -23,13 +23,13 @@ from emobench_core.errors import ResultsError
 from emobench_core.measure.latency import LatencySettings
 from emobench_core.models.export import EXTRA_HINT
 from emobench_core.models.loading import load_tokenizer
+from emobench_core.report.deploy import markdown_rows
 from emobench_core.scenarios.deploy import evaluate_variants
 from emobench_core.schema.deploy import (
     VARIANTS,
     DeployReport,
     DeployRow,
     load_deploy,
-    markdown_rows,
     with_deltas,
 )
 from emobench_core.schema.records import LatencyStats

@@ -1,12 +1,11 @@
-"""Describe the data before any model sees it: the ``emobench data`` report.
+"""Describe the data before any model sees it: the numbers of the ``emobench data`` report.
 
-Writes ``data.md`` (class balance, text lengths in words and WordPiece tokens, how often tweets
-carry hashtags, mentions, URLs, emoji or elongated words, duplicates, label conflicts and split
-overlap, and the data fingerprint), the same numbers as ``data-report.json`` (for
-``emobench report --data-report``), and two figures, ``class_distribution.png`` and
-``lengths.png``. The numbers come from plain functions (:func:`class_counts`,
-:func:`length_stats`, :func:`informal_features`, :func:`~emobench_core.data.quality.data_quality`)
-so they can be tested; the writer only formats them.
+Class balance, text lengths in words and WordPiece tokens, how often tweets carry hashtags,
+mentions, URLs, emoji or elongated words, duplicates, label conflicts and split overlap
+(:func:`~emobench_core.data.quality.data_quality`), and the data fingerprint. Plain functions
+(:func:`class_counts`, :func:`length_stats`, :func:`informal_features`) so they can be tested;
+:func:`describe_data` gathers them into a :class:`DataDescription`, which
+:mod:`emobench_core.report.data_report` writes out (markdown, JSON, figures).
 
     emobench data --data-dir /path/to/emotion --output out/data/
 """
@@ -15,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,11 +22,10 @@ import datasets
 import numpy as np
 import pandas as pd
 
-from emobench_core.data.figures import plot_class_shares, plot_lengths
 from emobench_core.data.fingerprint import applied_filters, data_info, fingerprint, label_names
-from emobench_core.data.loading import LONG_TEXT_CHARS, long_text_counts
+from emobench_core.data.loading import long_text_counts
 from emobench_core.data.quality import data_quality
-from emobench_core.schema.data_report import DataQuality, DataReport, quality_lines
+from emobench_core.schema.data_report import DataReport
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -113,34 +112,47 @@ def informal_features(texts: Iterable[str]) -> dict[str, float]:
     return {name: (n / len(texts) if texts else 0.0) for name, n in hits.items()}
 
 
-def data_report(
+@dataclass(frozen=True)
+class DataDescription:
+    """What ``emobench data`` reports on a dataset: the saved report, and the tables and lengths
+    its markdown and figures show (:func:`emobench_core.report.data_report.data_report`)."""
+
+    report: DataReport
+    """Everything ``data-report.json`` keeps (what ``emobench report --data-report`` reads)."""
+    dataset: str
+    """The dataset's name (``dair-ai/emotion`` unless the data says otherwise)."""
+    counts: pd.DataFrame
+    """Rows per class (index, label-id order) and split (columns)."""
+    words: pd.DataFrame
+    """Split (index) -> :func:`length_stats` of whitespace-separated words."""
+    tokens: pd.DataFrame
+    """Split (index) -> :func:`length_stats` of WordPiece tokens, with ``truncated``."""
+    informal: pd.DataFrame
+    """Feature (index) -> share of texts per split (columns)."""
+    train_tokens: list[int]
+    """WordPiece lengths of the train split's texts (the length histogram)."""
+
+
+def describe_data(
     dsd: datasets.DatasetDict,
     tokenizer: PreTrainedTokenizerBase,
-    out_dir: Path,
     *,
     max_length: int = 128,
     source: str = "",
-) -> Path:
-    """Write ``data.md``, ``data-report.json``, ``class_distribution.png`` and ``lengths.png``
-    into ``out_dir``.
+) -> DataDescription:
+    """The numbers of the ``emobench data`` report on ``dsd``.
 
     Args:
-        dsd: The dataset from :func:`emobench_core.data.load_emotion` (needs a train split;
+        dsd: The dataset from :func:`emobench_core.data.loading.load_data` (needs a train split;
             the length histogram is drawn for it).
         tokenizer: Any Hugging Face tokenizer; token lengths include special tokens.
-        out_dir: Output folder, created if missing.
         max_length: The training ``max_length``; texts with more tokens count as truncated.
         source: How the JSON names the data source (``source_label`` of the loader).
-
-    Returns:
-        Path of ``data.md``.
     """
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
         raise ValueError(f"max_length ({max_length!r}) must be an int >= 1, e.g. 128")
     if "train" not in dsd:
-        raise ValueError(f"dsd has no 'train' split (found: {', '.join(dsd)}); use load_emotion()")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+        raise ValueError(f"dsd has no 'train' split (found: {', '.join(dsd)}); use load_data()")
     counts = class_counts(dsd)
     texts = {split: ds[:]["text"] for split, ds in dsd.items()}
     labels = {split: ds[:]["label"] for split, ds in dsd.items()}
@@ -152,16 +164,12 @@ def data_report(
         {s: list(zip(texts[s], labels[s], strict=True)) for s in dsd}, label_names(dsd)
     )
     classes = {s: {k: int(n) for k, n in counts[s].items()} for s in counts.columns}
-    plot_class_shares(classes, out_dir / "class_distribution.png")
-    plot_lengths(token_counts["train"].tolist(), max_length, out_dir / "lengths.png")
-    fp = fingerprint(dsd)
-    long = long_text_counts(dsd)
     tokenizer_name = str(getattr(tokenizer, "name_or_path", "") or type(tokenizer).__name__)
     if Path(tokenizer_name).is_dir():  # a local folder: its name, not this machine's path
         tokenizer_name = Path(tokenizer_name).name
-    DataReport(
+    report = DataReport(
         source=source,
-        fingerprint=fp,
+        fingerprint=fingerprint(dsd),
         filters=applied_filters(dsd),
         labels=label_names(dsd),
         tokenizer=tokenizer_name,
@@ -171,92 +179,15 @@ def data_report(
         words={s: dict(row) for s, row in words.iterrows()},
         tokens={s: dict(row) for s, row in tokens.iterrows()},
         informal={s: dict(informal[s]) for s in informal.columns},
-        long_texts=long,
+        long_texts=long_text_counts(dsd),
         quality=quality,
-    ).save(out_dir / "data-report.json")
-    md = _markdown(
+    )
+    return DataDescription(
+        report=report,
+        dataset=data_info(dsd).get("dataset", "dair-ai/emotion"),
         counts=counts,
         words=words,
         tokens=tokens,
         informal=informal,
-        long=long,
-        fp=fp,
-        tokenizer_name=tokenizer_name,
-        max_length=max_length,
-        quality=quality,
-        filters=applied_filters(dsd),
-        dataset=data_info(dsd).get("dataset", "dair-ai/emotion"),
+        train_tokens=token_counts["train"].tolist(),
     )
-    path = out_dir / "data.md"
-    path.write_text(md, encoding="utf-8")
-    return path
-
-
-def _markdown(
-    *,
-    counts: pd.DataFrame,
-    words: pd.DataFrame,
-    tokens: pd.DataFrame,
-    informal: pd.DataFrame,
-    long: dict[str, int],
-    fp: str,
-    tokenizer_name: str,
-    max_length: int,
-    quality: DataQuality,
-    filters: tuple[str, ...],
-    dataset: str = "dair-ai/emotion",
-) -> str:
-    """Format the computed tables as the markdown report (no computation beyond percentages)."""
-    with_total = pd.concat([counts, counts.sum().to_frame("total").T])
-    shares = 100 * with_total / counts.sum()
-    classes = pd.DataFrame(index=with_total.index.rename("label"))
-    for split in counts.columns:
-        classes[f"{split} n"] = with_total[split].astype(int)
-        classes[f"{split} %"] = shares[split]
-    tokens = tokens.assign(truncated=100 * tokens["truncated"]).rename(
-        columns={"truncated": f"% > {max_length}"}
-    )
-    sizes = ", ".join(f"{split} {int(n)}" for split, n in counts.sum().items())
-    lines = [
-        f"# Data report: {dataset}",
-        "",
-        f"- Rows: {sizes}",
-        f"- Fingerprint (sha256 of every row): `{fp}`",
-        f"- Filters: {', '.join(filters) or 'none (the published splits)'}",
-        f"- Tokenizer: `{tokenizer_name}`, max_length {max_length}",
-        f"- Texts over {LONG_TEXT_CHARS:,} characters (kept, truncated by the tokenizer): "
-        + ", ".join(f"{s} {n}" for s, n in long.items()),
-        "",
-        "## Classes",
-        "",
-        classes.to_markdown(
-            floatfmt=["", *(".0f" if c.endswith(" n") else ".1f" for c in classes)]
-        ),
-        "",
-        "![class distribution](class_distribution.png)",
-        "",
-        "## Text length",
-        "",
-        "Words (whitespace-separated):",
-        "",
-        words.to_markdown(floatfmt=".1f"),
-        "",
-        f"WordPiece tokens incl. [CLS]/[SEP]; `% > {max_length}` is the share truncated "
-        "in training:",
-        "",
-        tokens.to_markdown(floatfmt=["", *[".1f"] * (tokens.shape[1] - 1), ".2f"]),
-        "",
-        "![token lengths](lengths.png)",
-        "",
-        "## Informal features",
-        "",
-        "Share of texts (%) with at least one:",
-        "",
-        (100 * informal).rename_axis("feature").to_markdown(floatfmt=".2f"),
-        "",
-        "## Duplicates, conflicts and overlap",
-        "",
-        *quality_lines(quality),
-        "",
-    ]
-    return "\n".join(lines)

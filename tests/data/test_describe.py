@@ -1,4 +1,5 @@
-"""Tests for emobench_core.data.report: the pure statistics and the written report."""
+"""Tests for emobench_core.data.describe (the pure statistics of ``emobench data``) and the report
+emobench_core.report.data_report writes from them."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from pathlib import Path
 import datasets
 import pytest
 
-from emobench_core.data.fingerprint import fingerprint
-from emobench_core.data.loading import EMOTION_LABELS as LABELS
-from emobench_core.data.loading import FEATURES
-from emobench_core.data.quality import data_quality
-from emobench_core.data.report import (
+from emobench_core.data.describe import (
     class_counts,
-    data_report,
+    describe_data,
     informal_features,
     length_stats,
     token_lengths,
     word_lengths,
 )
+from emobench_core.data.fingerprint import fingerprint
+from emobench_core.data.loading import EMOTION_LABELS as LABELS
+from emobench_core.data.loading import FEATURES
+from emobench_core.data.quality import data_quality
+from emobench_core.report.data_report import data_report
 from emobench_core.schema.data_report import load_data_report
 
 SHARED = Path(os.environ.get("EMOBENCH_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
@@ -161,4 +163,7 @@ def test_data_report_writes_markdown_and_figures(tmp_path, tokenizer):
 
 def test_data_report_rejects_bad_max_length(tmp_path, tokenizer):
     with pytest.raises(ValueError, match=r"max_length \(0\) must be an int >= 1"):
-        data_report(make_dsd(TINY), tokenizer, tmp_path, max_length=0)
+        data_report(make_dsd(TINY), tokenizer, tmp_path / "out", max_length=0)
+    assert not (tmp_path / "out").exists()  # refused before anything is written
+    with pytest.raises(ValueError, match=r"max_length \(0\) must be an int >= 1"):
+        describe_data(make_dsd(TINY), tokenizer, max_length=0)
