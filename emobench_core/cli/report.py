@@ -56,8 +56,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--anchors",
         type=Path,
-        help="published reference numbers; default: bench/anchors.toml of the checkout, "
-        "left out when absent",
+        metavar="FILE",
+        help="published reference numbers ([[anchor]] tables of TOML, shown for dair-ai/emotion "
+        "only); default: the package's own, emobench_core/report/anchors.toml",
     )
     p.add_argument(
         "--no-bench", action="store_true", help="leave out pytest-benchmark records; default: off"
@@ -130,6 +131,7 @@ def report(ns: argparse.Namespace) -> int:
 
     from emobench_core.report.render import (
         DEFAULT_ANCHORS,
+        ReportInputs,
         load_anchors,
         load_bench_json,
         render_report,
@@ -140,29 +142,29 @@ def report(ns: argparse.Namespace) -> int:
 
     bench = None if ns.no_bench or ns.bench_json is None else load_bench_json(ns.bench_json)
     items = ns.results or [ns.bench_json.parent]
-    anchors = ns.anchors or (DEFAULT_ANCHORS if DEFAULT_ANCHORS.is_file() else None)
     # one part per folder or file given: shards of one run merge; mixed runs only when asked
     parts = [(str(item), load_results(item)) for item in items]
     results = merge_parts(parts, allow_mixed=ns.allow_mixed)
     first = items[0] if items[0].is_dir() else items[0].parent
-    render_report(
-        results,
-        bench_json=bench,
+    inputs = ReportInputs(
+        results=results,
         out_path=ns.output,
         figures_dir=ns.figures_dir or first,
-        anchors=None if anchors is None else load_anchors(anchors),
+        bench_json=bench,
+        bench_path=None if bench is None else ns.bench_json,
+        anchors=load_anchors(ns.anchors or DEFAULT_ANCHORS),
         sources=result_files(items, results),
         n_resamples=ns.bootstrap,
-        include_stale=ns.include_stale,
-        allow_mixed=ns.allow_mixed,
-        bench_path=None if bench is None else ns.bench_json,
         latency=None if ns.latency is None else load_latency(ns.latency),
         latency_path=ns.latency,
         notes_path=ns.notes,
         perf_paths=ns.perf,
         deploy_paths=ns.deploy,
+        include_stale=ns.include_stale,
+        allow_mixed=ns.allow_mixed,
         data_report_path=ns.data_report,
         html_path=ns.html,
     )
+    render_report(inputs)
     print(f"wrote {ns.output}" + ("" if ns.html is None else f" and {ns.html}"))
     return 0

@@ -2,9 +2,10 @@
 
 The numbers come from :mod:`emobench_core.study`, the images from
 :mod:`emobench_core.report.figures` and the markdown from :mod:`emobench_core.report.markdown`;
-this module reads the inputs and writes the files atomically. Its command line is
-``emobench report`` (:mod:`emobench_core.cli.report`). Same inputs, same bytes: nothing here
-reads the clock.
+this module reads the inputs (one :class:`ReportInputs`) and writes the files atomically. Its
+command line is ``emobench report`` (:mod:`emobench_core.cli.report`). Same inputs, same bytes:
+nothing here reads the clock. The published reference numbers ship with the package
+(:data:`DEFAULT_ANCHORS`); ``--anchors FILE`` gives others.
 
     pytest bench/ --emobench-results-dir runs/ --benchmark-json runs/bench.json
     emobench report runs/bench.json --output RESULTS.md
@@ -18,17 +19,16 @@ import json
 import os
 import tempfile
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.significance import DEFAULT_RESAMPLES
-from emobench_core.report.deploy import markdown_lines as deploy_markdown
 from emobench_core.report.figures import render_figures
 from emobench_core.report.html import page
-from emobench_core.report.markdown import ANCHOR_FIELDS, markdown
-from emobench_core.report.perf import markdown_lines as perf_markdown
+from emobench_core.report.markdown import ANCHOR_FIELDS, ReportData, markdown
 from emobench_core.report.sections_data import FIGURE as DATA_FIGURE
 from emobench_core.report.sections_data import plot_class_shares
 from emobench_core.schema.data_report import load_data_report
@@ -40,7 +40,9 @@ from emobench_core.study.build import build_study
 from emobench_core.study.distillation import distillation_gains
 from emobench_core.study.staleness import stale_reasons
 
-DEFAULT_ANCHORS = Path(__file__).resolve().parents[2] / "bench" / "anchors.toml"
+DEFAULT_ANCHORS = Path(__file__).with_name("anchors.toml")
+"""The published reference numbers for dair-ai/emotion, package data (``emobench report``'s
+default ``--anchors``)."""
 TITLE = "emobench results: compact transformer emotion classifiers on dair-ai/emotion"
 """The title of a report on dair-ai/emotion; another dataset's names it (:func:`title_for`)."""
 
@@ -86,7 +88,7 @@ def load_anchors(path: str | Path) -> list[dict[str, str]]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ResultsError(f"cannot read the reference numbers {path} ({exc})") from exc
     if not isinstance(rows, list) or not rows:
-        raise ResultsError(f"{path} has no [[anchor]] tables; see bench/anchors.toml")
+        raise ResultsError(f"{path} has no [[anchor]] tables; see {DEFAULT_ANCHORS} for the format")
     for i, row in enumerate(rows, 1):
         bad = [f for f in ANCHOR_FIELDS if not isinstance(row.get(f), str)]
         if bad or set(row) - set(ANCHOR_FIELDS):
@@ -119,41 +121,25 @@ def _rel(path: Path, base: Path) -> str:
 # ---------------------------------------------------------------------------- render
 
 
-def render_report(
-    results: list[RunResult],
-    *,
-    bench_json: dict[str, Any] | None,
-    out_path: Path,
-    figures_dir: Path,
-    anchors: list[dict[str, str]] | None = None,
-    title: str | None = None,
-    sources: Sequence[Path] = (),
-    bench_path: Path | None = None,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    latency: LatencyReport | None = None,
-    latency_path: Path | None = None,
-    notes_path: Path | None = None,
-    perf_paths: Sequence[Path] = (),
-    deploy_paths: Sequence[Path] = (),
-    include_stale: bool = False,
-    allow_mixed: bool = False,
-    data_report_path: Path | None = None,
-    html_path: Path | None = None,
-) -> str:
-    """Write ``out_path`` (markdown) and the figures into ``figures_dir``; return the markdown.
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything one report is rendered from, and where it goes (``emobench report``'s options).
 
     Args:
-        results: Run results (see :func:`emobench_core.results.load_results`).
-        bench_json: The pytest-benchmark document, or ``None`` to leave its records out.
+        results: Run results (:func:`emobench_core.schema.run.load_results`, merged by
+            :func:`emobench_core.study.merge.merge_parts`).
         out_path: Where to write RESULTS.md; links and listed paths are relative to its folder.
         figures_dir: Folder for the PNGs.
+        bench_json: The pytest-benchmark document (:func:`load_bench_json`), or ``None`` to
+            leave its records out (``--no-bench``).
+        bench_path: Its file, for the header and the command.
         anchors: Published reference rows (:func:`load_anchors`), or ``None``.
         title: First heading; default: :func:`title_for` the study.
         sources: The results files, listed in the header and used in the regenerate command.
-        bench_path: The pytest-benchmark file, for the header and the command.
         n_resamples: Bootstrap resamples of every interval and paired test.
-        latency: A CPU latency probe (:func:`emobench_core.latency.load_latency`), or ``None``:
-            adds its section, CPU columns, CPU-probe Pareto fronts and CPU recommendations.
+        latency: A CPU latency probe (:func:`emobench_core.schema.latency.load_latency`), or
+            ``None``: adds its section, CPU columns, CPU-probe Pareto fronts and CPU
+            recommendations.
         latency_path: Its file, for the header and the command.
         notes_path: A markdown run record, included verbatim under "What was run".
         perf_paths: ``emobench perf`` reports, rendered as the "Training cost" section.
@@ -165,88 +151,128 @@ def render_report(
         html_path: Where to write the self-contained leaderboard page
             (:func:`emobench_core.report.html.page`) too, or ``None``.
     """
-    out_path = Path(out_path)
+
+    results: Sequence[RunResult]
+    out_path: Path
+    figures_dir: Path
+    bench_json: Mapping[str, Any] | None = None
+    bench_path: Path | None = None
+    anchors: Sequence[Mapping[str, str]] | None = None
+    title: str | None = None
+    sources: Sequence[Path] = ()
+    n_resamples: int = DEFAULT_RESAMPLES
+    latency: LatencyReport | None = None
+    latency_path: Path | None = None
+    notes_path: Path | None = None
+    perf_paths: Sequence[Path] = ()
+    deploy_paths: Sequence[Path] = ()
+    include_stale: bool = False
+    allow_mixed: bool = False
+    data_report_path: Path | None = None
+    html_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.n_resamples < 1:
+            raise ValueError(f"`n_resamples` ({self.n_resamples}) must be >= 1, e.g. 1000")
+        for name in ("results", "sources", "perf_paths", "deploy_paths"):  # frozen all through
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.anchors is not None:
+            object.__setattr__(self, "anchors", tuple(self.anchors))
+
+
+def render_report(inputs: ReportInputs) -> str:
+    """Write ``inputs.out_path`` (markdown), the figures into ``inputs.figures_dir`` and, when
+    asked, the HTML page; return the markdown."""
+    i = inputs
+    results = list(i.results)
+    out_path = Path(i.out_path)
+    figures_dir = Path(i.figures_dir)
     base = out_path.parent
-    st = build_study(results, n_resamples=n_resamples, latency=latency, include_stale=include_stale)
-    title = title or title_for(st)
+    st = build_study(
+        results, n_resamples=i.n_resamples, latency=i.latency, include_stale=i.include_stale
+    )
+    title = i.title or title_for(st)
+    anchors = i.anchors
     if title_for(st) != TITLE:  # published numbers are of dair-ai/emotion only
         anchors = None
-    ranked = [r for r in results if include_stale or not stale_reasons(r)]
-    figures = render_figures(st, Path(figures_dir)) if st.summaries else {}
+    ranked = [r for r in results if i.include_stale or not stale_reasons(r)]
+    figures = render_figures(st, figures_dir) if st.summaries else {}
     figs = {k: _rel(p, base) for k, p in figures.items()}
-    files = [_rel(p, base) for p in sorted(sources)] or sorted(f"{r.run_id}.json" for r in results)
-    folders = sorted({_rel(Path(p).parent, base) for p in sources}) or ["RESULTS_DIR"]
-    command = ["emobench report"] + ([_rel(bench_path, base)] if bench_path else [])
-    command += ["--no-bench"] if bench_json is None else []
+    files = [_rel(p, base) for p in sorted(i.sources)] or sorted(
+        f"{r.run_id}.json" for r in results
+    )
+    folders = sorted({_rel(Path(p).parent, base) for p in i.sources}) or ["RESULTS_DIR"]
+    command = ["emobench report"] + ([_rel(i.bench_path, base)] if i.bench_path else [])
+    command += ["--no-bench"] if i.bench_json is None else []
     command += ["--results", *folders, "--output", out_path.name]
     command += ["--figures-dir", _rel(figures_dir, base)]
-    command += [] if n_resamples == DEFAULT_RESAMPLES else ["--bootstrap", str(n_resamples)]
-    command += ["--include-stale"] if include_stale else []
-    command += ["--allow-mixed"] if allow_mixed else []
-    if latency is not None:
-        command += ["--latency", _rel(latency_path, base) if latency_path else "LATENCY_JSON"]
-    if bench_json is not None and bench_path:
-        files.append(_rel(bench_path, base))
-    if latency is not None and latency_path:
-        files.append(_rel(latency_path, base))
+    command += [] if i.n_resamples == DEFAULT_RESAMPLES else ["--bootstrap", str(i.n_resamples)]
+    command += ["--include-stale"] if i.include_stale else []
+    command += ["--allow-mixed"] if i.allow_mixed else []
+    if i.latency is not None:
+        command += ["--latency", _rel(i.latency_path, base) if i.latency_path else "LATENCY_JSON"]
+    if i.bench_json is not None and i.bench_path:
+        files.append(_rel(i.bench_path, base))
+    if i.latency is not None and i.latency_path:
+        files.append(_rel(i.latency_path, base))
     notes = None
-    if notes_path is not None:
+    if i.notes_path is not None:
         try:
-            notes = (_rel(notes_path, base), Path(notes_path).read_text(encoding="utf-8"))
+            notes = (_rel(i.notes_path, base), Path(i.notes_path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ResultsError(f"cannot read --notes {notes_path}: {exc}") from exc
+            raise ResultsError(f"cannot read --notes {i.notes_path}: {exc}") from exc
         command += ["--notes", notes[0]]
-    perf = [(_rel(p, base), load_perf(p)) for p in perf_paths]
+    perf = [(_rel(p, base), load_perf(p)) for p in i.perf_paths]
     for label, _ in perf:
         command += ["--perf", label]
         files.append(label)
     data = None
-    if data_report_path is not None:
-        data = (_rel(data_report_path, base), load_data_report(data_report_path))
-        chart = Path(figures_dir) / f"{DATA_FIGURE}.png"
+    if i.data_report_path is not None:
+        data = (_rel(i.data_report_path, base), load_data_report(i.data_report_path))
+        chart = figures_dir / f"{DATA_FIGURE}.png"
         plot_class_shares(data[1].classes, chart)
         figs[DATA_FIGURE] = _rel(chart, base)
         command += ["--data-report", data[0]]
         files.append(data[0])
-    deploy: list[str] = []
-    deploy_reports = []
     # cache entry -> the run that trained it, to name each deployment row's checkpoint
     trained_by = {
         str(r.environment["cache_entry"]): r.run_id
         for r in results
         if r.environment.get("cache_entry")
     }
-    for path in deploy_paths:
+    deploy = []
+    for path in i.deploy_paths:
         label = _rel(path, base)
         command += ["--deploy", label]
         files.append(label)
-        deploy_reports.append((label, load_deploy(path), trained_by))
-        deploy += [*deploy_markdown(*deploy_reports[-1]), ""]
-    command += [] if html_path is None else ["--html", _rel(html_path, base)]
+        deploy.append((label, load_deploy(path), trained_by))
+    command += [] if i.html_path is None else ["--html", _rel(i.html_path, base)]
     text = markdown(
-        st,
-        results,
-        title=title,
-        files=files,
-        command=" ".join(command),
-        figures=figs,
-        bench=bench_json,
-        anchors=anchors,
-        distillation=distillation_gains(ranked, n_resamples=n_resamples),
-        notes=notes,
-        perf=perf_markdown(perf),
-        deploy=deploy,
-        data=data,
+        ReportData(
+            study=st,
+            results=results,
+            title=title,
+            files=files,
+            command=" ".join(command),
+            figures=figs,
+            bench=i.bench_json,
+            anchors=anchors,
+            distillation=distillation_gains(ranked, n_resamples=i.n_resamples),
+            notes=notes,
+            perf=perf,
+            deploy=deploy,
+            data=data,
+        )
     )
     write_text_atomic(out_path, text)
-    if html_path is not None:
+    if i.html_path is not None:
         html = page(
             st,
             title=title,
             command=" ".join(command),
             figures=figures,
-            deploy=deploy_reports,
+            deploy=deploy,
             notes=notes,
         )
-        write_text_atomic(Path(html_path), html)
+        write_text_atomic(Path(i.html_path), html)
     return text

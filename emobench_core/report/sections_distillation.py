@@ -1,13 +1,13 @@
 """The Distillation section of RESULTS.md: each distilled student against the same student
 trained without a teacher (gains with intervals and p-values, per emotion), and whether it
-reached the published pretrained row it aims at (bench/anchors.toml).
+reached the published pretrained row it aims at (``emobench_core/report/anchors.toml``).
 
     emobench report results/gpu/bench.json --results results/gpu --output RESULTS.md
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from emobench_core.metrics.stats import Interval
 from emobench_core.report.tables import p_value, table
@@ -15,7 +15,7 @@ from emobench_core.study.distillation import DistillationGain
 from emobench_core.study.records import class_noun
 
 KD_TARGETS = {"bert-tiny": "BERT-Tiny (L-2 H-128)"}
-"""Student -> the published pretrained row (bench/anchors.toml) a distilled student aims at."""
+"""Student -> the published pretrained row (the anchors file) a distilled student aims at."""
 
 
 def _gain(gain: Interval, std: float | None) -> str:
@@ -32,7 +32,7 @@ def _cost(g: DistillationGain) -> str:
 
 
 def distillation(
-    gains: Sequence[DistillationGain], anchors: list[dict[str, str]] | None
+    gains: Sequence[DistillationGain], anchors: Sequence[Mapping[str, str]] | None
 ) -> list[str]:
     """The "Distillation" section; nothing without a distilled row."""
     if not gains:

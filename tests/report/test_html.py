@@ -14,7 +14,7 @@ from report_fixtures import make_results
 
 from emobench_core.cli import main
 from emobench_core.report.html import markdown_html
-from emobench_core.report.render import render_report
+from emobench_core.report.render import ReportInputs, render_report
 from emobench_core.study.budgets import candidates
 from emobench_core.study.build import build_study
 
@@ -35,12 +35,14 @@ def with_stale_distilbert() -> list:
 def render(folder, results=None):
     results = results or with_stale_distilbert()
     render_report(
-        results,
-        bench_json=None,
-        out_path=folder / "RESULTS.md",
-        figures_dir=folder / "figures",
-        n_resamples=RESAMPLES,
-        html_path=folder / "RESULTS.html",
+        ReportInputs(
+            results=results,
+            bench_json=None,
+            out_path=folder / "RESULTS.md",
+            figures_dir=folder / "figures",
+            n_resamples=RESAMPLES,
+            html_path=folder / "RESULTS.html",
+        )
     )
     return (folder / "RESULTS.html").read_text(encoding="utf-8")
 

@@ -13,7 +13,7 @@ import pytest
 from report_fixtures import MODELS, bench_json, make_result, make_results
 
 from emobench_core.cli import main
-from emobench_core.report.render import render_report
+from emobench_core.report.render import ReportInputs, render_report
 from emobench_core.schema.latency import RANDOM_WEIGHTS, SVM_WEIGHTS, LatencyReport, ModelLatency
 from emobench_core.schema.records import LatencyStats
 from emobench_core.study.budgets import CPU_PROBE_NOTE, recommend_for
@@ -72,12 +72,14 @@ def results():
 
 def _render(results, folder, **kw):
     return render_report(
-        results,
-        bench_json=bench_json(),
-        out_path=folder / "RESULTS.md",
-        figures_dir=folder,
-        n_resamples=RESAMPLES,
-        **kw,
+        ReportInputs(
+            results=results,
+            bench_json=bench_json(),
+            out_path=folder / "RESULTS.md",
+            figures_dir=folder,
+            n_resamples=RESAMPLES,
+            **kw,
+        )
     )
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 from report_fixtures import bench_json, make_results
 
+import emobench_core
 from emobench_core.cli import main
 from emobench_core.errors import ResultsError
+from emobench_core.report import markdown as report_markdown
+from emobench_core.report import render as render_module
 from emobench_core.report.render import (
     DEFAULT_ANCHORS,
+    ReportInputs,
     load_anchors,
     load_bench_json,
     render_report,
@@ -51,13 +57,15 @@ def runs_dir(tmp_path, results):
 
 def _render(results, folder, **kw):
     return render_report(
-        results,
-        bench_json=bench_json(),
-        out_path=folder / "RESULTS.md",
-        figures_dir=folder,
-        anchors=load_anchors(DEFAULT_ANCHORS),
-        n_resamples=RESAMPLES,
-        **kw,
+        ReportInputs(
+            results=results,
+            bench_json=bench_json(),
+            out_path=folder / "RESULTS.md",
+            figures_dir=folder,
+            anchors=load_anchors(DEFAULT_ANCHORS),
+            n_resamples=RESAMPLES,
+            **kw,
+        )
     )
 
 
@@ -77,6 +85,69 @@ def test_sections_in_order(tmp_path, results):
         assert f"]({name})" in text and (tmp_path / name).is_file()
 
 
+def test_a_section_is_one_entry_of_the_list(tmp_path, results, monkeypatch):
+    """The report walks its list of sections: a new entry is rendered where it stands, an entry
+    taken out is gone, and nothing else changes."""
+    captured = []
+
+    def spy(d, sections=report_markdown.SECTIONS):
+        captured.append(d)
+        return report_markdown.markdown(d, sections)
+
+    monkeypatch.setattr(render_module, "markdown", spy)
+    text = _render(results, tmp_path)
+    (data,) = captured
+    assert report_markdown.markdown(data) == text
+
+    def hello(d):
+        return ["## Hello", "", f"{len(d.study.summaries)} rows"]
+
+    at = report_markdown.SECTIONS.index(report_markdown.pretraining)
+    sections = [*report_markdown.SECTIONS[:at], hello, *report_markdown.SECTIONS[at:]]
+    added = report_markdown.markdown(data, sections)
+    assert added.index("## Pareto frontier") < added.index("## Hello\n\n")
+    assert added.index("## Hello\n\n") < added.index("## Pretraining effect")
+    assert added.replace(f"## Hello\n\n{len(data.study.summaries)} rows\n\n", "") == text
+    without = [s for s in report_markdown.SECTIONS if s is not report_markdown.significance]
+    assert "## Significance" in text
+    assert "## Significance" not in report_markdown.markdown(data, without)
+
+
+def test_report_inputs_is_one_frozen_value(tmp_path, results):
+    inputs = ReportInputs(
+        results=list(results),
+        out_path=tmp_path / "R.md",
+        figures_dir=tmp_path,
+        perf_paths=[tmp_path / "p.json"],
+    )
+    assert isinstance(inputs.results, tuple) and inputs.perf_paths == (tmp_path / "p.json",)
+    assert inputs.bench_json is None and inputs.anchors is None and inputs.html_path is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        inputs.title = "x"  # type: ignore[misc]
+    with pytest.raises(ValueError, match=r"`n_resamples` \(0\) must be >= 1"):
+        ReportInputs(
+            results=results, out_path=tmp_path / "R.md", figures_dir=tmp_path, n_resamples=0
+        )
+
+
+def test_anchors_ship_with_the_package_and_another_file_can_be_given(tmp_path, runs_dir):
+    package = Path(emobench_core.__file__).parent
+    assert DEFAULT_ANCHORS.is_file() and DEFAULT_ANCHORS.is_relative_to(package)
+    args = [str(runs_dir / "bench.json"), "--bootstrap", str(RESAMPLES), "--output"]
+    assert main(["report", *args, str(tmp_path / "default.md")]) == 0
+    default = (tmp_path / "default.md").read_text(encoding="utf-8")
+    assert "gokulsg/BERT-and-Friends, Part 1 " in default  # the package's file
+    own = tmp_path / "own.toml"
+    own.write_text(
+        '[[anchor]]\nmodel = "My-BERT"\naccuracy = "0.5"\nmacro_f1 = "0.4"\nsplit = "test"\n'
+        'recipe = "none"\nsource = "my notes"\n',
+        encoding="utf-8",
+    )
+    assert main(["report", *args, str(tmp_path / "own.md"), "--anchors", str(own)]) == 0
+    text = (tmp_path / "own.md").read_text(encoding="utf-8")
+    assert "| My-BERT " in text and "my notes" in text and "gokulsg" not in text
+
+
 def test_leaderboard_and_footnotes(tmp_path, results):
     text = _render(results, tmp_path)
     board = text[text.index("## Leaderboard") : text.index("## Significance")]
@@ -93,11 +164,13 @@ def test_leaderboard_and_footnotes(tmp_path, results):
 def test_no_random_rows_means_no_fallback_sentence_nor_pretraining(tmp_path, results):
     subset = [r for r in results if r.model.init != "random"]
     text = render_report(
-        subset,
-        bench_json=None,
-        out_path=tmp_path / "R.md",
-        figures_dir=tmp_path / "fig",
-        n_resamples=RESAMPLES,
+        ReportInputs(
+            results=subset,
+            bench_json=None,
+            out_path=tmp_path / "R.md",
+            figures_dir=tmp_path / "fig",
+            n_resamples=RESAMPLES,
+        )
     )
     assert "out of reach" not in text and "## Pretraining effect" not in text
     assert "rendered with `--no-bench`" in text and "No reference file was given." in text
@@ -108,11 +181,13 @@ def test_no_random_rows_means_no_fallback_sentence_nor_pretraining(tmp_path, res
 def test_one_model_renders(tmp_path, results):
     one = [r for r in results if r.model.name == "tfidf-svm"]
     text = render_report(
-        one,
-        bench_json=None,
-        out_path=tmp_path / "R.md",
-        figures_dir=tmp_path,
-        n_resamples=RESAMPLES,
+        ReportInputs(
+            results=one,
+            bench_json=None,
+            out_path=tmp_path / "R.md",
+            figures_dir=tmp_path,
+            n_resamples=RESAMPLES,
+        )
     )
     assert "Only one model: nothing to compare." in text
 

@@ -9,7 +9,7 @@ from quality_fixtures import make_data_report
 from report_fixtures import make_results
 
 from emobench_core.cli import main
-from emobench_core.report.render import render_report
+from emobench_core.report.render import ReportInputs, render_report
 from emobench_core.report.sections_data import emotion_note
 from emobench_core.schema.data_report import LabelConflicts
 
@@ -25,12 +25,14 @@ def _render(results, folder, data_report):
     path = folder / "data" / "data-report.json"
     data_report.save(path)
     text = render_report(
-        results,
-        bench_json=None,
-        out_path=folder / "RESULTS.md",
-        figures_dir=folder / "figures",
-        n_resamples=RESAMPLES,
-        data_report_path=path,
+        ReportInputs(
+            results=results,
+            bench_json=None,
+            out_path=folder / "RESULTS.md",
+            figures_dir=folder / "figures",
+            n_resamples=RESAMPLES,
+            data_report_path=path,
+        )
     )
     return text
 

@@ -101,14 +101,16 @@ def test_include_stale_ranks_them_marked() -> None:
 
 
 def test_the_report_shows_stale_rows_apart(tmp_path: Path) -> None:
-    from emobench_core.report.render import render_report
+    from emobench_core.report.render import ReportInputs, render_report
 
     text = render_report(
-        _with_stale_distilbert(),
-        bench_json=None,
-        out_path=tmp_path / "RESULTS.md",
-        figures_dir=tmp_path / "figures",
-        n_resamples=50,
+        ReportInputs(
+            results=_with_stale_distilbert(),
+            bench_json=None,
+            out_path=tmp_path / "RESULTS.md",
+            figures_dir=tmp_path / "figures",
+            n_resamples=50,
+        )
     )
     board = text.split("## Leaderboard", 1)[1].split("\n## ", 1)[0]
     stale = text.split("## Stale rows (not current)", 1)[1].split("\n## ", 1)[0]
