@@ -1,7 +1,8 @@
 """Training-cost results: the rows ``emobench perf`` writes, reading them back, and pairing them.
 
 A :class:`PerfReport` is data only (saved as JSON, schema ``emobench.perf``); the runs that fill it
-live in :mod:`~.perf`, the tables drawn from it in :mod:`~.perf_markdown`.
+live in :mod:`emobench_core.scenarios.perf`, the tables drawn from it in
+:mod:`emobench_core.report.perf`.
 
     emobench perf --models bert-tiny,bert-mini --init random --ladder bert-tiny \\
         --scaling bert-tiny --output results/perf/perf-cpu.json
