@@ -41,7 +41,7 @@ def data_report(
     into ``out_dir``.
 
     Args:
-        dsd: The dataset from :func:`emobench_core.data.load_emotion` (needs a train split;
+        dsd: The dataset from :func:`emobench_core.data.loading.load_data` (needs a train split;
             the length histogram is drawn for it).
         tokenizer: Any Hugging Face tokenizer; token lengths include special tokens.
         out_dir: Output folder, created if missing.

@@ -85,7 +85,7 @@ def ladder(device: str, recipe: Recipe) -> list[Setup]:
 
 
 def subset(dsd: Any, fraction: float) -> Any:
-    """``dsd`` with ``fraction`` of its training rows, drawn as ``load_emotion`` draws them."""
+    """``dsd`` with ``fraction`` of its training rows, drawn as ``load_data`` draws them."""
     return sample_train_rows(dsd, max(1, round(len(dsd["train"]) * fraction)))
 
 
