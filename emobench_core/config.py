@@ -25,6 +25,12 @@ Init = Literal["pretrained", "random"]
 INITS: tuple[str, ...] = ("pretrained", "random")
 SHARED_LEARNING_RATE_RANDOM = 5e-4
 """The random-init rate of an architecture without its own choice in the registry."""
+ADDED_LATER: dict[str, Any] = {"compile": False, "attn_implementation": None}
+"""Recipe fields added after results files began to record the recipe, each with the value
+those older files implied (what the code of their time did). :meth:`Recipe.to_dict` leaves such
+a field out while it holds that value, so cache keys, recorded recipes and the staleness check
+of older rows stay as they were; :meth:`Recipe.from_dict` reads a missing one as that value."""
+ATTN_IMPLEMENTATIONS = (None, "eager", "sdpa")
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,12 @@ class Recipe:
     instead of padding every batch in Python."""
     kd_alpha: float = 0.5
     kd_temperature: float = 3.0
+    compile: bool = False
+    """``torch.compile`` the model for training (the Trainer's ``torch_compile``): pays only in
+    runs long enough to repay the compile time (``emobench perf --ab compile=true``)."""
+    attn_implementation: str | None = None
+    """The attention kernel, ``"sdpa"`` or ``"eager"``; ``None``: transformers' own choice
+    (sdpa for BERT and DistilBERT in transformers 5)."""
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, Any, bool, str]] = [
@@ -120,6 +132,8 @@ class Recipe:
                 "be >= 1 or None",
             ),
         ]
+        attn, attn_ok = self.attn_implementation, self.attn_implementation in ATTN_IMPLEMENTATIONS
+        checks.append(("attn_implementation", attn, attn_ok, "be sdpa, eager or None"))
         for name, value, ok, rule in checks:
             if not ok:
                 raise ValueError(f"`recipe.{name}` ({value!r}) must {rule}")
@@ -147,7 +161,9 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every field, less those of :data:`ADDED_LATER` that hold their implied value."""
+        data = dataclasses.asdict(self)
+        return {k: v for k, v in data.items() if k not in ADDED_LATER or v != ADDED_LATER[k]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recipe:
@@ -155,7 +171,7 @@ class Recipe:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown recipe field(s) {unknown}; known: {sorted(known)}")
-        return cls(**data)
+        return cls(**{**ADDED_LATER, **data})
 
 
 RECIPE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))

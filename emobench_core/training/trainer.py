@@ -154,6 +154,7 @@ def training_arguments(
         "bf16": precision(recipe, device) == BF16,
         "tf32": True if device == "cuda" else None,
         "dataloader_num_workers": 0,
+        "torch_compile": recipe.compile or None,
     }
     if recipe.group_by_length:
         args.update(group_by_length_argument())
@@ -196,6 +197,8 @@ def fine_tune(
     else:
         tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache, data_fp)
     tokenize_s = time.perf_counter() - tok_start
+    if recipe.attn_implementation is not None:
+        model.set_attn_implementation(recipe.attn_implementation)
     args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
     train, val, collator = _datasets(tokenized, tokenizer, recipe, teacher_logits)
     trainer_cls: Any = Trainer
@@ -263,14 +266,11 @@ def fine_tune(
 def _datasets(
     tokenized: Any, tokenizer: Any, recipe: Recipe, teacher_logits: np.ndarray | None
 ) -> tuple[Any, Any, Any]:
-    """``(train, validation, collator)``: :class:`PaddedSplit` batches with
-    ``recipe.padded_batches`` (collator: the batch itself), else the ``datasets`` splits and
-    ``None`` (``DataCollatorWithPadding``); the teacher's logits ride along for distillation."""
+    """``(train, validation, collator)``: :class:`PaddedSplit` batches with ``padded_batches``
+    (collator: the batch itself), else the splits and ``None``; the teacher's logits ride along."""
     train, val = tokenized["train"], tokenized["validation"]
     if teacher_logits is not None and len(teacher_logits) != len(train):
-        raise ValueError(
-            f"teacher_logits has {len(teacher_logits)} rows for {len(train)} training examples"
-        )
+        raise ValueError(f"teacher_logits has {len(teacher_logits)} rows for {len(train)} examples")
     if recipe.padded_batches:
         names, pad = tokenizer.model_input_names, tokenizer.pad_token_id
         return (
