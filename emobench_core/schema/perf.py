@@ -1,7 +1,9 @@
 """Training-cost results: the rows ``emobench perf`` writes, reading them back, and pairing them.
 
-A :class:`PerfReport` is data only (saved as JSON, schema ``emobench.perf``); the runs that fill it
-live in :mod:`emobench_core.scenarios.perf`, the tables drawn from it in
+A :class:`PerfReport` is data only (saved as JSON, schema ``emobench.perf``): timed fine-tunings
+(:class:`PerfRow`) and, from schema 4, the machine's matmul peak (:class:`MatmulRow`), training
+steps timed phase by phase (:class:`StepRow`) and the padding work (:class:`PaddingRow`). The runs
+that fill it live in :mod:`emobench_core.scenarios.perf`, the tables in
 :mod:`emobench_core.report.perf`.
 
     emobench perf --models bert-tiny,bert-mini --init random --ladder bert-tiny \\
@@ -14,9 +16,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from emobench_core.schema.base import ResultFile
+from emobench_core.schema.perf_steps import MatmulRow, PaddingRow, StepRow, known_fields
 
 MISORDERED = frozenset({"length-grouping", "recipe-batch-lr", "eval-batch", "tf32", "bf16"})
 """Ladder steps whose test accuracy schema 1 got wrong: it compared length-grouped predictions
@@ -45,6 +48,8 @@ CUDA_ONLY_STEPS = frozenset({"tf32", "bf16"})
 """Ladder steps that exist only on CUDA."""
 CPU_ONLY_STEPS = frozenset({"cpu-bf16"})
 """Ladder steps that exist only on the CPU."""
+AB_PREFIX = "recipe + "
+"""The setup of a recipe row with one recipe field changed (``emobench perf --ab-runs``)."""
 
 
 def ladder_steps(device: str) -> tuple[str, ...]:
@@ -98,7 +103,7 @@ class PerfReport(ResultFile):
     """Every row of one ``emobench perf`` run, with what it ran on."""
 
     SCHEMA_NAME = "emobench.perf"
-    SCHEMA_VERSION = 3
+    SCHEMA_VERSION = 4
     WHAT = "perf report"
     WRITTEN_BY = "emobench perf --output FILE"
 
@@ -112,14 +117,30 @@ class PerfReport(ResultFile):
     rows: list[PerfRow] = field(default_factory=list)
     complete: bool = False
     created_at: str = ""
+    machine: dict[str, Any] = field(default_factory=dict)
+    """The CPU's model, bf16/AMX flags and torch capability (schema 4; empty before)."""
+    matmuls: list[MatmulRow] = field(default_factory=list)
+    steps: list[StepRow] = field(default_factory=list)
+    padding: list[PaddingRow] = field(default_factory=list)
+
+    LISTS: ClassVar[dict[str, type]] = {
+        "rows": PerfRow,
+        "matmuls": MatmulRow,
+        "steps": StepRow,
+        "padding": PaddingRow,
+    }
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "rows": [r.to_dict() for r in self.rows]}
+        lists = {name: [r.to_dict() for r in getattr(self, name)] for name in self.LISTS}
+        return {**super().to_dict(), **lists}
 
     @classmethod
     def _upgrade(cls, data: dict[str, Any]) -> dict[str, Any] | None:
-        """Schemas 1 and 2 (``{"kind": "emobench-perf", "schema": N}``) have the same fields;
-        schema 1's scores of the length-grouped steps were misordered and are dropped."""
+        """Schema 3 lacks the schema-4 lists (read as empty). Schemas 1 and 2
+        (``{"kind": "emobench-perf", "schema": N}``) have schema 3's fields; schema 1's scores of
+        the length-grouped steps were misordered and are dropped."""
+        if (data.get("schema"), data.get("schema_version")) == (cls.SCHEMA_NAME, 3):
+            return data
         if data.get("kind") != LEGACY_KIND or data.get("schema") not in (1, 2):
             return None
         rows = data.get("rows", [])
@@ -132,9 +153,13 @@ class PerfReport(ResultFile):
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any]) -> PerfReport:
-        fields = {f.name for f in dataclasses.fields(cls)} - {"rows"}
-        rows = [PerfRow.from_dict(r) for r in data["rows"]]
-        return cls(**{k: data[k] for k in fields if k in data}, rows=rows)
+        fields = {f.name for f in dataclasses.fields(cls)} - set(cls.LISTS)
+        lists: dict[str, Any] = {
+            name: [kind(**known_fields(kind, r)) for r in data.get(name, [])]
+            for name, kind in cls.LISTS.items()
+        }
+        lists["rows"] = [PerfRow.from_dict(r) for r in data["rows"]]
+        return cls(**{k: data[k] for k in fields if k in data}, **lists)
 
 
 def load_perf(path: str | Path) -> PerfReport:
@@ -197,3 +222,8 @@ def scaling_rows(report: PerfReport, model: str) -> list[PerfRow]:
         and (r.setup == "recipe" or r.setup.startswith("recipe ") and r.setup.endswith("rows"))
     ]
     return sorted(rows, key=lambda r: r.train_rows) if len(rows) > 1 else []
+
+
+def ab_rows(report: PerfReport, model: str) -> list[PerfRow]:
+    """``model``'s recipe rows with one field changed (``--ab`` with ``--ab-runs``)."""
+    return [r for r in report.rows if r.model == model and r.setup.startswith(AB_PREFIX)]

@@ -90,5 +90,5 @@ def test_committed_legacy_perf_files_still_load_and_save_in_the_current_schema(
     assert json.loads(legacy.read_text())["kind"] == "emobench-perf"  # written by schema 1
     report = PerfReport.load(legacy)
     saved = json.loads(report.save(tmp_path / "again.json").read_text())
-    assert (saved["schema"], saved["schema_version"]) == ("emobench.perf", 3)
+    assert (saved["schema"], saved["schema_version"]) == ("emobench.perf", 4)
     assert PerfReport.load(tmp_path / "again.json") == report
