@@ -1,4 +1,5 @@
-"""``emobench perf``: training cost, the naive Trainer pipeline against the recipe, in one run.
+"""``emobench perf``: training cost, the machine's peak and each model's share of it, the naive
+Trainer pipeline against the recipe, in one run.
 
 emobench perf --models bert-tiny,bert-mini --ladder bert-tiny --output results/perf-cpu.json
 """
@@ -25,11 +26,15 @@ from emobench_core.errors import UsageError
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "perf",
-        help="training cost: the naive Trainer pipeline against the recipe, in one run",
-        description="Time the naive pipeline (Trainer defaults, padding to 128, fp32) and the "
-        "project's recipe on each model, same epochs, same machine, one after the other; "
-        "optionally the recipe's changes one at a time (--ladder) and the recipe on 25%%/50%% "
-        "of the training rows (--scaling). Prints the ratios; writes every row to --output.",
+        help="training cost: the machine's peak, each model's share of it, the naive pipeline "
+        "against the recipe, in one run",
+        description="Measure the CPU's bf16/fp32 matmul peak and time each model's training "
+        "steps phase by phase against it (--steps, with --ab variants); then time the naive "
+        "pipeline (Trainer defaults, padding to 128, fp32) and the project's recipe on each "
+        "model, same epochs, same machine, one after the other; optionally the recipe's "
+        "changes one at a time (--ladder), the recipe with each --ab field (--ab-runs) and on "
+        "25%%/50%% of the training rows (--scaling). Prints the ratios; writes every row to "
+        "--output.",
     )
     p.add_argument("--models", default="bert-tiny,bert-mini", help="default: bert-tiny,bert-mini")
     p.add_argument(
@@ -58,6 +63,47 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="random-init learning rates to choose from on validation macro-F1 (repeatable)",
     )
     p.add_argument("--no-naive", action="store_true", help="time the recipe alone")
+    p.add_argument("--no-lean", action="store_true", help="no lean reference loop rows")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=20,
+        help="training steps timed per model and variant, phase by phase, against the "
+        "machine's matmul peak (measured first); 0: neither; default: 20",
+    )
+    p.add_argument("--warmup-steps", type=int, default=3, help="untimed first steps; default: 3")
+    p.add_argument(
+        "--profile-steps", type=int, default=3, help="steps run under torch.profiler; default: 3"
+    )
+    p.add_argument(
+        "--ab",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a variant of the recipe timed beside it: a recipe field (compile=true, "
+        "attn_implementation=eager, cpu_bf16=false, batch_size=64) or threads=N (repeatable)",
+    )
+    p.add_argument(
+        "--ab-runs",
+        default="",
+        help="models that also get a whole fine-tuning per recipe-field --ab; default: none",
+    )
+    p.add_argument(
+        "--embedding-cost",
+        default=None,
+        help="models whose steps are also timed with the word embeddings frozen; "
+        "default: bert-tiny where in --models",
+    )
+    p.add_argument(
+        "--squares",
+        default="1024,2048",
+        help="sizes of the square matmuls of the peak; default: 1024,2048",
+    )
+    p.add_argument(
+        "--steps-only",
+        action="store_true",
+        help="the peak and the step benchmark only: no fine-tuning rows",
+    )
     p.add_argument("--seed", type=int, default=42, help="default: 42")
     p.add_argument("--output", required=True, type=Path, help="the perf JSON to write")
     p.add_argument(
@@ -91,6 +137,37 @@ def lr_candidates(values: list[str], names: list[str]) -> dict[str, list[float]]
     return out
 
 
+def step_options(ns: argparse.Namespace, names: list[str], r: Any) -> dict[str, Any]:
+    """The step benchmark's part of the plan, checked (``--ab`` parsed against the recipe)."""
+    from emobench_core.scenarios.perf_step import parse_ab
+
+    for option in ("steps", "warmup_steps", "profile_steps"):
+        if getattr(ns, option) < 0:
+            raise UsageError(f"--{option.replace('_', '-')} must be >= 0")
+    for spec in ns.ab:
+        try:
+            parse_ab(spec, r)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    try:
+        squares = tuple(int(x) for x in ns.squares.split(",") if x.strip())
+    except ValueError:
+        squares = (0,)
+    if any(n < 1 for n in squares):
+        raise UsageError(f"--squares {ns.squares!r} must be sizes >= 1, e.g. 1024,2048")
+    cost = ns.embedding_cost
+    return {
+        "fine_tune": not ns.steps_only,
+        "steps": ns.steps,
+        "warmup": ns.warmup_steps,
+        "profile_steps": ns.profile_steps,
+        "ab": list(ns.ab),
+        "ab_runs": [m for m in ns.ab_runs.split(",") if m],
+        "embedding_cost": [m for m in (cost if cost is not None else "bert-tiny").split(",") if m],
+        "squares": squares,
+    }
+
+
 def perf(ns: argparse.Namespace) -> int:
     import shlex
     import tempfile
@@ -106,14 +183,17 @@ def perf(ns: argparse.Namespace) -> int:
     if not specs:
         raise UsageError(f"--models {ns.models!r} names no transformer model to fine-tune")
     names = [s.name for s in specs]
-    for option in ("ladder", "scaling"):
-        extra = [m for m in getattr(ns, option).split(",") if m and m not in names]
+    for option in ("ladder", "scaling", "ab_runs", "embedding_cost"):
+        extra = [m for m in (getattr(ns, option) or "").split(",") if m and m not in names]
         if extra:
-            raise UsageError(f"--{option} names {extra}, which --models does not include")
+            flag = option.replace("_", "-")
+            raise UsageError(f"--{flag} names {extra}, which --models does not include")
     check_device(ns.device)
     steps = ladder_steps(ns.device)
     if ns.ladder_from is not None and ns.ladder_from not in steps:
         raise UsageError(f"--ladder-from {ns.ladder_from!r} must be one of {', '.join(steps)}")
+    request = recipe_request(ns).replace(seed=ns.seed)
+    r = Recipe(**request)
     plan = PerfPlan(
         models=[(s, resolve_init(s, ns.init)) for s in specs],
         ladder=[m for m in ns.ladder.split(",") if m],
@@ -121,9 +201,9 @@ def perf(ns: argparse.Namespace) -> int:
         scaling=[m for m in ns.scaling.split(",") if m],
         lr_candidates=lr_candidates(ns.select_lr, names),
         naive=not ns.no_naive,
+        lean=not ns.no_lean,
+        **step_options(ns, names, r),
     )
-    request = recipe_request(ns).replace(seed=ns.seed)
-    r = Recipe(**request)
     dsd = load_data(data_request(ns), max_train_rows=ns.max_train_rows)
     argv = sys.argv[1:]
     command = "emobench perf " + shlex.join(

@@ -1,7 +1,9 @@
 """Training-cost tables: a perf report as plain text (the end of ``emobench perf``) and as the
 "Training cost" section of RESULTS.md, drawn from saved
 :class:`~emobench_core.schema.perf.PerfReport` s only; the tables of one report are in
-:mod:`emobench_core.report.perf_tables`, the newest rows across runs here.
+:mod:`emobench_core.report.perf_tables` (fine-tuning rows) and
+:mod:`emobench_core.report.perf_steps` (peak, share, breakdown, padding, A/B), the newest rows
+across runs here.
 
     emobench perf --models bert-tiny --ladder bert-tiny --output results/perf/perf-cpu.json
     emobench report bench.json --results runs/ --perf results/perf/perf-cpu.json
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from emobench_core.report.perf_steps import step_blocks
 from emobench_core.report.perf_tables import (
     ROW_HEADERS,
     comparison_table,
@@ -33,8 +36,9 @@ def summary_lines(report: PerfReport) -> list[str]:
     if recipes:
         total = sum(r.total_s for r in recipes)
         lines.append(f"recipe, {len(recipes)} model(s), {report.epochs} epochs: {total:.1f} s")
-    lines.append(tabulate(fmt_rows(report.rows), headers=ROW_HEADERS))
-    return lines
+    if report.rows:
+        lines.append(tabulate(fmt_rows(report.rows), headers=ROW_HEADERS))
+    return lines + ["\n".join(block) for block in step_blocks(report, markdown=False)]
 
 
 # ---------------------------------------------------------------------------- markdown
@@ -164,6 +168,7 @@ def markdown_lines(reports: Sequence[tuple[str, PerfReport]]) -> list[str]:
             lr_table(report),
             *(ladder_table(report, m) for m in sorted({r.model for r in report.rows})),
             *(scaling_table(report, m) for m in sorted({r.model for r in report.rows})),
+            *step_blocks(report),
         ):
             if block:
                 out += [*block, ""]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from emobench_core.schema.perf import (
+    AB_PREFIX,
     PerfReport,
     PerfRow,
     comparisons,
@@ -111,6 +112,7 @@ def unpaired_table(report: PerfReport) -> list[str]:
         shown |= {id(r) for r in (ladder_part if len(ladder_part) > 1 else [])}
         shown |= {id(r) for r in scaling_rows(report, model)}
     shown |= {id(r) for r in report.rows if not r.selected}
+    shown |= {id(r) for r in report.rows if r.setup.startswith(AB_PREFIX)}
     rest = [r for r in report.rows if id(r) not in shown]
     if not rest:
         return []

@@ -33,15 +33,16 @@ from typing import Any
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe, RecipeRequest
 from emobench_core.data.loading import sample_train_rows
+from emobench_core.measure.matmul import SQUARE, machine_record, matmul_rows
 from emobench_core.models.recipes import recipe_for
 from emobench_core.models.spec import ModelSpec
 from emobench_core.scenarios import (  # called as perf_runs.run_*: tests stub them there
-    perf_lean,
     perf_runs,
+    perf_step,
 )
 from emobench_core.scenarios.perf_runs import Setup
 from emobench_core.scenarios.provenance import data_record, now, run_environment
-from emobench_core.schema.perf import NAIVE_CHANGE, PerfReport, PerfRow, ladder_steps
+from emobench_core.schema.perf import AB_PREFIX, NAIVE_CHANGE, PerfReport, PerfRow, ladder_steps
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,23 @@ class PerfPlan:
     """Random-init learning rates to choose from on validation macro-F1, per model."""
     naive: bool = True
     lean: bool = True
-    """Also time the lean reference loop (:mod:`emobench_core.scenarios.perf_lean`)."""
+    """Also time the lean reference loop (:func:`~.perf_runs.run_lean`)."""
+    fine_tune: bool = True
+    """Time the fine-tuning rows (recipe, lean, naive, ladder, scaling); off: the peak and the
+    step benchmark only."""
+    steps: int = 0
+    """Training steps timed per model and variant (:mod:`~.perf_step`); 0: no step benchmark
+    and no matmul peak."""
+    warmup: int = 3
+    profile_steps: int = 3
+    ab: list[str] = field(default_factory=list)
+    """``FIELD=VALUE`` (a recipe field) or ``threads=N``: each a step-benchmark variant."""
+    ab_runs: list[str] = field(default_factory=list)
+    """Models that also get a recipe row (a whole fine-tuning) per recipe-field ``ab``."""
+    embedding_cost: list[str] = field(default_factory=list)
+    """Models whose step benchmark also runs with the word embeddings frozen."""
+    squares: tuple[int, ...] = (1024, 2048)
+    """Sizes of the square matmuls of the peak."""
 
 
 def execute(
@@ -135,58 +152,111 @@ def execute(
         report.save(output)
         log.info("%s %s %s: %.1f s", row.model, row.init, row.setup, row.total_s)
 
+    if plan.steps and device == "cpu":
+        report.machine = machine_record()
+        report.matmuls += matmul_rows([(SQUARE, (n, n, n)) for n in plan.squares])
+        report.save(output)
     for spec, init in plan.models:
-        lrs = plan.lr_candidates.get(spec.name, []) if init == "random" else []
-        if lrs:
-            candidates = [
-                perf_runs.run_recipe(
-                    spec,
-                    init,
-                    recipe.replace(learning_rate_random=lr),
-                    dsd,
-                    token_cache=token_cache,
-                    setup=f"recipe lr={lr:g}",
-                    **common,
-                )
-                for lr in lrs
-            ]
-            best = max(candidates, key=lambda r: r.val_macro_f1 or 0.0)
-            for row in candidates:
-                chosen_row = row is best
-                add(
-                    dataclasses.replace(
-                        row, setup="recipe" if chosen_row else row.setup, selected=chosen_row
-                    )
-                )
-            chosen = recipe.replace(learning_rate_random=best.learning_rate)
-        else:
-            chosen = recipe_for(spec, request)
-            add(perf_runs.run_recipe(spec, init, chosen, dsd, token_cache=token_cache, **common))
-        if plan.lean:
-            add(perf_lean.run_lean(spec, init, chosen, dsd, token_cache=token_cache, **common))
-        if plan.naive:
-            add(perf_runs.run_setup(NAIVE, spec, init, chosen, dsd, **common))
-        if spec.name in plan.ladder:
-            steps = ladder(device, chosen)
-            first = [s.name for s in steps].index(plan.ladder_from) if plan.ladder_from else 1
-            for setup in steps[max(first, 1) :]:
-                add(perf_runs.run_setup(setup, spec, init, chosen, dsd, **common))
-        if spec.name in plan.scaling:
-            for fraction in plan.fractions:
-                add(
-                    perf_runs.run_recipe(
-                        spec,
-                        init,
-                        chosen,
-                        subset(dsd, fraction),
-                        token_cache=token_cache,
-                        setup=f"recipe {fraction:.0%} rows",
-                        **common,
-                    )
-                )
+        if plan.steps:
+            _steps(plan, spec, init, recipe_for(spec, request), dsd, report, token_cache, common)
+            report.save(output)
+        if plan.fine_tune:
+            _fine_tune(plan, spec, init, (recipe, request), dsd, add, token_cache, common)
     report.complete = True
     report.save(output)
     return report
+
+
+def _steps(
+    plan: PerfPlan,
+    spec: ModelSpec,
+    init: str,
+    recipe: Recipe,
+    dsd: Any,
+    report: PerfReport,
+    token_cache: CheckpointCache,
+    common: dict[str, Any],
+) -> None:
+    """The step benchmark of one model, and the matmul rates at its step's shapes (CPU)."""
+    chosen = perf_step.variants(recipe, plan.ab, embedding_cost=spec.name in plan.embedding_cost)
+    padding, shape, rows = perf_step.step_rows(
+        spec,
+        init,
+        recipe,
+        dsd,
+        chosen,
+        token_cache=token_cache,
+        steps=plan.steps,
+        warmup=plan.warmup,
+        profile_steps=plan.profile_steps,
+        device=common["device"],
+        vocab_dir=common["vocab_dir"],
+    )
+    report.padding += padding
+    report.steps += rows
+    if common["device"] == "cpu":
+        pad = next(p for p in padding if p.batch_size == recipe.batch_size)
+        tokens = pad.padded_tokens // pad.batches  # a mean batch's token slots
+        shapes = shape.matmul_shapes(tokens).items()
+        report.matmuls += matmul_rows([(f"{spec.name} {role}", mkn) for role, mkn in shapes])
+    for row in rows:
+        log.info("%s %s: %.1f ms a step", row.model, row.variant, 1000 * row.step_s)
+
+
+def _fine_tune(
+    plan: PerfPlan,
+    spec: ModelSpec,
+    init: str,
+    recipes: tuple[Recipe, RecipeRequest],
+    dsd: Any,
+    add: Any,
+    token_cache: CheckpointCache,
+    common: dict[str, Any],
+) -> None:
+    """The fine-tuning rows of one model: recipe (its learning rate chosen where asked), lean,
+    naive, ladder, the recipe's A/B rows, scaling. ``recipes``: the run's shared recipe and
+    what was asked (resolved against the model's registry entry)."""
+    recipe, request = recipes
+    kw = {"token_cache": token_cache, **common}
+    lrs = plan.lr_candidates.get(spec.name, []) if init == "random" else []
+    if lrs:
+        candidates = [
+            perf_runs.run_recipe(
+                spec,
+                init,
+                recipe.replace(learning_rate_random=lr),
+                dsd,
+                setup=f"recipe lr={lr:g}",
+                **kw,
+            )
+            for lr in lrs
+        ]
+        best = max(candidates, key=lambda r: r.val_macro_f1 or 0.0)
+        for row in candidates:
+            chosen_row = row is best
+            setup = "recipe" if chosen_row else row.setup
+            add(dataclasses.replace(row, setup=setup, selected=chosen_row))
+        chosen = recipe.replace(learning_rate_random=best.learning_rate)
+    else:
+        chosen = recipe_for(spec, request)
+        add(perf_runs.run_recipe(spec, init, chosen, dsd, **kw))
+    if plan.lean:
+        add(perf_runs.run_lean(spec, init, chosen, dsd, **kw))
+    if plan.naive:
+        add(perf_runs.run_setup(NAIVE, spec, init, chosen, dsd, **common))
+    if spec.name in plan.ladder:
+        steps = ladder(common["device"], chosen)
+        first = [s.name for s in steps].index(plan.ladder_from) if plan.ladder_from else 1
+        for step in steps[max(first, 1) :]:
+            add(perf_runs.run_setup(step, spec, init, chosen, dsd, **common))
+    if spec.name in plan.ab_runs:
+        for variant in perf_step.variants(chosen, plan.ab, embedding_cost=False)[1:]:
+            if variant.threads is None:  # a thread count is no recipe field: steps only
+                setup = f"{AB_PREFIX}{variant.name}"
+                add(perf_runs.run_recipe(spec, init, variant.recipe, dsd, setup=setup, **kw))
+    for fraction in plan.fractions if spec.name in plan.scaling else ():
+        setup = f"recipe {fraction:.0%} rows"
+        add(perf_runs.run_recipe(spec, init, chosen, subset(dsd, fraction), setup=setup, **kw))
 
 
 def new_report(dsd: Any, recipe: Recipe, device: str, data_source: str, command: str) -> PerfReport:

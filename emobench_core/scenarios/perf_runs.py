@@ -1,13 +1,21 @@
-"""The timed fine-tuning runs of ``emobench perf``: one :class:`Setup` of the naive ``Trainer``
-pipeline (:func:`run_setup`), or the project's recipe (:func:`run_recipe`), each building the model,
-tokenizing, training and predicting the test split, every phase timed into a
-:class:`~emobench_core.schema.perf.PerfRow`. :mod:`~.perf` plans which runs to make and saves them.
+"""The timed fine-tuning runs of ``emobench perf``, each building the model, tokenizing,
+training and predicting the test split, every phase timed into a
+:class:`~emobench_core.schema.perf.PerfRow`: one :class:`Setup` of the naive ``Trainer`` pipeline
+(:func:`run_setup`), the project's recipe (:func:`run_recipe`), and the lean reference
+(:func:`run_lean`): the recipe's model, optimizer, schedule, epochs, batches and precision in a
+plain eager loop with no ``Trainer``, no validation and no checkpoint, so "how close to this
+machine's pace" is a measured ratio. :mod:`~.perf` plans which runs to make and saves them.
+
+The three ways to train share the model building, the test-split scoring and the clock
+boundaries, and read best side by side (``perf_lean`` was joined back into this module).
 
     emobench perf --models bert-tiny --ladder bert-tiny --output results/perf/perf-cpu.json
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import shutil
 import time
 from dataclasses import dataclass
@@ -24,7 +32,14 @@ from emobench_core.models.loading import build_model
 from emobench_core.models.spec import ModelSpec
 from emobench_core.schema.perf import PerfRow
 from emobench_core.training.batches import PaddedSplit, fast_trainer_class, whole_batch
-from emobench_core.training.trainer import fine_tune, group_by_length_argument, tokenize_splits
+from emobench_core.training.trainer import (
+    BF16,
+    cached_tokenize,
+    fine_tune,
+    group_by_length_argument,
+    precision,
+    tokenize_splits,
+)
 
 
 @dataclass(frozen=True)
@@ -267,4 +282,112 @@ def run_recipe(
         macro_f1=macro_f1,
         val_macro_f1=info.best_val_macro_f1,
         token_cache_hit=info.token_cache_hit,
+    )
+
+
+LEAN_CHANGE = (
+    "plain eager loop over the recipe's pre-padded length-grouped batches: same optimizer "
+    "(fused AdamW, no decay on biases and LayerNorm), schedule, epochs and precision; "
+    "no Trainer, no validation, no checkpoint"
+)
+
+
+def prepared(model: Any, recipe: Recipe) -> Any:
+    """``model`` with the recipe's attention kernel, compiled where the recipe asks: what a
+    training loop calls (the ``Trainer`` does the same from the recipe)."""
+    if recipe.attn_implementation is not None:
+        model.set_attn_implementation(recipe.attn_implementation)
+    if recipe.compile:
+        import torch
+
+        return torch.compile(model)
+    return model
+
+
+def lean_optimizer(model: Any, recipe: Recipe, lr: float) -> Any:
+    """AdamW as the Trainer builds it: weight decay on every weight but biases and LayerNorm."""
+    import torch
+
+    decay: list[Any] = []
+    no_decay: list[Any] = []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
+    groups = [
+        {"params": decay, "weight_decay": recipe.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    fused = recipe.optimizer == "adamw_torch_fused"
+    return torch.optim.AdamW(groups, lr=lr, fused=fused)
+
+
+def run_lean(
+    spec: ModelSpec,
+    init: str,
+    recipe: Recipe,
+    dsd: Any,
+    *,
+    workdir: Path,
+    token_cache: CheckpointCache,
+    device: str = "cpu",
+    vocab_dir: Any = None,
+    quiet: bool = True,
+) -> PerfRow:
+    """Train ``spec`` the lean way for ``recipe.epochs`` epochs, then predict the test split."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    start = time.perf_counter()
+    model, tokenizer = build_for_perf(spec, init, recipe.seed, vocab_dir, device, label_names(dsd))
+    built = time.perf_counter()
+    tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache)
+    train = PaddedSplit(tokenized["train"], tokenizer.model_input_names, tokenizer.pad_token_id)
+    tokenized_at = time.perf_counter()
+    per_epoch = math.ceil(len(train) / recipe.batch_size)
+    total = per_epoch * recipe.epochs
+    lr = recipe.lr_for(init)
+    opt = lean_optimizer(model, recipe, lr)
+    schedule = get_linear_schedule_with_warmup(opt, math.ceil(recipe.warmup_ratio * total), total)
+    autocast = (
+        torch.autocast(device_type=device, dtype=torch.bfloat16)
+        if precision(recipe, device) == BF16
+        else contextlib.nullcontext()
+    )
+    model.train().to(device)
+    forward = prepared(model, recipe)
+    for _ in range(recipe.epochs):
+        order = list(LengthGroupedSampler(recipe.batch_size, lengths=train.lengths.tolist()))
+        for i in range(0, len(order), recipe.batch_size):
+            batch = {
+                k: v.to(device)
+                for k, v in train.__getitems__(order[i : i + recipe.batch_size]).items()
+            }
+            with autocast:
+                loss = forward(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # the Trainer's default
+            opt.step()
+            schedule.step()
+            opt.zero_grad(set_to_none=True)
+    trained, done, (accuracy, macro_f1) = predict_and_score(model, tokenizer, recipe, dsd, device)
+    return PerfRow(
+        model=spec.name,
+        init=init,
+        setup="lean",
+        change=LEAN_CHANGE,
+        train_rows=len(train),
+        epochs=recipe.epochs,
+        steps=total,
+        learning_rate=lr,
+        batch_size=recipe.batch_size,
+        optim=recipe.optimizer,
+        build_s=built - start,
+        tokenize_s=tokenized_at - built,
+        train_s=trained - tokenized_at,
+        test_s=done - trained,
+        accuracy=accuracy,
+        macro_f1=macro_f1,
+        token_cache_hit=hit,
     )

@@ -12,7 +12,6 @@ import datasets
 import pytest
 
 import emobench_core.scenarios.perf as perf
-import emobench_core.scenarios.perf_lean as perf_lean
 import emobench_core.scenarios.perf_runs as perf_runs
 from emobench_core.cache import CheckpointCache
 from emobench_core.cli import main as cli_main
@@ -30,6 +29,7 @@ from emobench_core.schema.perf import (
     load_perf,
     scaling_rows,
 )
+from emobench_core.schema.perf_steps import FROZEN
 from emobench_core.training.trainer import (
     cached_tokenize,
     tokenizer_fingerprint,
@@ -196,7 +196,7 @@ def test_report_round_trips_and_rejects_other_files(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["rows"][0]["total_s"] == 10.0
     data = json.loads(path.read_text())
     (tmp_path / "old.json").write_text(json.dumps({**data, "schema_version": 99}))
-    with pytest.raises(ResultsError, match="schema version 3 .*version=99.*`emobench perf"):
+    with pytest.raises(ResultsError, match="schema version 4 .*version=99.*`emobench perf"):
         load_perf(tmp_path / "old.json")
     (tmp_path / "other.json").write_text(json.dumps({"benchmarks": []}))
     with pytest.raises(ResultsError, match="not an emobench perf report"):
@@ -223,7 +223,7 @@ def test_execute_chooses_lr_on_validation_and_saves_after_each_row(
     monkeypatch.setattr(perf_runs, "run_recipe", fake_recipe)
     monkeypatch.setattr(perf_runs, "run_setup", fake_setup)
     monkeypatch.setattr(
-        perf_lean, "run_lean", lambda spec, init, recipe, dsd, **kw: _row("lean", 0.5, 0.8)
+        perf_runs, "run_lean", lambda spec, init, recipe, dsd, **kw: _row("lean", 0.5, 0.8)
     )
     plan = PerfPlan(
         models=[(get_spec("bert-tiny"), "random")],
@@ -258,15 +258,38 @@ def test_perf_runs_end_to_end_on_tiny_data(
     monkeypatch.setenv("EMOBENCH_VOCAB_DIR", str(vocab_dir))
     out = tmp_path / "perf.json"
     argv = ["--quiet", "perf", "--models", "bert-tiny", "--epochs", "1", "--data-dir", str(data)]
-    assert cli_main([*argv, "--scaling", "bert-tiny", "--output", str(out)]) == 0
+    steps = ["--steps", "2", "--warmup-steps", "1", "--profile-steps", "1", "--squares", "64"]
+    ab = ["--ab", "attn_implementation=eager", "--ab", "threads=1", "--ab-runs", "bert-tiny"]
+    assert cli_main([*argv, *steps, *ab, "--scaling", "bert-tiny", "--output", str(out)]) == 0
     report = load_perf(out)
     assert report.complete and report.data["rows"]["train"] == 64
     by_setup = {r.setup: r for r in report.rows}
-    assert set(by_setup) == {"recipe", "lean", "naive", "recipe 25% rows", "recipe 50% rows"}
+    assert set(by_setup) == {
+        "recipe",
+        "lean",
+        "naive",
+        "recipe + attn_implementation='eager'",
+        "recipe 25% rows",
+        "recipe 50% rows",
+    }
     assert by_setup["naive"].steps == 64 // 8 and by_setup["naive"].batch_size == 8
-    assert by_setup["recipe"].steps == 64 // 32 and by_setup["recipe"].token_cache_hit is False
+    # the step benchmark tokenized first, into the same token cache
+    assert by_setup["recipe"].steps == 64 // 32 and by_setup["recipe"].token_cache_hit is True
     assert [r.train_rows for r in scaling_rows(report, "bert-tiny")] == [16, 32, 64]
     assert all(r.total_s > 0 and 0 <= r.accuracy <= 1 for r in report.rows)
+    variants = [s.variant for s in report.steps]
+    assert variants == ["recipe", "attn_implementation='eager'", "threads=1", FROZEN]
+    assert all(s.steps == 2 and s.padded_tokens >= s.real_tokens > 0 for s in report.steps)
+    assert report.steps[2].threads == 1
+    assert sum(report.steps[0].kernel_shares.values()) == pytest.approx(1.0)
+    (pad,) = report.padding
+    assert (pad.batch_size, pad.batches) == (32, 2)
+    assert pad.padded_tokens >= pad.sorted_padded_tokens >= pad.real_tokens > 0
+    labels = {(m.label, m.dtype) for m in report.matmuls}
+    assert ("square", "bfloat16") in labels and ("bert-tiny ffn up", "float32") in labels
+    assert report.machine["torch_cpu_capability"]
+    text = "\n".join(markdown_lines([("perf.json", report)]))
+    assert "of bf16 peak" in text and "padding / epoch" in text and "variant s / epoch" in text
 
 
 @pytest.mark.parametrize(
@@ -402,7 +425,7 @@ def test_the_lean_row_trains_like_the_recipe_without_the_trainer(
     dsd = load_data(emotion_dir, max_train_rows=64)
     recipe = Recipe(epochs=2, batch_size=16, max_length=32, cpu_bf16=False)
     cache = CheckpointCache(tmp_path / "tokens")
-    row = perf_lean.run_lean(
+    row = perf_runs.run_lean(
         get_spec("bert-tiny"),
         "random",
         recipe,
@@ -423,7 +446,7 @@ def test_the_lean_optimizer_decays_weights_but_not_biases_or_layernorm() -> None
     model = torch.nn.Module()
     model.dense = torch.nn.Linear(2, 2)
     model.LayerNorm = torch.nn.LayerNorm(2)
-    opt = perf_lean._optimizer(model, Recipe(), 1e-3)
+    opt = perf_runs.lean_optimizer(model, Recipe(), 1e-3)
     decayed, plain = opt.param_groups
     assert decayed["weight_decay"] == Recipe().weight_decay and len(decayed["params"]) == 1
     assert plain["weight_decay"] == 0.0 and len(plain["params"]) == 3

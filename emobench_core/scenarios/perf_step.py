@@ -1,0 +1,291 @@
+"""Where a training step's time goes, against the machine's own peak (``emobench perf --steps``).
+
+For each architecture: the recipe's batches (pre-padded, length-grouped) are drawn for one epoch,
+which gives the padding work (:class:`~emobench_core.schema.perf_steps.PaddingRow`); then ``steps``
+of them, spread over the epoch, are trained one at a time with the forward pass, the backward pass
+and the optimizer step (clipping, fused AdamW, zeroing) each timed, after ``warmup`` untimed steps
+(which absorb ``torch.compile``'s compile time), and a few more run under ``torch.profiler`` to
+split the time by kind of kernel. Each *variant* repeats this with one thing changed: a recipe
+field (``compile=true``, ``attn_implementation=eager``, ``cpu_bf16=false``, ``batch_size=64``),
+the thread count (``threads=1``), or the word embeddings frozen (what their dense gradient and
+update cost). The FLOP count is :mod:`emobench_core.measure.flops`'s; the peak is
+:mod:`emobench_core.measure.matmul`'s.
+
+    emobench perf --models bert-tiny,bert-small --steps 20 --ab compile=true --output perf.json
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from emobench_core.cache import CheckpointCache
+from emobench_core.config import Recipe
+from emobench_core.data.fingerprint import label_names
+from emobench_core.measure.flops import EncoderShape
+from emobench_core.measure.profiling import EMBEDDING_BACKWARD, kernel_shares
+from emobench_core.models.spec import ModelSpec
+from emobench_core.scenarios.perf_runs import build_for_perf, lean_optimizer, prepared, sync_device
+from emobench_core.schema.perf_steps import FROZEN, RECIPE, PaddingRow, StepRow
+from emobench_core.training.batches import PaddedSplit
+from emobench_core.training.trainer import BF16, cached_tokenize, precision
+
+THREADS = "threads"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to run the step: the recipe, or the recipe with one thing changed."""
+
+    name: str
+    recipe: Recipe
+    threads: int | None = None
+    frozen_embeddings: bool = False
+
+    @property
+    def change(self) -> str:
+        if self.frozen_embeddings:
+            return "word embeddings frozen: no dense gradient, no optimizer update for them"
+        return "the recipe" if self.name == RECIPE else f"the recipe with {self.name}"
+
+
+def _value(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def parse_ab(spec: str, recipe: Recipe) -> Variant:
+    """A variant from ``FIELD=VALUE`` (a recipe field) or ``threads=N``.
+
+    Raises:
+        ValueError: Not ``FIELD=VALUE``, an unknown field, or a value the recipe refuses.
+    """
+    name, sep, raw = spec.partition("=")
+    name = name.strip().replace("-", "_")
+    if not sep or not name:
+        raise ValueError(f"--ab {spec!r} must be FIELD=VALUE, e.g. compile=true or threads=1")
+    value = _value(raw)
+    if name == THREADS:
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"--ab {spec!r}: threads must be a whole number >= 1")
+        return Variant(f"threads={value}", recipe, threads=value)
+    known = [f.name for f in dataclasses.fields(Recipe)]
+    if name not in known:
+        raise ValueError(f"--ab {spec!r}: {name!r} is not a recipe field ({', '.join(known)})")
+    return Variant(f"{name}={value!r}", recipe.replace(**{name: value}))
+
+
+def variants(recipe: Recipe, specs: Sequence[str], *, embedding_cost: bool) -> list[Variant]:
+    """The recipe, each of ``specs`` (:func:`parse_ab`), then the word embeddings frozen."""
+    out = [Variant(RECIPE, recipe), *(parse_ab(s, recipe) for s in specs)]
+    if embedding_cost:
+        out.append(Variant(FROZEN, recipe, frozen_embeddings=True))
+    return out
+
+
+def epoch_batches(lengths: np.ndarray, batch_size: int, seed: int) -> list[np.ndarray]:
+    """One epoch's batches (row indices) as the recipe draws them: transformers'
+    ``LengthGroupedSampler`` on the stored lengths, seeded."""
+    import torch
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    generator = torch.Generator().manual_seed(seed)
+    sampler = LengthGroupedSampler(batch_size, lengths=lengths.tolist(), generator=generator)
+    order = np.fromiter(iter(sampler), dtype=np.int64, count=len(lengths))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def padding_row(model: str, lengths: np.ndarray, batches: Sequence[np.ndarray]) -> PaddingRow:
+    """The token slots of ``batches`` (each padded to its longest row) against the real
+    tokens, and against batches of the same size cut from the rows sorted by length."""
+    size = max(len(b) for b in batches)
+    ordered = np.sort(lengths)
+    cuts = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    return PaddingRow(
+        model=model,
+        batch_size=size,
+        batches=len(batches),
+        real_tokens=int(lengths.sum()),
+        padded_tokens=sum(len(b) * int(lengths[b].max()) for b in batches),
+        sorted_padded_tokens=sum(len(c) * int(c.max()) for c in cuts),
+    )
+
+
+def spread(batches: Sequence[np.ndarray], count: int) -> list[np.ndarray]:
+    """``count`` batches spread evenly over the epoch (cycling when it has fewer)."""
+    if count <= len(batches):
+        picks = np.linspace(0, len(batches), count, endpoint=False).astype(int)
+    else:
+        picks = np.arange(count) % len(batches)
+    return [batches[int(i)] for i in picks]
+
+
+def _batch(split: PaddedSplit, idx: np.ndarray, device: str) -> dict[str, Any]:
+    return {k: v.to(device) for k, v in split.__getitems__(idx.tolist()).items()}
+
+
+def time_variant(
+    spec: ModelSpec,
+    init: str,
+    variant: Variant,
+    split: PaddedSplit,
+    labels: Sequence[str],
+    *,
+    steps: int,
+    warmup: int,
+    profile_steps: int,
+    device: str = "cpu",
+    vocab_dir: Any = None,
+) -> StepRow:
+    """Train ``spec`` for ``warmup + steps + profile_steps`` steps the ``variant`` way."""
+    import torch
+
+    recipe = variant.recipe
+    threads = torch.get_num_threads()
+    if variant.threads:
+        torch.set_num_threads(variant.threads)
+    try:
+        model, _ = build_for_perf(spec, init, recipe.seed, vocab_dir, device, labels)
+        model.train()
+        if variant.frozen_embeddings:
+            model.get_input_embeddings().weight.requires_grad_(False)
+        forward = prepared(model, recipe)
+        opt = lean_optimizer(model, recipe, recipe.lr_for(init))
+        bf16 = precision(recipe, device) == BF16
+        autocast = torch.autocast(device_type=device, dtype=torch.bfloat16) if bf16 else None
+        shape = EncoderShape.from_config(model.config.to_dict())
+        batches = spread(epoch_batches(split.lengths, recipe.batch_size, recipe.seed), steps)
+
+        def step(idx: np.ndarray) -> tuple[float, float, float]:
+            batch = _batch(split, idx, device)
+            sync_device(device)
+            t0 = time.perf_counter()
+            with autocast or contextlib.nullcontext():
+                loss = forward(**batch).loss
+            sync_device(device)
+            t1 = time.perf_counter()
+            loss.backward()
+            sync_device(device)
+            t2 = time.perf_counter()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            sync_device(device)
+            return t1 - t0, t2 - t1, time.perf_counter() - t2
+
+        start = time.perf_counter()
+        for idx in batches[:warmup] or batches[:1]:
+            step(idx)
+        warmup_s = time.perf_counter() - start
+        phases = np.array([step(idx) for idx in batches]).sum(axis=0)
+        shares: dict[str, float] = {}
+        top: list[Any] = []
+        embedding_s: float | None = None
+        if profile_steps:
+            from torch.profiler import ProfilerActivity, profile
+
+            with profile(activities=[ProfilerActivity.CPU]) as prof:
+                for idx in batches[:profile_steps]:
+                    step(idx)
+            events = prof.key_averages()
+            profiled = min(profile_steps, len(batches))
+            shares, top = kernel_shares(
+                [(e.key, e.self_cpu_time_total / 1e6) for e in events], profiled
+            )
+            embedding_s = next(
+                (e.cpu_time_total / 1e6 / profiled for e in events if e.key == EMBEDDING_BACKWARD),
+                None,
+            )
+        used_threads = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(threads)
+    lengths = [split.lengths[idx] for idx in batches]
+    return StepRow(
+        model=spec.name,
+        init=init,
+        variant=variant.name,
+        change=variant.change,
+        precision=precision(recipe, device),
+        threads=used_threads,
+        batch_size=recipe.batch_size,
+        steps=len(batches),
+        non_embedding_params=shape.non_embedding_params,
+        real_tokens=int(sum(int(x.sum()) for x in lengths)),
+        padded_tokens=sum(len(x) * int(x.max()) for x in lengths),
+        flops=sum(len(x) * int(x.max()) * shape.flops_per_token(int(x.max())) for x in lengths),
+        useful_flops=sum(shape.sequence_flops(x.tolist()) for x in lengths),
+        forward_s=float(phases[0]),
+        backward_s=float(phases[1]),
+        optimizer_s=float(phases[2]),
+        warmup_s=warmup_s,
+        kernel_shares=shares,
+        top_ops=top,
+        embedding_backward_s=embedding_s,
+    )
+
+
+def train_split(
+    spec: ModelSpec, init: str, recipe: Recipe, dsd: Any, token_cache: CheckpointCache, vocab: Any
+) -> tuple[PaddedSplit, EncoderShape]:
+    """The recipe's pre-padded training split for ``spec`` (tokenization cached) and the
+    encoder's shape."""
+    model, tokenizer = build_for_perf(spec, init, recipe.seed, vocab, "cpu", label_names(dsd))
+    tokenized, _ = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache)
+    names, pad = tokenizer.model_input_names, tokenizer.pad_token_id
+    split = PaddedSplit(tokenized["train"], names, pad)
+    return split, EncoderShape.from_config(model.config.to_dict())
+
+
+def step_rows(
+    spec: ModelSpec,
+    init: str,
+    recipe: Recipe,
+    dsd: Any,
+    chosen: Sequence[Variant],
+    *,
+    token_cache: CheckpointCache,
+    steps: int,
+    warmup: int = 3,
+    profile_steps: int = 3,
+    device: str = "cpu",
+    vocab_dir: Any = None,
+) -> tuple[list[PaddingRow], EncoderShape, list[StepRow]]:
+    """The padding work of each batch size the variants use, the encoder's shape, and one
+    :class:`StepRow` per variant."""
+    split, shape = train_split(spec, init, recipe, dsd, token_cache, vocab_dir)
+    sizes = sorted({v.recipe.batch_size for v in chosen})
+    padding = [
+        padding_row(spec.name, split.lengths, epoch_batches(split.lengths, size, recipe.seed))
+        for size in sizes
+    ]
+    rows = [
+        time_variant(
+            spec,
+            init,
+            v,
+            split,
+            label_names(dsd),
+            steps=steps,
+            warmup=warmup,
+            profile_steps=profile_steps,
+            device=device,
+            vocab_dir=vocab_dir,
+        )
+        for v in chosen
+    ]
+    return padding, shape, rows
