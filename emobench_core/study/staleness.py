@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emobench_core.config import RECIPE_FIELDS, RecipeRequest
+from emobench_core.config import ADDED_LATER, RECIPE_FIELDS, RecipeRequest
 from emobench_core.errors import RegistryError
 from emobench_core.models.recipes import resolve_recipe
 from emobench_core.models.registry import backend_for, get_spec
@@ -55,6 +55,12 @@ def _show(value: Any) -> str:
 _MISSING = object()
 
 
+def _recorded(result: RunResult, key: str) -> Any:
+    """The value ``result`` trained with: as recorded, else (a field added to the recipe later)
+    the value older files implied (:data:`~emobench_core.config.ADDED_LATER`)."""
+    return result.recipe.get(key, ADDED_LATER.get(key, _MISSING))
+
+
 def stale_reasons(result: RunResult) -> tuple[str, ...]:
     """Why ``result`` is not what the current code would produce (empty: it is current).
 
@@ -68,7 +74,7 @@ def stale_reasons(result: RunResult) -> tuple[str, ...]:
         return (f"the current code cannot resolve its recipe ({exc})",)
     fields = backend_for(spec).recipe_fields or tuple(current)
     return tuple(
-        f"{key}: {_show(result.recipe.get(key, _MISSING))} (now {current[key]!r})"
+        f"{key}: {_show(_recorded(result, key))} (now {current[key]!r})"
         for key in fields
-        if result.recipe.get(key, _MISSING) != current[key]
+        if _recorded(result, key) != current[key]
     )
