@@ -182,6 +182,29 @@ def seed_mean_difference_draws(
     return draws, float(seed_mean(a, whole)[0] - seed_mean(b, whole)[0])
 
 
+def per_seed_draws(
+    y_true: Any,
+    preds: Any,
+    metric: Metric = "macro_f1",
+    *,
+    num_labels: int,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> np.ndarray:
+    """Each seed's ``metric`` on ``n_resamples`` resamples of the test examples, ``(R, S)``:
+    the same indices for every seed (and, for the same ``seed``, for every call), so the draws
+    of two rows pair example by example. ``preds``: ``(n,)`` or ``(seeds, n)``."""
+    t = check_pair(y_true, y_true, num_labels)[0]
+    rows = _seeds(preds, t.size, "preds", num_labels, t)
+    score = batched(metric, num_labels)
+    return np.concatenate(
+        [
+            np.stack([score(t[i], r[i]) for r in rows], axis=1)
+            for i in index_chunks(t.size, n_resamples, seed)
+        ]
+    )
+
+
 def paired_bootstrap(
     y_true: Any,
     pred_a: Any,
@@ -200,7 +223,7 @@ def paired_bootstrap(
     each resample scores every seed on the same examples and the difference is of the seed
     means: the statistic the leaderboard ranks by. The test is then conditional on those
     trained seeds (does this set of models differ on the test distribution?); seed-to-seed
-    variation is in the intervals of :func:`~emobench_core.metrics.stats.seed_mean_interval`.
+    variation is in the architecture test of :mod:`emobench_core.metrics.seeds`.
     The p-value is :func:`resample_pvalue`'s, never 0.
 
     Args:

@@ -75,50 +75,7 @@ class Interval:
         return cls(**data)
 
 
-SEEDS_AND_EXAMPLES = (
-    "t interval over seeds and test examples: the seeds' variance of the mean plus the "
-    "bootstrap variance of the test examples, t quantile on (seeds - 1) degrees of freedom"
-)
 EXAMPLES_ONLY = "percentile bootstrap of the test examples (one seed: seed variation not covered)"
-
-
-def seed_mean_interval(per_seed: Any, example_draws: Any, *, level: float = 0.95) -> Interval:
-    """An interval for the mean over seeds of a score that covers both sources of variation:
-    which seeds were trained, and which test examples were drawn.
-
-    The variance of the seed mean is ``s² / S`` (``s`` the std of the ``S`` per-seed scores,
-    ``ddof=1``) plus ``v``, the variance of the seed mean over bootstrap resamples of the test
-    examples (``example_draws``: the same indices for every seed). The interval is
-    ``mean ± t(S - 1) · sqrt(s²/S + v)``. The t quantile on the seeds' degrees of freedom keeps
-    the coverage at or above nominal however the variation splits between seeds and examples
-    (a Welch-Satterthwaite df covered only about 91% with 3 seeds when seeds dominated, in the
-    simulation of the tests); it is conservative when the test set dominates. Both variances
-    hold the seed-by-example interaction, another reason it errs on the wide side. With one
-    seed the seed variance cannot be estimated: the percentile bootstrap of the examples, and
-    the interval says so in its ``method``.
-
-    Args:
-        per_seed: The score of each seed on the whole test set, shape ``(S,)``.
-        example_draws: Bootstrap draws of the seed mean over resampled test examples, ``(R,)``.
-        level: Confidence level.
-    """
-    check_level(level)
-    scores = np.asarray(per_seed, dtype=np.float64)
-    draws = np.asarray(example_draws, dtype=np.float64)
-    if scores.ndim != 1 or scores.size < 1:
-        raise ValueError(f"`per_seed` must be a non-empty 1-D array (got shape {scores.shape})")
-    mean = float(scores.mean())
-    if scores.size == 1:
-        low, high = (float(v) for v in percentiles(draws, level))
-        return Interval(mean, min(low, mean), max(high, mean), level, EXAMPLES_ONLY)
-    seed_var = float(scores.var(ddof=1)) / scores.size
-    example_var = float(draws.var(ddof=1)) if draws.size > 1 else 0.0
-    total = seed_var + example_var
-    if total == 0:
-        return Interval(mean, mean, mean, level, SEEDS_AND_EXAMPLES)
-    quantile = float(sps.t.ppf(1 - (1 - level) / 2, scores.size - 1))
-    half = quantile * math.sqrt(total)
-    return Interval(mean, mean - half, mean + half, level, SEEDS_AND_EXAMPLES)
 
 
 def bootstrap_ci(

@@ -14,17 +14,15 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from emobench_core.metrics.ranking import holm
 from emobench_core.metrics.scores import Metric
-from emobench_core.metrics.significance import (
-    DEFAULT_RESAMPLES,
-    resample_pvalue,
-    seed_mean_difference_draws,
-)
-from emobench_core.metrics.stats import Interval, seed_mean_interval
+from emobench_core.metrics.seeds import combine
+from emobench_core.metrics.significance import DEFAULT_RESAMPLES, per_seed_draws
+from emobench_core.metrics.stats import Interval
 from emobench_core.schema.run import RunResult
 
 KD_MARK = " ← "
@@ -47,16 +45,17 @@ class DistillationGain:
     macro_f1: float
     macro_f1_base: float
     gain_accuracy: Interval
-    """Seed-mean gain with a 95% interval over seeds and test examples
-    (:func:`~emobench_core.metrics.stats.seed_mean_interval`)."""
+    """Seed-mean gain with a 95% interval over seeds and test examples, seeds as the unit
+    (:func:`~emobench_core.metrics.seeds.combine` of the per-seed gains)."""
     gain_accuracy_std: float | None
     """Std of the per-seed gains (``ddof=1``, like the leaderboard; ``None`` with one seed)."""
     gain_macro_f1: Interval
     gain_macro_f1_std: float | None
     pvalue_accuracy: float
-    """Two-sided paired-bootstrap p-value of the seed-mean accuracy gain (never 0)."""
+    """Two-sided p-value of the seed-mean accuracy gain, seeds as the unit (the t test of the
+    gain's interval)."""
     pvalue_macro_f1: float
-    """Two-sided paired-bootstrap p-value of the seed-mean macro-F1 gain (never 0)."""
+    """The same for the seed-mean macro-F1 gain."""
     train_s: float
     """The student's own training wall time, mean over seeds."""
     teacher_train_s: float | None = None
@@ -105,11 +104,13 @@ def _gain(
     seed: int,
     level: float,
 ) -> tuple[Interval, float]:
-    """The seed-mean gain's interval (seeds and examples) and its paired-bootstrap p-value."""
-    draws, observed = seed_mean_difference_draws(
-        y, kd, base, metric, num_labels=num_labels, n_resamples=n_resamples, seed=seed
-    )
-    return seed_mean_interval(per_seed, draws, level=level), resample_pvalue(draws, observed)
+    """The seed-mean gain's interval and p-value, seeds as the unit: the per-seed gains (a
+    distilled seed against the undistilled run of the same seed) and their draws on the same
+    resampled test examples."""
+    kw: dict[str, Any] = {"num_labels": num_labels, "n_resamples": n_resamples, "seed": seed}
+    draws = per_seed_draws(y, kd, metric, **kw) - per_seed_draws(y, base, metric, **kw)
+    estimate = combine([(1.0, per_seed, draws)])
+    return estimate.interval(level), estimate.pvalue
 
 
 def distillation_gains(

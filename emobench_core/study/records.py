@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emobench_core.data.source import EMOTION_LABELS
+from emobench_core.metrics.seeds import SeedEstimate
 from emobench_core.metrics.significance import McNemarResult, PairedResult
 from emobench_core.metrics.stats import Interval
 from emobench_core.study.recommend import Budget
@@ -96,10 +97,16 @@ class ModelSummary:
     """Why a run of this row is not what the current code would train (empty: current), from
     :func:`~emobench_core.study.staleness.stale_reasons`."""
     accuracy_draws: Any = field(default=None, repr=False, compare=False)
-    """Bootstrap draws of the seed-mean accuracy over resampled test examples, ``(R,)``; every
+    """Bootstrap draws of each seed's accuracy over resampled test examples, ``(R, S)``; every
     summary of one study draws the same indices, so two rows' draws pair example by example."""
     macro_f1_draws: Any = field(default=None, repr=False, compare=False)
-    """The same draws of the seed-mean macro-F1."""
+    """The same draws of each seed's macro-F1, ``(R, S)``."""
+    per_class_draws: Any = field(default=None, repr=False, compare=False)
+    """The same draws of each seed's per-class F1, ``(R, S, K)``."""
+
+    per_seed_scores: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
+    """Each seed's score on the whole test set, in seed order: ``"accuracy"``, ``"macro_f1"``
+    and one entry per class name (its F1)."""
 
     @property
     def n_seeds(self) -> int:
@@ -113,13 +120,15 @@ class ModelSummary:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Paired tests of ``a`` against ``b`` (``a`` ranks higher) on every seed of both.
+    """Tests of ``a`` against ``b`` (``a`` ranks higher) on every seed of both.
 
-    Accuracy: ``mcnemar`` (exact) where each row has one seed, else ``accuracy_paired``, the
-    paired bootstrap of the seed-mean accuracy difference. ``paired`` is the paired bootstrap
-    of the seed-mean ``macro-F1(a) - macro-F1(b)``. Both ``*_holm`` are Holm-adjusted over all
-    pairs. When the two were scored on different test sets the tests are ``None`` and p-values
-    are 1.
+    ``architecture*``: the architecture-level tests, seeds as the unit. The rest are paired
+    tests conditional on the trained networks (do these networks differ on the test
+    distribution?). Accuracy: ``mcnemar`` (exact) where each row has one seed, else
+    ``accuracy_paired``, the paired bootstrap of the seed-mean accuracy difference. ``paired``
+    is the paired bootstrap of the seed-mean ``macro-F1(a) - macro-F1(b)``. Every ``*_holm``
+    is Holm-adjusted over all pairs. When the two were scored on different test sets the tests
+    are ``None`` and p-values are 1.
     """
 
     a: str
@@ -132,6 +141,15 @@ class Comparison:
     paired: PairedResult | None
     paired_holm: float
     accuracy_paired: PairedResult | None = None
+    architecture: SeedEstimate | None = None
+    """Seed-mean ``macro-F1(a) - macro-F1(b)`` with the seeds as the unit
+    (:func:`~emobench_core.metrics.seeds.difference`): the test of the architectures, which the
+    tiers, findings and recommendations use. ``None``: not comparable."""
+    architecture_holm: float = 1.0
+    """Its p-value Holm-adjusted over all pairs."""
+    architecture_accuracy: SeedEstimate | None = None
+    """The same for accuracy."""
+    architecture_accuracy_holm: float = 1.0
 
     @property
     def accuracy_pvalue(self) -> float:

@@ -1,6 +1,6 @@
 """One :class:`~emobench_core.study.records.ModelSummary` per model, init and inference device,
-aggregated over its seeds from run results, with seed-mean bootstrap intervals; then the CPU
-latency probe joined in by architecture. Pure functions, no I/O.
+aggregated over its seeds from run results, with seed-mean intervals (seeds as the unit); then
+the CPU latency probe joined in by architecture. Pure functions, no I/O.
 
     emobench recommend --results runs/ --max-latency-ms 5   # summarize, then recommend_for
     emobench report bench.json --results runs/ --latency results/latency-cpu.json
@@ -20,8 +20,9 @@ import numpy as np
 
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.scores import confusions, f1_per_class
+from emobench_core.metrics.seeds import seed_mean_interval
 from emobench_core.metrics.significance import DEFAULT_RESAMPLES
-from emobench_core.metrics.stats import index_chunks, seed_mean_interval
+from emobench_core.metrics.stats import index_chunks
 from emobench_core.schema.run import RunResult
 from emobench_core.study.records import ModelSummary
 from emobench_core.study.staleness import architecture, stale_reasons
@@ -30,15 +31,15 @@ if TYPE_CHECKING:
     from emobench_core.schema.latency import LatencyReport
 
 
-def seed_mean_draws(
+def per_seed_draws(
     y_true: np.ndarray, preds: np.ndarray, n_resamples: int, seed: int = 0, *, num_labels: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap draws of the seed-mean accuracy ``(R,)`` and per-class F1 ``(R, K)``.
+    """Bootstrap draws of each seed's accuracy ``(R, S)`` and per-class F1 ``(R, S, K)``.
 
     Each draw resamples the test examples once and scores every seed's predictions ``preds``
-    (shape ``(seeds, n)``) on the same indices, then averages over seeds. The indices are drawn
-    as :func:`emobench_core.metrics.stats.bootstrap_ci` draws them (same generator, same
-    chunks), so with one seed the intervals equal its intervals for the same ``seed``.
+    (shape ``(seeds, n)``) on the same indices. The indices are drawn as
+    :func:`emobench_core.metrics.stats.bootstrap_ci` draws them (same generator, same chunks),
+    so with one seed the intervals equal its intervals for the same ``seed``.
     """
     if n_resamples < 1:
         raise ValueError(f"`n_resamples` ({n_resamples}) must be >= 1, e.g. 1000")
@@ -46,9 +47,17 @@ def seed_mean_draws(
     acc, f1 = [], []
     for idx in index_chunks(y_true.size, n_resamples, seed):
         t = y_true[idx]
-        acc.append(np.mean([np.mean(t == p[idx], axis=1) for p in preds], axis=0))
-        f1.append(np.mean([f1_per_class(confusions(t, p[idx], k)) for p in preds], axis=0))
+        acc.append(np.stack([np.mean(t == p[idx], axis=1) for p in preds], axis=1))
+        f1.append(np.stack([f1_per_class(confusions(t, p[idx], k)) for p in preds], axis=1))
     return np.concatenate(acc), np.concatenate(f1)
+
+
+def seed_mean_draws(
+    y_true: np.ndarray, preds: np.ndarray, n_resamples: int, seed: int = 0, *, num_labels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`per_seed_draws` averaged over seeds: accuracy ``(R,)``, per-class F1 ``(R, K)``."""
+    acc, f1 = per_seed_draws(y_true, preds, n_resamples, seed, num_labels=num_labels)
+    return acc.mean(axis=1), f1.mean(axis=1)
 
 
 def _std(values: Sequence[float]) -> float | None:
@@ -66,8 +75,8 @@ def _summarize(label: str, runs: list[RunResult], n_resamples: int, seed: int) -
             )
     preds = np.asarray([r.predictions["y_pred"] for r in runs], dtype=np.int64)
     labels = first.labels
-    acc_draws, f1_draws = seed_mean_draws(y_true, preds, n_resamples, seed, num_labels=len(labels))
-    macro_draws = f1_draws.mean(axis=1)
+    acc_draws, f1_draws = per_seed_draws(y_true, preds, n_resamples, seed, num_labels=len(labels))
+    macro_draws = f1_draws.mean(axis=2)
     accs = [r.metrics.accuracy for r in runs]
     f1s = [r.metrics.macro_f1 for r in runs]
     per_class = {e: float(np.mean([r.metrics.per_class[e].f1 for r in runs])) for e in labels}
@@ -94,7 +103,7 @@ def _summarize(label: str, runs: list[RunResult], n_resamples: int, seed: int) -
         macro_f1_ci=seed_mean_interval(f1s, macro_draws),
         per_class_f1=per_class,
         per_class_ci={
-            e: seed_mean_interval([r.metrics.per_class[e].f1 for r in runs], f1_draws[:, i])
+            e: seed_mean_interval([r.metrics.per_class[e].f1 for r in runs], f1_draws[:, :, i])
             for i, e in enumerate(labels)
         },
         confusion=tuple(tuple(int(v) for v in row) for row in confusion),
@@ -115,6 +124,12 @@ def _summarize(label: str, runs: list[RunResult], n_resamples: int, seed: int) -
         stale=tuple(sorted({reason for r in runs for reason in stale_reasons(r)})),
         accuracy_draws=acc_draws,
         macro_f1_draws=macro_draws,
+        per_class_draws=f1_draws,
+        per_seed_scores={
+            "accuracy": tuple(accs),
+            "macro_f1": tuple(f1s),
+            **{e: tuple(r.metrics.per_class[e].f1 for r in runs) for e in labels},
+        },
     )
 
 

@@ -1,24 +1,17 @@
 """The study's statistics as a statistician would sign them: bootstrap p-values that are never 0,
-enough resamples for a Holm adjustment over many pairs, seed-mean tests on every seed, and seed
--mean intervals that reach their nominal coverage when seeds vary (checked by simulation)."""
+enough resamples for a Holm adjustment over many pairs, and seed-mean tests on every seed. The
+seed-mean intervals and the architecture test are checked by simulation in test_seed_unit.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats as sps
 
 from emobench_core.metrics.ranking import holm
 from emobench_core.metrics.significance import (
     DEFAULT_RESAMPLES,
     paired_bootstrap,
     resample_pvalue,
-)
-from emobench_core.metrics.stats import (
-    EXAMPLES_ONLY,
-    SEEDS_AND_EXAMPLES,
-    percentiles,
-    seed_mean_interval,
 )
 
 
@@ -68,48 +61,3 @@ def test_with_several_seeds_the_test_is_of_the_seed_means() -> None:
     mean = np.mean([(r == y).mean() for r in a]) - np.mean([(r == y).mean() for r in b])
     assert res.diff == pytest.approx(mean)
     assert res.diff > 0 > (a[0] == y).mean() - (b[0] == y).mean()
-
-
-def _simulate(seed_sd: float, n_studies: int, seeds: int = 3, n: int = 400, resamples: int = 200):
-    """Coverage of the seed-mean accuracy interval, new method and examples-only bootstrap.
-
-    A study draws ``n`` test examples (difficulty ~ N(0, 1)) and ``seeds`` trained models (seed
-    effect ~ N(0, seed_sd)); an example is right with probability ``Φ(1.2 + d + u)``. The target
-    is the expected accuracy over examples and seeds: ``Φ(1.2 / sqrt(1 + 1 + seed_sd²))``
-    (a probit model: ``P(Z < 1.2 + d + u)`` with ``Z, d, u`` independent normals).
-    """
-    rng = np.random.default_rng(7)
-    target = float(sps.norm.cdf(1.2 / np.sqrt(2 + seed_sd**2)))
-    hit_new = hit_old = 0
-    for _ in range(n_studies):
-        d = rng.normal(size=n)
-        u = rng.normal(scale=seed_sd, size=seeds)
-        correct = rng.random((seeds, n)) < sps.norm.cdf(1.2 + d[None] + u[:, None])
-        idx = rng.integers(0, n, size=(resamples, n))
-        draws = correct[:, idx].mean(axis=2).mean(axis=0)  # seed mean on each resample
-        per_seed = correct.mean(axis=1)
-        new = seed_mean_interval(per_seed, draws)
-        low, high = percentiles(draws, 0.95)
-        hit_new += new.low <= target <= new.high
-        hit_old += low <= target <= high
-    return hit_new / n_studies, hit_old / n_studies
-
-
-def test_the_seed_mean_interval_reaches_its_nominal_coverage_when_seeds_vary() -> None:
-    new, old = _simulate(seed_sd=0.5, n_studies=600)
-    # 600 studies: a 95% interval's coverage is measured to about ±1.8 points
-    assert 0.94 <= new <= 0.99, new
-    assert old < 0.8, old  # the examples-only bootstrap misses the seed variance
-
-
-def test_the_seed_mean_interval_keeps_coverage_when_seeds_do_not_vary() -> None:
-    new, _ = _simulate(seed_sd=0.0, n_studies=400)
-    assert new >= 0.94, new  # conservative here: the t quantile on 2 df
-
-
-def test_the_interval_says_its_method() -> None:
-    draws = np.random.default_rng(0).normal(0.9, 0.01, 500)
-    assert seed_mean_interval([0.9], draws).method == EXAMPLES_ONLY
-    both = seed_mean_interval([0.88, 0.90, 0.92], draws)
-    assert both.method == SEEDS_AND_EXAMPLES
-    assert both.low < 0.88 and both.high > 0.92  # covers all three seeds (t on 2 df)

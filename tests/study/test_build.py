@@ -9,7 +9,8 @@ import pytest
 from emobench_core.data.loading import EMOTION_LABELS as LABELS
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.ranking import tiers
-from emobench_core.metrics.significance import mcnemar, paired_bootstrap
+from emobench_core.metrics.seeds import difference
+from emobench_core.metrics.significance import mcnemar, paired_bootstrap, per_seed_draws
 from emobench_core.study.build import build_study
 
 RESAMPLES = 999  # as the ``study`` fixture builds it (tests/study/conftest.py)
@@ -51,7 +52,9 @@ def test_pairwise_tests_use_every_seed(study, runs_of):
 
 
 def test_tiers_follow_independently_computed_p_values(study, results, runs_of):
-    """Tiers from p-values recomputed here (not the study's own), ranked by seed-mean macro-F1."""
+    """Tiers from p-values recomputed here (not the study's own): the architecture test, seeds
+    as the unit (the old code tiered by the paired bootstrap, which holds the seeds fixed),
+    ranked by seed-mean macro-F1."""
     rows = {
         "bert-mini": runs_of("bert-mini", "pretrained"),
         "bert-tiny": runs_of("bert-tiny", "pretrained"),
@@ -60,14 +63,20 @@ def test_tiers_follow_independently_computed_p_values(study, results, runs_of):
         "distilbert (random init)": runs_of("distilbert", "random"),
     }
     t = np.asarray(results[0].predictions["y_true"])
+    draws = {
+        k: per_seed_draws(t, _stack(v), "macro_f1", num_labels=6, n_resamples=RESAMPLES)
+        for k, v in rows.items()
+    }
+    f1s = {k: [r.metrics.macro_f1 for r in v] for k, v in rows.items()}
     p = {
-        frozenset((a, b)): paired_bootstrap(
-            t, _stack(rows[a]), _stack(rows[b]), "macro_f1", num_labels=6, n_resamples=RESAMPLES
-        ).pvalue
+        frozenset((a, b)): difference(f1s[a], draws[a], f1s[b], draws[b]).pvalue
         for a in rows
         for b in rows
         if a < b
     }
+    c = next(c for c in study.comparisons if (c.a, c.b) == ("bert-mini", "bert-tiny"))
+    assert c.architecture.pvalue == pytest.approx(p[frozenset(("bert-mini", "bert-tiny"))])
+    assert c.architecture_holm >= c.architecture.pvalue
     means = {k: float(np.mean([r.metrics.macro_f1 for r in v])) for k, v in rows.items()}
     labels = list(rows)
     expected = tiers(labels, [means[x] for x in labels], lambda a, b: p[frozenset((a, b))])

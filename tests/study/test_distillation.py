@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from report_fixtures import make_result
 
+from emobench_core.metrics.seeds import WELCH
 from emobench_core.schema.run import Distillation
 from emobench_core.study.distillation import distillation_gains
 
@@ -80,7 +81,7 @@ def test_gain_equals_difference_of_seed_means_and_is_significant_when_large() ->
     assert gain.gain_accuracy.low <= gain.gain_accuracy.estimate <= gain.gain_accuracy.high
     assert gain.gain_macro_f1.low > 0  # a 25-point error drop is far outside test-set noise
     assert 0 < gain.pvalue_macro_f1 < 0.01 and 0 < gain.pvalue_accuracy < 0.01
-    assert gain.pvalue_macro_f1 == pytest.approx(2 / 201)  # never 0: (k + 1) / (R + 1)
+    assert gain.gain_macro_f1.method == WELCH  # seeds as the unit, like the leaderboard
     assert (gain.teacher, gain.alpha, gain.temperature) == ("minilm-l6", 0.5, 3.0)
     assert set(gain.per_class_gain) == {"sadness", "joy", "love", "anger", "fear", "surprise"}
 
