@@ -1,4 +1,5 @@
-"""``emobench recommend``: the best model (highest mean macro-F1) within a budget.
+"""``emobench recommend``: the model to use within a budget: by default the cheapest of the rows
+not significantly below the best mean macro-F1 (``--rank-by mean``: the highest mean).
 
 emobench recommend --results runs/ --max-latency-ms 2 --max-params 15e6
 emobench recommend --results runs/ --max-memory-mb 100 --latency results/latency-cpu.json
@@ -21,8 +22,9 @@ def count(value: str) -> int:
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "recommend",
-        help="the best model under a latency / size / memory budget",
-        description="The best model (highest mean macro-F1) within a budget, from saved results.",
+        help="the model to use under a latency / size / memory budget",
+        description="The cheapest model not significantly below the best mean macro-F1 within a "
+        "budget (or, with --rank-by mean, the highest mean), from saved results.",
     )
     p.add_argument(
         "--results", nargs="+", type=Path, required=True, help="results files or folders (required)"
@@ -42,6 +44,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "architecture, whatever device its results ran on; default: none",
     )
     p.add_argument(
+        "--rank-by",
+        choices=("cost", "mean"),
+        default="cost",
+        help="cost: the cheapest (latency, then parameters) of the rows not significantly below "
+        "the best mean macro-F1 (seeds as the unit); mean: the highest mean; default: cost",
+    )
+    p.add_argument(
         "--include-stale",
         action="store_true",
         help="also consider rows trained by older code or another recipe; default: current only",
@@ -59,11 +68,9 @@ def recommend(ns: argparse.Namespace) -> int:
 
     with bad_input(ValueError):  # the budget's own checks
         budget = Budget(ns.max_latency_ms, ns.max_params, ns.max_memory_mb, ns.device)
-        # one resample: the intervals are not shown, only means and costs are used
-        summaries = summarize(
-            load_results(list(ns.results)), n_resamples=1, include_stale=ns.include_stale
-        )
+        # as many resamples as the report: the ties rest on the same tests
+        summaries = summarize(load_results(list(ns.results)), include_stale=ns.include_stale)
         latency = None if ns.latency is None else load_latency(ns.latency)
         summaries = join_cpu_probe(summaries, latency)
-        print(recommend_for(summaries, budget))
+        print(recommend_for(summaries, budget, rank_by=ns.rank_by))
     return 0

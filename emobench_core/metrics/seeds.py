@@ -32,7 +32,13 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-from emobench_core.metrics.stats import EXAMPLES_ONLY, Interval, check_level, percentiles
+from emobench_core.metrics.stats import (
+    EXAMPLES_ONLY,
+    Interval,
+    check_level,
+    index_chunks,
+    percentiles,
+)
 
 WELCH = (
     "Welch–Satterthwaite t interval, seeds as the unit: the seeds' variance of the mean (net "
@@ -173,6 +179,24 @@ def combine(terms: Sequence[Term]) -> SeedEstimate:
     else:
         df = max(float(min(dfs)), total * total / denominator)
     return SeedEstimate(estimate, seed_var, example_var, df, bool(dfs))
+
+
+def resampled_sums(columns: Any, n_resamples: int, seed: int = 0) -> np.ndarray:
+    """Sums of each column of ``columns`` ``(n, C)`` over ``n_resamples`` bootstrap resamples
+    of its ``n`` rows, ``(R, C)``: the resamples of
+    :func:`~emobench_core.metrics.stats.index_chunks` (the same ``seed`` gives the same
+    indices as every other draw of a study), counted as multiplicities so that many columns
+    cost one matrix product per chunk."""
+    cols = np.asarray(columns, dtype=np.float64)
+    if cols.ndim != 2:
+        raise ValueError(f"`columns` must be 2-D (examples, columns) (got shape {cols.shape})")
+    n = cols.shape[0]
+    out = []
+    for idx in index_chunks(n, n_resamples, seed):
+        rows = np.arange(idx.shape[0])[:, None] * n + idx
+        weights = np.bincount(rows.ravel(), minlength=idx.shape[0] * n).reshape(-1, n)
+        out.append(weights @ cols)
+    return np.concatenate(out)
 
 
 def seed_mean_estimate(per_seed: Any, draws: Any) -> SeedEstimate:

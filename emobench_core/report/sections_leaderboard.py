@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from emobench_core.metrics.seeds import SeedEstimate
 from emobench_core.metrics.stats import precision_note
 from emobench_core.report.latency import TABLE_HEADERS, length_note, table_rows
 from emobench_core.report.tables import cols, env_value, optional, p_value, score, table
@@ -125,8 +126,9 @@ def leaderboard(st: Study) -> list[str]:
         f"Sorted by mean macro-F1. Scores are mean ± std over seeds (ddof 1) [95% interval of "
         f"the seed mean: {'; '.join(methods)}; {st.n_resamples:,} resamples of the "
         f"{best.n_test:,} test examples, the same for every seed]. Tiers: models not "
-        f"significantly below their tier's leader on seed-mean macro-F1 (paired bootstrap over "
-        f"all seeds, Holm-adjusted, α {ALPHA}); a model in a lower tier may still not be "
+        f"significantly below their tier's leader on seed-mean macro-F1 (the architecture "
+        f"test, seeds as the unit, Holm-adjusted, α {ALPHA}); a model in a lower tier may "
+        "still not be "
         "distinguishable from a lower member of the tier above. Latency is the model call at "
         "batch 1 (tokenizer apart; median over seeds); peak memory is each model's own "
         "training peak (on CPU the RSS it added over what its process already held, the "
@@ -189,8 +191,32 @@ def _seeds(seeds_a: tuple[int, ...], seeds_b: tuple[int, ...]) -> str:
     return a if a == b else f"{a} / {b}"
 
 
+def _arch(e: SeedEstimate | None, holm_p: float, digits: int = 4) -> list[str]:
+    if e is None:
+        return ["not comparable", "", ""]
+    iv = e.interval()
+    df = "∞" if e.df == float("inf") else f"{e.df:.1f}"
+    return [
+        f"{e.estimate:+.{digits}f} [{iv.low:+.{digits}f}, {iv.high:+.{digits}f}] (df {df})",
+        p_value(e.pvalue),
+        p_value(holm_p),
+    ]
+
+
 def significance(st: Study) -> list[str]:
-    """The "Significance" section: the accuracy and macro-F1 tests of every pair."""
+    """The "Significance" section: the architecture tests (seeds as the unit), the paired tests
+    of the trained networks, and the seeds a claim would need."""
+    arch = [
+        [
+            c.a,
+            c.b,
+            _seeds(c.seeds_a, c.seeds_b),
+            *_arch(c.architecture, c.architecture_holm),
+            "—" if c.architecture is None else f"{c.architecture.seed_share:.0%}",
+            *_arch(c.architecture_accuracy, c.architecture_accuracy_holm),
+        ]
+        for c in st.comparisons
+    ]
     rows = []
     for c in st.comparisons:
         b = c.paired
@@ -217,23 +243,81 @@ def significance(st: Study) -> list[str]:
                 p_value(c.paired_holm),
             ]
         )
+    arch_heads = cols(
+        "A | B | seeds | ΔF1 A−B [95% CI] | p | Holm p | seeds' share of the variance | "
+        "Δ accuracy A−B [95% CI] | p | Holm p"
+    )
     heads = cols(
         "A | B | seeds | accuracy test | p | Holm p | ΔF1 A−B [95% CI] | bootstrap p | Holm p"
     )
+    if not st.comparisons:
+        return ["## Significance", "", "Only one model: nothing to compare."]
     return [
         "## Significance",
         "",
-        "Every pair on every seed of both rows. Accuracy: McNemar's exact test on per-example "
-        "correctness where each row has one seed (b: A right, B wrong; c: the reverse), else the "
-        "paired bootstrap of the seed-mean accuracy. Macro-F1: the paired bootstrap of the "
-        f"difference in seed-mean macro-F1 ({st.n_resamples:,} resamples of the test examples, "
-        "the same for every seed; the statistic the leaderboard ranks by). Bootstrap p-values "
-        "are (k + 1)/(R + 1) estimates, two-sided, so never 0. Both tests are conditional on the "
-        "trained seeds: whether these trained models differ on test data like this, not whether "
-        "another draw of seeds would; the seed variation is in the leaderboard's intervals. "
-        "p-values are Holm-adjusted over all pairs within each test. A pair that is not "
-        "significant is not distinguishable at this test size, which is not evidence that the "
-        "two are equal.",
+        "### Architectures (seeds as the unit)",
         "",
-        table(heads, rows) if rows else "Only one model: nothing to compare.",
+        "Does architecture A score higher than architecture B, whichever seeds are trained? The "
+        "difference of seed means, with a variance that carries each row's between-seed spread "
+        "and the test examples' bootstrap variance once (the seed × example part, which both "
+        "hold, is removed from the seeds' part); t test on Welch–Satterthwaite degrees of "
+        f"freedom ({st.n_resamples:,} resamples of the test examples, the same for every seed "
+        "of every row). A row with one seed adds only its test-example variance: its seed "
+        "variation is not covered. p-values Holm-adjusted over all pairs; the tiers, findings "
+        "and recommendations use these. A pair that is not significant is not distinguishable "
+        "with these seeds, which is not evidence that the two are equal.",
+        "",
+        table(arch_heads, arch),
+        "",
+        "### These trained networks (paired tests, seeds held fixed)",
+        "",
+        "Do these trained networks differ on test data like this? Accuracy: McNemar's exact "
+        "test on per-example correctness where each row has one seed (b: A right, B wrong; c: "
+        "the reverse), else the paired bootstrap of the seed-mean accuracy. Macro-F1: the paired "
+        f"bootstrap of the difference in seed-mean macro-F1 ({st.n_resamples:,} resamples of "
+        "the test examples, the same for every seed). Bootstrap p-values are (k + 1)/(R + 1) "
+        "estimates, two-sided, so never 0. Both tests hold the trained seeds fixed: they say "
+        "nothing about another draw of seeds, so they do not rank architectures. p-values are "
+        "Holm-adjusted over all pairs within each test.",
+        "",
+        table(heads, rows),
+        *seeds_needed_section(st),
+    ]
+
+
+def seeds_needed_section(st: Study) -> list[str]:
+    """How many seeds per row 80% power would take, for each adjacent leaderboard pair."""
+    if not st.plan:
+        return []
+    effect = st.plan[0].need.effect
+    rows = [
+        [
+            p.a,
+            p.b,
+            f"{p.seeds_a} / {p.seeds_b}",
+            f"{100 * p.observed:+.2f}",
+            f"{p.need.power_now:.0%}",
+            f"{100 * p.need.floor_se:.2f}",
+            f"> {p.need.cap} (the test set's noise alone is too large)"
+            if p.need.seeds is None
+            else str(p.need.seeds),
+        ]
+        for p in st.plan
+    ]
+    heads = cols(
+        "A | B | seeds now | observed ΔF1 (points) | power now | test-set SE left (points) | "
+        "seeds per row for 80% power"
+    )
+    return [
+        "",
+        f"### Seeds a claim needs (difference of {100 * effect:g} macro-F1 points)",
+        "",
+        f"For each adjacent pair of the leaderboard: the seeds per row at which the "
+        f"architecture test above (α {ALPHA}, two-sided) would detect a true macro-F1 "
+        f"difference of {100 * effect:g} points with 80% power, given the spread observed "
+        "(each row's per-seed variance shrinks with more seeds; the test set's own part, the "
+        "standard error left with unlimited seeds, does not). A row with one seed keeps it. "
+        "`emobench plan --results DIR --effect 0.5` prints this table for any effect.",
+        "",
+        table(heads, rows),
     ]

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from emobench_core.report.tables import ci, table
-from emobench_core.study.records import AXIS_LABELS, CPU_PROBE_AXES, PARETO_AXES, Study
+from emobench_core.study.records import (
+    ALPHA,
+    AXIS_LABELS,
+    CPU_PROBE_AXES,
+    PARETO_AXES,
+    ParetoFront,
+    Study,
+)
 
 
 def per_emotion(st: Study, figs: dict[str, str], notes: Sequence[str] = ()) -> list[str]:
@@ -38,7 +45,9 @@ def per_emotion(st: Study, figs: dict[str, str], notes: Sequence[str] = ()) -> l
     return [
         f"## Per {st.class_noun}",
         "",
-        f"F1 per {st.class_noun}, mean over seeds, with 95% bootstrap intervals of the seed mean:",
+        f"F1 per {st.class_noun}, mean over seeds, with 95% intervals of the seed mean ("
+        + "; ".join(sorted({iv.method for s in st.summaries for iv in s.per_class_ci.values()}))
+        + "):",
         "",
         table(["model", *st.labels], f1),
         "",
@@ -61,6 +70,14 @@ def per_emotion(st: Study, figs: dict[str, str], notes: Sequence[str] = ()) -> l
     ]
 
 
+def _on(front: ParetoFront, label: str) -> str:
+    if label in front.front:
+        return "yes"
+    if label in front.tied:
+        return "tied"
+    return "no" if label in {p[0] for p in front.points} else "—"
+
+
 def pareto(st: Study, figs: dict[str, str]) -> list[str]:
     """The "Pareto frontier" section: which rows are on each front, and the figures."""
     probe = [f for a in CPU_PROBE_AXES for f in st.pareto if f.axis == a]
@@ -69,10 +86,9 @@ def pareto(st: Study, figs: dict[str, str]) -> list[str]:
         row = [s.label, s.device, f"{s.macro_f1_mean:.4f}"]
         for axis in PARETO_AXES:
             front = next(f for f in st.pareto if f.axis == axis and f.device == s.device)
-            row.append("yes" if s.label in front.front else "no")
+            row.append(_on(front, s.label))
         for front in probe:
-            on = s.label in front.front
-            row.append("yes" if on else "no" if s.label in {p[0] for p in front.points} else "—")
+            row.append(_on(front, s.label))
         rows.append(row)
     heads = ["model", "device", "macro-F1", *(f"front: {a}" for a in PARETO_AXES.values())]
     heads += [f"front: {AXIS_LABELS[f.axis]}" for f in probe]
@@ -89,7 +105,13 @@ def pareto(st: Study, figs: dict[str, str]) -> list[str]:
         "## Pareto frontier",
         "",
         "A model is on the frontier of an axis when no model on the same device has both a "
-        "higher mean macro-F1 and a lower cost on that axis." + note,
+        "higher mean macro-F1 and a lower cost on that axis. Costs are one figure per "
+        "architecture (a distilled row and its student share one): the parameter count, the "
+        "probe's CPU figures, and on the per-run axes the median latency and the largest "
+        "training peak of the architecture's rows on that device. *tied*: off the front only "
+        "by gaps in mean macro-F1 that the architecture test (seeds as the unit, Holm-adjusted, "
+        f"α {ALPHA}) does not separate from noise: no row that dominates it is significantly "
+        "better." + note,
         "",
         table(heads, rows),
         "",
@@ -135,7 +157,10 @@ def recommendations(st: Study) -> list[str]:
     out = [
         "## Recommendations",
         "",
-        f"Best mean macro-F1 within each typical budget ({memory}):",
+        "Within each typical budget, the cheapest row (CPU latency, then parameters) of those "
+        "not significantly below the best mean macro-F1 (the architecture test, seeds as the "
+        f"unit; `emobench recommend --rank-by mean` ranks by the mean instead); the rule that "
+        f"chose is stated under each ({memory}):",
         "",
     ]
     for r in st.recommendations:

@@ -12,7 +12,14 @@ import dataclasses
 from collections.abc import Sequence
 
 from emobench_core.errors import BudgetError
-from emobench_core.study.recommend import Budget, Candidate, format_recommendation, recommend
+from emobench_core.study.comparisons import architecture_test
+from emobench_core.study.recommend import (
+    Budget,
+    Candidate,
+    PValue,
+    format_recommendation,
+    recommend,
+)
 from emobench_core.study.records import BudgetOutcome, ModelSummary
 
 CPU_PROBE_NOTE = (
@@ -69,6 +76,28 @@ def candidates(summaries: Sequence[ModelSummary]) -> list[Candidate]:
     return out
 
 
+def architecture_pvalues(summaries: Sequence[ModelSummary]) -> dict[str, dict[str, float]]:
+    """Label -> label -> raw p-value of the architecture test on macro-F1 (seeds as the unit),
+    for every comparable pair (both orders); what the recommendation's ties rest on, and what
+    the HTML page's recommender carries."""
+    out: dict[str, dict[str, float]] = {s.label: {} for s in summaries}
+    for i, a in enumerate(summaries):
+        for b in summaries[i + 1 :]:
+            test = architecture_test(a, b, "macro_f1")
+            if test is not None:
+                out[a.label][b.label] = out[b.label][a.label] = test.pvalue
+    return out
+
+
+def pvalue_of(summaries: Sequence[ModelSummary]) -> PValue | None:
+    """:func:`architecture_pvalues` as the ``pvalue`` of
+    :func:`~emobench_core.study.recommend.recommend` (``None``: no draws to test with)."""
+    if any(s.macro_f1_draws is None for s in summaries):
+        return None
+    table = architecture_pvalues(summaries)
+    return lambda a, b: table.get(a, {}).get(b)
+
+
 def unprobed_cpu_rows(summaries: Sequence[ModelSummary]) -> list[str]:
     """Labels of CPU summaries left out of the CPU candidates for want of a probe entry."""
     if all(s.cpu_latency_p50_ms is None for s in summaries):
@@ -76,13 +105,16 @@ def unprobed_cpu_rows(summaries: Sequence[ModelSummary]) -> list[str]:
     return [s.label for s in summaries if s.device == "cpu" and s.cpu_latency_p50_ms is None]
 
 
-def recommend_for(summaries: Sequence[ModelSummary], budget: Budget) -> str:
+def recommend_for(
+    summaries: Sequence[ModelSummary], budget: Budget, *, rank_by: str = "cost"
+) -> str:
     """:func:`recommend.format_recommendation` text; raises :class:`BudgetError` if none fits.
 
     A CPU budget answered with CPU-probe costs says so in a last line (:data:`CPU_PROBE_NOTE`),
     naming the CPU rows left out for want of a probe entry.
     """
-    text = format_recommendation(recommend(candidates(summaries), budget), budget)
+    rec = recommend(candidates(summaries), budget, pvalue=pvalue_of(summaries), rank_by=rank_by)
+    text = format_recommendation(rec, budget)
     if budget.device == "cpu" and any(s.cpu_latency_p50_ms is not None for s in summaries):
         text += "\n" + CPU_PROBE_NOTE
         if left_out := unprobed_cpu_rows(summaries):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from emobench_core.metrics.significance import DEFAULT_RESAMPLES
 from emobench_core.schema.run import RunResult
 from emobench_core.study.budgets import typical_recommendations
-from emobench_core.study.comparisons import compare, model_tiers, pretraining_gaps
+from emobench_core.study.comparisons import compare, model_tiers, pretraining_gaps, seed_plan
 from emobench_core.study.emotions import confusion_pairs, hardest_emotions, per_class_drop
 from emobench_core.study.findings import findings
 from emobench_core.study.fronts import pareto_fronts
@@ -98,11 +98,19 @@ def build_study(
         per_class_drop=per_class_drop(summaries),
         hardest=hardest,
         confusion_pairs={s.label: confusion_pairs(s) for s in summaries},
-        pareto=tuple(pareto_fronts(summaries)),
+        pareto=tuple(pareto_fronts(summaries, comparisons)),
         pretraining=tuple(gaps),
         recommendations=tuple(typical_recommendations(summaries)),
         findings=tuple(
-            findings(summaries, comparisons, hardest, gaps, groups, noun=class_noun(labels))
+            findings(
+                summaries,
+                comparisons,
+                hardest,
+                gaps,
+                groups,
+                noun=class_noun(labels),
+                n_resamples=n_resamples,
+            )
         ),
         profiles=tuple(sorted({str(r.tags["profile"]) for r in kept if r.tags.get("profile")})),
         devices=tuple(sorted({s.device for s in summaries})),
@@ -120,4 +128,5 @@ def build_study(
         superseded=tuple(superseded),
         n_resamples=n_resamples,
         latency=latency,
+        plan=tuple(seed_plan(summaries)),
     )

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from emobench_core.metrics.ranking import holm, tiers
-from emobench_core.metrics.seeds import SeedEstimate, Term, difference
+from emobench_core.metrics.seeds import SeedEstimate, SeedsNeeded, Term, difference, seeds_needed
 from emobench_core.metrics.significance import (
     DEFAULT_RESAMPLES,
     PairedResult,
@@ -24,7 +24,14 @@ from emobench_core.metrics.significance import (
     resample_pvalue,
 )
 from emobench_core.metrics.stats import percentiles
-from emobench_core.study.records import ALPHA, Comparison, ModelSummary, PretrainingGap
+from emobench_core.study.records import (
+    ALPHA,
+    MIN_EFFECT,
+    Comparison,
+    ModelSummary,
+    PretrainingGap,
+    SeedPlan,
+)
 
 
 def _paired(
@@ -151,6 +158,21 @@ def model_tiers(
     return tiers(
         labels, [s.macro_f1_mean for s in summaries], lambda a, b: pvals[frozenset((a, b))], ALPHA
     )
+
+
+def seed_plan(summaries: Sequence[ModelSummary], effect: float = MIN_EFFECT) -> list[SeedPlan]:
+    """For each adjacent pair of the leaderboard (``summaries`` in rank order), the seeds per
+    row that 80% power to detect a macro-F1 difference of ``effect`` would take, given the
+    spread observed (:func:`~emobench_core.metrics.seeds.seeds_needed`)."""
+    out = []
+    for a, b in zip(summaries, summaries[1:], strict=False):
+        ta, tb = seed_term(a, "macro_f1"), seed_term(b, "macro_f1")
+        if a.y_true != b.y_true or ta is None or tb is None or len(ta[2]) != len(tb[2]):
+            continue
+        need: SeedsNeeded = seeds_needed(ta[1], ta[2], tb[1], tb[2], effect)
+        observed = a.macro_f1_mean - b.macro_f1_mean
+        out.append(SeedPlan(a.label, b.label, a.n_seeds, b.n_seeds, observed, need))
+    return out
 
 
 def pretraining_gaps(summaries: Sequence[ModelSummary]) -> list[PretrainingGap]:

@@ -1,5 +1,6 @@
-"""The report's list of findings, written from the numbers of a study: the hardest emotions and
-the most frequent confusion, tier 1, what each step down the size ladder costs, how the
+"""The report's list of findings, written from the numbers of a study: the hardest and easiest
+emotions (named alone only where a test separates them), the most frequent confusions by count
+and by share, tier 1, what each step down the size ladder costs, how the
 transformers fare against the non-transformer baselines, and what pretraining is worth.
 
     emobench report bench.json --results runs/   # the Findings section
@@ -10,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-import numpy as np
-
+from emobench_core.metrics.seeds import SeedEstimate
 from emobench_core.study.comparisons import lookup
+from emobench_core.study.emotions import class_means, extreme_classes, top_confusions
 from emobench_core.study.records import ALPHA, Comparison, ModelSummary, PretrainingGap
 
 
@@ -25,6 +26,73 @@ def _seeds(c: Comparison) -> str:
     return f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
 
 
+def _ci(e: SeedEstimate, scale: float = 1.0, digits: int = 4, pct: bool = False) -> str:
+    iv = e.interval()
+    if pct:
+        return f"{e.estimate:.1%} [{iv.low:.1%}, {iv.high:.1%}]"
+    return (
+        f"{scale * e.estimate:.{digits}f} [{scale * iv.low:.{digits}f}, "
+        f"{scale * iv.high:.{digits}f}]"
+    )
+
+
+def _extremes(
+    summaries: Sequence[ModelSummary], hardest: Sequence[tuple[str, float]], plural: str
+) -> list[str]:
+    """The hardest and easiest classes: named alone only where a test separates them."""
+    means = class_means(summaries)
+    if means is None:
+        (e1, f1), (easy, fe) = hardest[0], hardest[-1]
+        return [
+            f"By mean F1 across {len(summaries)} models (untested: no resampled draws), the "
+            f"lowest is {e1} ({f1:.4f}) and the highest {easy} ({fe:.4f})."
+        ]
+    listed = ", ".join(f"{e} {_ci(means[e])}" for e, _ in hardest)
+    out = [
+        f"Mean F1 across the {len(summaries)} models [95% interval, seeds as the unit], "
+        f"lowest first: {listed}."
+    ]
+    for which in ("hardest", "easiest"):
+        found = extreme_classes(summaries, which, ALPHA)
+        assert found is not None
+        tied, ps = found
+        if len(tied) == 1:
+            worst = max(ps.values()) if ps else 1.0
+            out.append(
+                f"The {which} is {tied[0]}: the test separates it from every other "
+                f"(F1 differences seeds as the unit, Holm-adjusted p at most {_p(worst)})."
+            )
+        else:
+            out.append(
+                f"No single {which}: {tied[0]} is not separated from "
+                + ", ".join(f"{e} (Holm p {_p(ps[e])})" for e in tied[1:])
+                + f"; the {which} {plural} are this tied set."
+            )
+    return out
+
+
+def _confusions(summaries: Sequence[ModelSummary], n_resamples: int) -> list[str]:
+    by_count, by_share, gap = top_confusions(summaries, n_resamples)
+    m = len(summaries)
+    count = "; ".join(f"{c.true}→{c.pred} {_ci(c.count, digits=1)} a run" for c in by_count)
+    share = "; ".join(
+        f"{c.true}→{c.pred} {_ci(c.share, pct=True)} of {c.true} examples" for c in by_share
+    )
+    out = [
+        f"By count (test examples a run, mean over the {m} models of their seed means, [95% "
+        f"interval, seeds as the unit]), the most frequent confusions are {count}.",
+        f"By share of the true class (same averaging), the largest are {share}.",
+    ]
+    if gap is not None and len(by_share) > 1:
+        a, b = by_share
+        verdict = "separates" if gap.pvalue < ALPHA else "does not separate"
+        out[-1] = out[-1][:-1] + (
+            f"; the test {verdict} the first two ({a.true}→{a.pred} minus {b.true}→{b.pred}: "
+            f"{_ci(gap, scale=100, digits=1)} points, p {_p(gap.pvalue)})."
+        )
+    return out
+
+
 def findings(
     summaries: Sequence[ModelSummary],
     comparisons: Sequence[Comparison],
@@ -33,39 +101,19 @@ def findings(
     groups: Sequence[Sequence[str]],
     *,
     noun: str = "emotion",
+    n_resamples: int = 999,
 ) -> list[str]:
     """One sentence per finding, in a fixed order; ``hardest`` and ``groups`` as in the study,
-    ``noun`` what a class is called ("emotion", "class")."""
-    out = []
-    (e1, f1), (e2, f2), (easy, fe) = hardest[0], hardest[1], hardest[-1]
+    ``noun`` what a class is called ("emotion", "class"). Each says what it ranks by, with
+    its interval; claims about architectures rest on the architecture test (seeds as the
+    unit, Holm-adjusted)."""
     plural = "classes" if noun == "class" else f"{noun}s"
-    if len(hardest) > 2:
-        out.append(
-            f"The hardest {plural} are {e1} (mean F1 {f1:.4f} across {len(summaries)} models) "
-            f"and {e2} ({f2:.4f}); the easiest is {easy} ({fe:.4f})."
-        )
-    else:
-        out.append(
-            f"The harder {noun} is {e1} (mean F1 {f1:.4f} across {len(summaries)} models); "
-            f"the easier is {easy} ({fe:.4f})."
-        )
-    shares: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for s in summaries:
-        cm = np.asarray(s.confusion)
-        for i, t in enumerate(s.labels):
-            for j, p in enumerate(s.labels):
-                if i != j and cm[i].sum() > 0:
-                    shares[(t, p)].append(cm[i, j] / cm[i].sum())
-    (t, p), top = max(shares.items(), key=lambda kv: (float(np.mean(kv[1])), kv[0]))
-    out.append(
-        f"The most frequent confusion is {t}→{p}: on average {np.mean(top):.1%} of {t} "
-        f"examples are labelled {p}."
-    )
+    out = _extremes(summaries, hardest, plural)
+    out += _confusions(summaries, n_resamples)
     if len(groups) > 0 and len(summaries) > 1:
         out.append(
-            f"Tier 1 (not significantly below the leader on macro-F1, Holm-adjusted α {ALPHA}): "
-            + ", ".join(groups[0])
-            + "."
+            f"Tier 1 (not significantly below the leader on mean macro-F1; architecture test, "
+            f"seeds as the unit, Holm-adjusted α {ALPHA}): " + ", ".join(groups[0]) + "."
         )
     families = defaultdict(list)
     for s in summaries:
@@ -76,29 +124,29 @@ def findings(
         members = sorted(members, key=lambda s: (-s.params_total, s.label))
         for big, small in zip(members, members[1:], strict=False):
             c = lookup(comparisons, big.label, small.label)
-            delta = 100 * (small.macro_f1_mean - big.macro_f1_mean)
-            test = "not comparable" if c.paired is None else f"Holm p {_p(c.paired_holm)}"
+            test = _arch(c.architecture, c.architecture_holm, sign=1 if c.a == small.label else -1)
             out.append(
                 f"On {device} ({init}), stepping down from {big.label} to {small.label} "
                 f"({big.params_total / small.params_total:.1f}x fewer parameters) changes "
-                f"macro-F1 by {delta:+.1f} points (paired bootstrap of the seed means, "
-                f"{_seeds(c)}: {test}) and p50 latency from {big.latency_p50_ms:.3f} to "
-                f"{small.latency_p50_ms:.3f} ms."
+                f"mean macro-F1 by {test} on {_seeds(c)}, and p50 latency from "
+                f"{big.latency_p50_ms:.3f} to {small.latency_p50_ms:.3f} ms."
             )
     for ref in (s for s in summaries if s.kind != "transformer"):
         for s in (s for s in summaries if s.kind == "transformer"):
             c = lookup(comparisons, s.label, ref.label)
-            if c.mcnemar is None and c.accuracy_paired is None:
+            e = c.architecture_accuracy
+            if e is None:
                 continue
-            if c.mcnemar_holm >= ALPHA:
-                verb = "is not distinguishable, at this test size, from"
+            if c.architecture_accuracy_holm >= ALPHA:
+                verb = "is not distinguishable, with these seeds and test examples, from"
             else:
                 verb = "beats" if s.accuracy_mean > ref.accuracy_mean else "is beaten by"
+            test = _arch(e, c.architecture_accuracy_holm, sign=1 if c.a == s.label else -1)
+            one = " (one seed: its seed variation is not covered)" if ref.n_seeds == 1 else ""
             out.append(
-                f"{s.label} {verb} {ref.label}: accuracy {s.accuracy_mean:.4f} vs "
-                f"{ref.accuracy_mean:.4f}, macro-F1 {s.macro_f1_mean:.4f} vs "
-                f"{ref.macro_f1_mean:.4f} ({c.accuracy_method} on accuracy, {_seeds(c)}: p "
-                f"{_p(c.accuracy_pvalue)}, Holm {_p(c.mcnemar_holm)})."
+                f"{s.label} {verb} {ref.label}{one}: accuracy {s.accuracy_mean:.4f} vs "
+                f"{ref.accuracy_mean:.4f}, difference {test}; macro-F1 {s.macro_f1_mean:.4f} "
+                f"vs {ref.macro_f1_mean:.4f}."
             )
     for g in gaps:
         e, v = max(g.per_class_f1.items(), key=lambda kv: (kv[1], kv[0]))
@@ -108,3 +156,16 @@ def findings(
             f"gain is on {e} ({100 * v:+.1f} points)."
         )
     return out
+
+
+def _arch(e: SeedEstimate | None, holm_p: float, *, sign: int) -> str:
+    """``+x.x points [lo, hi] (architecture test, seeds as the unit: Holm p ...)`` with the
+    difference oriented by ``sign`` (+1: as tested, -1: reversed)."""
+    if e is None:
+        return "an amount that cannot be tested (different test sets)"
+    iv = e.interval()
+    lo, hi = sorted((sign * iv.low, sign * iv.high))
+    return (
+        f"{100 * sign * e.estimate:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] "
+        f"(architecture test, seeds as the unit: Holm p {_p(holm_p)})"
+    )

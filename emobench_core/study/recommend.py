@@ -4,15 +4,19 @@ Works on plain :class:`Candidate` records, so it can be fed from any saved resul
 
     emobench recommend --results runs/results.json --max-latency-ms 5 --device cpu
 
-The choice is the highest macro-F1 among the candidates measured on the budget's device that
-meet every limit; ties go to lower latency, then fewer parameters.
+Among the candidates measured on the budget's device that meet every limit, the *tied set* is
+the one with the highest mean macro-F1 and every candidate not significantly below it (the
+architecture test, seeds as the unit, Holm-adjusted over those comparisons; the p-values come
+in through ``pvalue``). By default the cheapest of the tied set is recommended (lower latency,
+then fewer parameters): a gap no test can tell from seed and test-set noise is not worth paying
+for. ``rank_by="mean"`` recommends the highest mean instead. Without p-values every gap counts.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -20,7 +24,14 @@ from typing import Any
 from emobench_core.errors import BudgetError
 
 DEVICES: tuple[str, ...] = ("cpu", "cuda")
+RANK_BY: tuple[str, ...] = ("cost", "mean")
+"""``cost``: the cheapest of the tied set (default); ``mean``: the highest mean macro-F1."""
+ALPHA = 0.05
+"""Family-wise level of the ties (as the report's tiers)."""
 
+PValue = Callable[[str, str], float | None]
+"""Raw two-sided p-value of the architecture test between two candidate labels (``None``: the
+two cannot be compared, so they are never tied)."""
 # (Budget field, Candidate field, CLI flag, short noun, superlative) for every limit.
 _LIMITS: tuple[tuple[str, str, str, str, str], ...] = (
     ("max_latency_ms", "latency_ms", "--max-latency-ms", "latency", "fastest"),
@@ -109,6 +120,14 @@ class Recommendation:
     runner_up: Candidate | None
     considered: int
     excluded: dict[str, str]
+    rank_by: str = "mean"
+    """The rule that chose: ``cost`` (cheapest of the tied set) or ``mean``."""
+    top: Candidate | None = None
+    """The highest mean macro-F1 within budget (``None``: no tests, ``best`` is it)."""
+    tied: tuple[str, ...] = ()
+    """Labels not significantly below ``top`` (``top`` included); empty without tests."""
+    holm: dict[str, float] = field(default_factory=dict)
+    """Label -> Holm-adjusted p of ``top`` against it (the other candidates within budget)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -162,16 +181,46 @@ def _rank_key(c: Candidate) -> tuple[float, float, int]:
     return (-c.macro_f1, latency, c.params)
 
 
-def recommend(candidates: Sequence[Candidate], budget: Budget) -> Recommendation:
-    """The highest-macro-F1 candidate on ``budget.device`` that meets every limit.
+def _cost_key(c: Candidate) -> tuple[float, int, float]:
+    latency = math.inf if c.latency_ms is None else c.latency_ms
+    return (latency, c.params, -c.macro_f1)
+
+
+def _holm(pvalues: dict[str, float]) -> dict[str, float]:
+    """Holm-adjusted p-values (labels kept); the same rule as
+    :func:`emobench_core.metrics.ranking.holm`."""
+    order = sorted(pvalues, key=lambda k: (pvalues[k], k))
+    out, running, m = {}, 0.0, len(order)
+    for i, k in enumerate(order):
+        running = max(running, min(1.0, (m - i) * pvalues[k]))
+        out[k] = running
+    return out
+
+
+def recommend(
+    candidates: Sequence[Candidate],
+    budget: Budget,
+    *,
+    pvalue: PValue | None = None,
+    rank_by: str = "cost",
+) -> Recommendation:
+    """The recommended candidate on ``budget.device`` among those meeting every limit.
 
     A latency or memory limit excludes candidates whose latency or memory was not measured
-    (recorded in ``excluded``). Ties on macro-F1 go to lower latency, then fewer parameters.
+    (recorded in ``excluded``). With ``pvalue`` (the architecture test between two labels),
+    the candidates not significantly below the best mean macro-F1 (Holm over the comparisons
+    with it, :data:`ALPHA`) form the tied set, and ``rank_by="cost"`` picks its cheapest (lower
+    latency, then fewer parameters); ``rank_by="mean"``, or no ``pvalue``, picks the highest
+    mean (ties to lower latency, then fewer parameters). The runner-up is the next in the same
+    order: the tied set by cost, then the rest by mean.
 
     Raises:
         BudgetError: No candidates; none measured on the device; or none within the limits
             (the message names the closest candidate for each limit and the flag to relax).
+        ValueError: ``rank_by`` is not one of :data:`RANK_BY`.
     """
+    if rank_by not in RANK_BY:
+        raise ValueError(f"`rank_by` ({rank_by!r}) must be one of: {', '.join(RANK_BY)}")
     if not candidates:
         raise BudgetError(
             "no results to choose from: the candidate list is empty; pass a "
@@ -202,8 +251,28 @@ def recommend(candidates: Sequence[Candidate], budget: Budget) -> Recommendation
     if not fits:
         raise BudgetError(_no_fit_message(on_device, budget))
     ranked = sorted(fits, key=_rank_key)
-    runner_up = ranked[1] if len(ranked) > 1 else None
-    return Recommendation(ranked[0], runner_up, len(on_device), excluded)
+    top = ranked[0]
+    holm: dict[str, float] = {}
+    tied: list[Candidate] = [top]
+    if pvalue is not None:
+        raw = {c.label: pvalue(top.label, c.label) for c in ranked[1:]}
+        holm = _holm({k: v for k, v in raw.items() if v is not None})
+        tied += [c for c in ranked[1:] if holm.get(c.label, 0.0) >= ALPHA]
+    if rank_by == "cost" and pvalue is not None:
+        order = sorted(tied, key=_cost_key) + [c for c in ranked if c not in tied]
+    else:
+        order = ranked
+    runner_up = order[1] if len(order) > 1 else None
+    return Recommendation(
+        order[0],
+        runner_up,
+        len(on_device),
+        excluded,
+        rank_by if pvalue is not None else "mean",
+        top if pvalue is not None else None,
+        tuple(c.label for c in tied) if pvalue is not None else (),
+        holm,
+    )
 
 
 def _summary(c: Candidate) -> str:
@@ -214,9 +283,32 @@ def _summary(c: Candidate) -> str:
     )
 
 
-def _trade(best: Candidate, alt: Candidate) -> str:
-    """What choosing ``alt`` over ``best`` costs and gains, in words."""
-    loss = 100 * (best.macro_f1 - alt.macro_f1)
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _quality(rec: Recommendation, alt: Candidate, gap: float) -> str:
+    """The mean macro-F1 gap from the recommendation to ``alt`` (points), with its test."""
+    if not rec.tied:  # no tests: the mean rule
+        return f"gives up {gap:.1f} macro-F1 points" if gap > 0 else "loses no mean macro-F1"
+    top = rec.top.label if rec.top is not None else rec.best.label
+    other = alt.label if rec.best.label == top else rec.best.label if alt.label == top else None
+    adjusted = None if other is None else rec.holm.get(other)
+    size = f"{abs(gap):.1f} macro-F1 points {'lower' if gap > 0 else 'higher'} on the mean"
+    if adjusted is None:
+        return f"is {size} (the two were not tested against each other)"
+    if adjusted < ALPHA:
+        if gap > 0:
+            return f"gives up {gap:.1f} macro-F1 points (significant, Holm p {_p(adjusted)})"
+        return f"is {size} (significant, Holm p {_p(adjusted)})"
+    return f"is {size}, a gap the test does not separate from noise (Holm p {_p(adjusted)})"
+
+
+def _trade(rec: Recommendation, alt: Candidate) -> str:
+    """What choosing ``alt`` over the recommendation costs and gains, in words; a gap in mean
+    macro-F1 that the test does not find is never called a cost."""
+    best = rec.best
+    gap = 100 * (best.macro_f1 - alt.macro_f1)
     gains = []
     for quantity, word in (
         ("latency_ms", "lower latency"),
@@ -226,19 +318,44 @@ def _trade(best: Candidate, alt: Candidate) -> str:
         b, a = getattr(best, quantity), getattr(alt, quantity)
         if a is not None and b is not None and 0 < a < b:
             gains.append(f"{b / a:.1f}x {word}")
-    cost = f"gives up {loss:.1f} macro-F1 points" if loss > 0 else "loses no mean macro-F1"
+    quality = _quality(rec, alt, gap)
     if not gains:
-        return f"{cost} and gains nothing measured"
+        return f"{quality} and gains nothing measured"
     listed = ", ".join(gains[:-1]) + " and " + gains[-1] if len(gains) > 1 else gains[0]
-    return f"{cost} for {listed}"
+    return f"{quality}; it has {listed}" if rec.tied else f"{quality} for {listed}"
+
+
+def rule_text(rec: Recommendation) -> str:
+    """Which rule chose, in one sentence."""
+    if not rec.tied:
+        return (
+            "Rule: highest mean macro-F1, ties to lower latency, then fewer parameters (no "
+            "tests given: every gap in the mean counts)."
+        )
+    family = f"Holm over {len(rec.holm)} comparison(s) with the best mean, α {ALPHA}"
+    tied = ", ".join(rec.tied)
+    if rec.rank_by == "mean":
+        return (
+            "Rule: highest mean macro-F1 (--rank-by mean); not significantly below it "
+            f"(architecture test, seeds as the unit, {family}): {tied}."
+        )
+    return (
+        "Rule: the cheapest (lower latency, then fewer parameters) of the rows not "
+        f"significantly below the best mean macro-F1 (architecture test, seeds as the unit, "
+        f"{family}): {tied}."
+    )
 
 
 def format_recommendation(rec: Recommendation, budget: Budget) -> str:
-    """A few lines for the terminal: the choice, the alternative and what it trades."""
-    lines = [f"Budget: {budget.describe()}", f"Recommended — {_summary(rec.best)}"]
+    """A few lines for the terminal: the choice, the rule, the alternative and the trade."""
+    lines = [
+        f"Budget: {budget.describe()}",
+        f"Recommended — {_summary(rec.best)}",
+        rule_text(rec),
+    ]
     if rec.runner_up is not None:
         lines.append(f"Runner-up — {_summary(rec.runner_up)}")
-        lines.append(f"  {rec.runner_up.label} {_trade(rec.best, rec.runner_up)}.")
+        lines.append(f"  {rec.runner_up.label} {_trade(rec, rec.runner_up)}.")
     lines.append(
         f"Considered {rec.considered} model(s) on {budget.device}; {len(rec.excluded)} over budget."
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emobench_core.data.source import EMOTION_LABELS
-from emobench_core.metrics.seeds import SeedEstimate
+from emobench_core.metrics.seeds import SeedEstimate, SeedsNeeded
 from emobench_core.metrics.significance import McNemarResult, PairedResult
 from emobench_core.metrics.stats import Interval
 from emobench_core.study.recommend import Budget
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 ALPHA = 0.05
 """Family-wise significance level for the Holm-adjusted tests and the tiers."""
+
+MIN_EFFECT = 0.005
+"""The smallest macro-F1 difference (0.5 points) the report plans seeds for (``emobench plan
+--effect`` sets another)."""
 
 PARETO_AXES: dict[str, str] = {
     "latency_p50_ms": "latency p50, batch 1 (ms)",
@@ -166,6 +170,19 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class SeedPlan:
+    """Seeds per row for 80% power on one adjacent leaderboard pair (``a`` ranks higher)."""
+
+    a: str
+    b: str
+    seeds_a: int
+    seeds_b: int
+    observed: float
+    """``macro-F1(a) - macro-F1(b)`` of the seed means."""
+    need: SeedsNeeded
+
+
+@dataclass(frozen=True)
 class ConfusionPair:
     """``share`` of the examples of class ``true`` that a model labelled ``pred``."""
 
@@ -177,12 +194,16 @@ class ConfusionPair:
 
 @dataclass(frozen=True)
 class ParetoFront:
-    """Macro-F1 against one cost on one device: ``points`` are ``(label, cost, macro-F1)``."""
+    """Macro-F1 against one cost on one device: ``points`` are ``(label, cost, macro-F1)``, one
+    cost figure per architecture."""
 
     axis: str
     device: str
     points: tuple[tuple[str, float, float], ...]
     front: frozenset[str]
+    tied: frozenset[str] = frozenset()
+    """Rows off the front that the architecture test cannot separate from every row that
+    dominates them (Holm-adjusted, :data:`ALPHA`)."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +280,8 @@ class Study:
     """Where the runs' class names came from (``labels.txt``, ``ClassLabel``, ...)."""
     validation: tuple[str, ...] = ()
     """How the runs' validation split was made: ``split`` (the data's own) or carved."""
+    plan: tuple[SeedPlan, ...] = ()
+    """Seeds needed for each adjacent leaderboard pair (:data:`MIN_EFFECT`)."""
 
     @property
     def class_noun(self) -> str:

@@ -182,7 +182,8 @@ def summarize(
 ) -> list[ModelSummary]:
     """One summary per (model, init, device), sorted by mean macro-F1 (best first).
 
-    The label is the model name, plus ``" (random init)"`` for random init and ``" [device]"``
+    The label is the model name, plus ``" (random init)"`` for random init (for a distilled
+    row, e.g. ``" (random-init student, pretrained teacher (1 teacher))"``) and ``" [device]"``
     when the same model and init were measured on several devices. Stale rows (``stale``
     non-empty) are left out unless ``include_stale``, which labels them ``" (stale)"``; use
     :func:`split_stale` to keep both.
@@ -206,6 +207,23 @@ def split_stale(
     return [s for s in summaries if not s.stale], [s for s in summaries if s.stale]
 
 
+def _init_note(init: str, runs: Sequence[RunResult]) -> str:
+    """What a label says about initialisation: ``" (random init)"``; for a distilled row, the
+    student's init, the teacher's and how many teachers taught its seeds (a teacher per
+    ``teacher_seed``; the student's seed where none was recorded)."""
+    kd = [r.distillation for r in runs if r.distillation is not None]
+    if not kd:
+        return " (random init)" if init == "random" else ""
+    teachers = {
+        r.distillation.teacher_seed if r.distillation.teacher_seed is not None else r.seed
+        for r in runs
+        if r.distillation is not None
+    }
+    inits = "/".join(sorted({d.teacher_init for d in kd}))
+    n = len(teachers)
+    return f" ({init}-init student, {inits} teacher ({n} teacher{'s' if n > 1 else ''}))"
+
+
 def summarize_all(
     results: Sequence[RunResult], *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0
 ) -> list[ModelSummary]:
@@ -222,7 +240,7 @@ def summarize_all(
         devices_of[(name, init)].add(device)
     out = []
     for (name, init, device), runs in sorted(groups.items()):
-        label = name + (" (random init)" if init == "random" else "")
+        label = name + _init_note(init, runs)
         if len(devices_of[(name, init)]) > 1:
             label += f" [{device}]"
         out.append(_summarize(label, sorted(runs, key=lambda r: r.seed), n_resamples, seed))

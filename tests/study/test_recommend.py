@@ -145,6 +145,8 @@ def test_format_recommendation_names_choice_alternative_and_trade():
         "Budget: cpu, latency <= 5 ms",
         "Recommended — bert-mini: macro-F1 0.880, accuracy 0.920, latency 2.1 ms, 11.17M params, "
         "peak memory 80 MB",
+        "Rule: highest mean macro-F1, ties to lower latency, then fewer parameters (no tests "
+        "given: every gap in the mean counts).",
         "Runner-up — bert-tiny: macro-F1 0.860, accuracy 0.900, latency 0.9 ms, 4.39M params, "
         "peak memory 40 MB",
         "  bert-tiny gives up 2.0 macro-F1 points for 2.3x lower latency, 2.5x fewer parameters "
@@ -163,3 +165,46 @@ def test_format_recommendation_single_model_and_no_gain():
     text = format_recommendation(recommend([TINY, twin], Budget()), Budget())
     assert "twin loses no mean macro-F1 and gains nothing measured." in text
     assert "peak memory unknown" in text
+
+
+def test_among_ties_the_cheapest_is_recommended_and_the_rule_is_named():
+    """A synthetic study: DistilBERT has the best mean, BERT-Mini is not significantly below
+    it, BERT-Tiny is (Holm over the two comparisons). The cost rule picks BERT-Mini (today's
+    code picked DistilBERT on a gap no test finds); ``rank_by="mean"`` keeps DistilBERT."""
+    raw = {
+        frozenset(("distilbert", "bert-mini")): 0.40,
+        frozenset(("distilbert", "bert-tiny")): 0.001,
+    }
+
+    def pvalue(a: str, b: str) -> float:
+        return raw[frozenset((a, b))]
+
+    cands = [TINY, MINI, DISTIL]
+    rec = recommend(cands, Budget(), pvalue=pvalue)
+    assert rec.best == MINI and rec.top == DISTIL and rec.rank_by == "cost"
+    assert rec.tied == ("distilbert", "bert-mini")
+    assert rec.holm == {"bert-tiny": pytest.approx(0.002), "bert-mini": pytest.approx(0.40)}
+    assert rec.runner_up == DISTIL  # the rest of the tied set, by cost
+    text = format_recommendation(rec, Budget())
+    assert "Rule: the cheapest (lower latency, then fewer parameters) of the rows not " in text
+    assert "gives up" not in text  # not significant: never called a cost
+    assert "a gap the test does not separate from noise (Holm p 0.400)" in text
+    by_mean = recommend(cands, Budget(), pvalue=pvalue, rank_by="mean")
+    assert by_mean.best == DISTIL and by_mean.runner_up == MINI
+    assert "Rule: highest mean macro-F1 (--rank-by mean)" in format_recommendation(
+        by_mean, Budget()
+    )
+    with pytest.raises(ValueError, match=r"`rank_by` \('price'\) must be one of: cost, mean"):
+        recommend(cands, Budget(), pvalue=pvalue, rank_by="price")
+
+
+def test_a_significant_gap_is_a_cost_and_breaks_the_tie():
+    raw = {
+        frozenset(("distilbert", "bert-mini")): 0.001,
+        frozenset(("distilbert", "bert-tiny")): 0.001,
+    }
+    rec = recommend([TINY, MINI, DISTIL], Budget(), pvalue=lambda a, b: raw[frozenset((a, b))])
+    assert rec.best == DISTIL and rec.tied == ("distilbert",)
+    assert "gives up 1.0 macro-F1 points (significant, Holm p 0.002)" in format_recommendation(
+        rec, Budget()
+    )
