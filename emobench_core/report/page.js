@@ -35,8 +35,34 @@
       if (reasons.length) { excluded[c.label] = reasons.join("; "); } else { fits.push(c); }
     });
     fits.sort(rank);
-    return {best: fits[0] || null, runner_up: fits[1] || null, fits: fits,
-      considered: onDevice.length, excluded: excluded};
+    // study.recommend.recommend: the tied set is the best mean and every row not significantly
+    // below it (architecture test, Holm over the comparisons with it); its cheapest is chosen
+    var top = fits[0], tied = [], holm = {}, order = fits;
+    if (top && data.pvalues) {
+      var raw = fits.slice(1).map(function (c) {
+        var p = (data.pvalues[top.label] || {})[c.label];
+        return {label: c.label, p: p === undefined ? null : p};
+      }).filter(function (r) { return r.p !== null; });
+      raw.sort(function (x, y) { return cmp(x.p, y.p) || cmp(x.label, y.label); });
+      var running = 0;
+      raw.forEach(function (r, i) {
+        running = Math.max(running, Math.min(1, (raw.length - i) * r.p));
+        holm[r.label] = running;
+      });
+      tied = fits.filter(function (c, i) {
+        return i === 0 || (holm[c.label] !== undefined && holm[c.label] >= data.alpha);
+      });
+      if (budget.rank_by !== "mean") {
+        var cheap = tied.slice().sort(function (a, b) {
+          return cmp(lat(a), lat(b)) || cmp(a.params, b.params) || cmp(b.macro_f1, a.macro_f1);
+        });
+        order = cheap.concat(fits.filter(function (c) { return tied.indexOf(c) < 0; }));
+      }
+    }
+    return {best: order[0] || null, runner_up: order[1] || null, fits: fits,
+      considered: onDevice.length, excluded: excluded, top: top || null,
+      tied: tied.map(function (c) { return c.label; }), holm: holm,
+      rank_by: data.pvalues && budget.rank_by !== "mean" ? "cost" : "mean"};
   }
   window.emobenchRecommend = recommend;
 
@@ -54,7 +80,9 @@
   }
 
   function readBudget() {
-    var budget = {device: document.getElementById("device").value}, bad = [];
+    var rankBy = document.getElementById("rank_by");
+    var budget = {device: document.getElementById("device").value, bad: [],
+      rank_by: rankBy ? rankBy.value : "cost"}, bad = [];
     LIMITS.forEach(function (l) {
       var text = document.getElementById(l[0]).value.trim();
       var value = text === "" ? null : Number(text);
@@ -94,6 +122,12 @@
     var bad = budget.bad.length ? "ignored (must be > 0): " + budget.bad.join(", ") + ". " : "";
     var none = out.best ? "" : "No model meets this budget on " + budget.device + ". ";
     document.getElementById("rec-note").textContent = out.error ? out.error : bad + none +
+      (out.tied.length ? (out.rank_by === "cost"
+        ? "Rule: the cheapest (lower latency, then fewer parameters) of the rows not " +
+          "significantly below the best mean macro-F1 (architecture test, seeds as the unit, " +
+          "Holm, \u03b1 " + data.alpha + "): " + out.tied.join(", ") + ". "
+        : "Rule: highest mean macro-F1; not significantly below it: " + out.tied.join(", ") +
+          ". ") : "") +
       "Considered " + out.considered + " model(s) on " + budget.device + "; " +
       Object.keys(out.excluded).length + " over budget.";
   }
@@ -136,6 +170,7 @@
 
   LIMITS.forEach(slider);
   document.getElementById("device").addEventListener("change", apply);
+  document.getElementById("rank_by").addEventListener("change", apply);
   document.querySelectorAll("button[data-budget]").forEach(function (b) {
     b.addEventListener("click", function () {
       var preset = JSON.parse(b.getAttribute("data-budget"));

@@ -37,9 +37,10 @@ def _ci(e: SeedEstimate, scale: float = 1.0, digits: int = 4, pct: bool = False)
 
 
 def _extremes(
-    summaries: Sequence[ModelSummary], hardest: Sequence[tuple[str, float]], plural: str
+    summaries: Sequence[ModelSummary], hardest: Sequence[tuple[str, float]], noun: str
 ) -> list[str]:
     """The hardest and easiest classes: named alone only where a test separates them."""
+    plural = "classes" if noun == "class" else f"{noun}s"
     means = class_means(summaries)
     if means is None:
         (e1, f1), (easy, fe) = hardest[0], hardest[-1]
@@ -52,21 +53,24 @@ def _extremes(
         f"Mean F1 across the {len(summaries)} models [95% interval, seeds as the unit], "
         f"lowest first: {listed}."
     ]
-    for which in ("hardest", "easiest"):
+    two = len(hardest) == 2
+    for which in ("hardest",) if two else ("hardest", "easiest"):
         found = extreme_classes(summaries, which, ALPHA)
         assert found is not None
         tied, ps = found
+        word = "harder" if two else which
         if len(tied) == 1:
             worst = max(ps.values()) if ps else 1.0
             out.append(
-                f"The {which} is {tied[0]}: the test separates it from every other "
-                f"(F1 differences seeds as the unit, Holm-adjusted p at most {_p(worst)})."
+                f"The {word} {noun + ' ' if two else ''}is {tied[0]}: the test separates it from "
+                f"every other (F1 differences, seeds as the unit, Holm-adjusted p at most "
+                f"{_p(worst)})."
             )
         else:
             out.append(
-                f"No single {which}: {tied[0]} is not separated from "
+                f"No single {word}{' ' + noun if two else ''}: {tied[0]} is not separated from "
                 + ", ".join(f"{e} (Holm p {_p(ps[e])})" for e in tied[1:])
-                + f"; the {which} {plural} are this tied set."
+                + ("." if two else f"; the {which} {plural} are this tied set.")
             )
     return out
 
@@ -107,8 +111,7 @@ def findings(
     ``noun`` what a class is called ("emotion", "class"). Each says what it ranks by, with
     its interval; claims about architectures rest on the architecture test (seeds as the
     unit, Holm-adjusted)."""
-    plural = "classes" if noun == "class" else f"{noun}s"
-    out = _extremes(summaries, hardest, plural)
+    out = _extremes(summaries, hardest, noun)
     out += _confusions(summaries, n_resamples)
     if len(groups) > 0 and len(summaries) > 1:
         out.append(
@@ -167,5 +170,6 @@ def _arch(e: SeedEstimate | None, holm_p: float, *, sign: int) -> str:
     lo, hi = sorted((sign * iv.low, sign * iv.high))
     return (
         f"{100 * sign * e.estimate:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}] "
-        f"(architecture test, seeds as the unit: Holm p {_p(holm_p)})"
+        f"(95% interval, not adjusted; architecture test, seeds as the unit: Holm p "
+        f"{_p(holm_p)})"
     )

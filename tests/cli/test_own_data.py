@@ -116,8 +116,9 @@ def test_report_names_the_dataset_and_follows_its_labels(runs, name, tmp_path):
     assert [c.strip() for c in header.strip("|").split("|")] == ["model", *labels]
     assert "emotion" not in text.lower()  # no emotion wording, no dair-ai/emotion numbers
     findings = text.split("## Findings", 1)[1]
-    hardest = "The hardest classes are" if len(labels) > 2 else "The harder class is"
-    assert hardest in findings
+    # named alone where a test separates it, else the tied set (issue 27)
+    word = "hardest" if len(labels) > 2 else "harder class"
+    assert f"The {word} is " in findings or f"No single {word}: " in findings
     assert ("Validation split carved from train" in text) == (name == "two")
     figure = per_class.split("![per-class F1](", 1)[1].split(")", 1)[0]
     assert (target.parent / figure).is_file()

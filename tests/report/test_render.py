@@ -270,6 +270,8 @@ def test_recommend_main(runs_dir, capsys):
     argv = ["recommend", "--results", str(runs_dir)]
     argv += ["--max-latency-ms", "2", "--max-params", "15e6"]
     assert main(argv) == 0
+    assert "Recommended — tfidf-svm:" in capsys.readouterr().out  # the cheapest of the ties
+    assert main([*argv, "--rank-by", "mean"]) == 0
     assert "Recommended — bert-tiny:" in capsys.readouterr().out
     assert main(["recommend", "--results", str(runs_dir), "--max-latency-ms", "0.01"]) == 2
     err = capsys.readouterr().err

@@ -93,10 +93,16 @@ def test_several_seeds_are_tested_together() -> None:
 
 def test_the_false_alarm_rate_is_at_most_alpha() -> None:
     """500 candidates with no real change (a fresh draw of the same error process, as a
-    retrained model would be): at most alpha of them may fail."""
-    settings = GateSettings(n_resamples=99)
+    retrained model would be): at most alpha of them may fail. With 999 resamples, after the
+    check that the gate can fail at all: with the 99 used before, the macro-F1 bootstrap's
+    smallest one-sided p (1 / 100) could never fall below alpha after Holm, so "no false
+    alarm" proved nothing about that check."""
+    settings = GateSettings(n_resamples=999)
     rng = np.random.default_rng(3)
     base = _run(n=1000)
+    reachable = compare_runs([base], [_worse(base, 5.0)], settings)
+    f1 = next(q for q in reachable.quality if q.metric == "macro_f1")
+    assert f1.test.startswith("paired bootstrap") and f1.regressed, f1
     y = np.asarray(base.predictions["y_true"])
     difficulty = rng.normal(size=y.size)
     p_right = 1 / (1 + np.exp(-(2.2 + difficulty)))  # about 0.88 right, hard examples shared
