@@ -152,11 +152,11 @@ def findings(
                 f"vs {ref.macro_f1_mean:.4f}."
             )
     for g in gaps:
-        e, v = max(g.per_class_f1.items(), key=lambda kv: (kv[1], kv[0]))
+        cls, v = max(g.per_class_f1.items(), key=lambda kv: (kv[1], kv[0]))
         out.append(
             f"Pretraining is worth {100 * g.macro_f1:+.1f} macro-F1 points for {g.name} on "
             f"{g.device} ({100 * g.accuracy:+.1f} accuracy points); the largest per-{noun} "
-            f"gain is on {e} ({100 * v:+.1f} points)."
+            f"gain is on {cls} ({100 * v:+.1f} points)."
         )
     return out
 

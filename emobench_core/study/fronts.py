@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -30,7 +30,10 @@ from emobench_core.study.records import (
 )
 from emobench_core.study.staleness import architecture
 
-_POOL = {"latency_p50_ms": np.median, "peak_memory_mb": np.max}
+_POOL: dict[str, Callable[[list[float]], float]] = {
+    "latency_p50_ms": lambda values: float(np.median(values)),
+    "peak_memory_mb": max,
+}
 """How the per-run axes pool the rows of one architecture and device into one figure."""
 
 
