@@ -8,18 +8,11 @@ was run, and the ``--notes`` file, whose markdown subset is turned into HTML by
 :func:`markdown_html`). Same study, same bytes: nothing reads the clock.
 
 The style sheet and the script are files beside this module (``page.css``, ``page.js``, package
-data), inlined as they are. The script reads the page's data (``<script id="emobench-data">``)
-and does two things: sorts the leaderboard by a clicked column, and applies the budget controls.
-The budget rule is a port of :func:`emobench_core.study.recommend.recommend` over the candidates
-of :func:`emobench_core.study.budgets.candidates`, which the page's data carries (and names the
-rule, :data:`RULE`): on the budget's device, the candidates meeting every limit set (a limit on a
-quantity not measured excludes the row), ranked by mean macro-F1, then lower latency, then fewer
-parameters; with the architecture-test p-values the data carries, the best mean and the rows not
-significantly below it (Holm over the comparisons with it) are tied and the cheapest of them is
-recommended (the page's "rank by: mean" recommends the best mean). ``tests/report/
-test_html_recommender.py`` checks the script against :func:`~emobench_core.study.recommend.
-recommend` under Node.js; ``tests/report/test_html_browser.py`` checks the page gives what
-``emobench recommend`` prints.
+data), inlined as they are. The script sorts the leaderboard by a clicked column and applies the
+budget controls by a port of :func:`emobench_core.study.recommend.recommend` (:data:`RULE`) over
+the page's data: the candidates and the architecture-test p-values of
+:func:`emobench_core.study.budgets.architecture_pvalues`. ``tests/report/
+test_html_recommender.py`` checks the port under Node.js, ``test_html_browser.py`` the page.
 
     emobench report results/cpu/bench.json --results results/cpu --output results/cpu/RESULTS.md \
         --figures-dir results/cpu/figures --html results/cpu/RESULTS.html
@@ -48,14 +41,11 @@ from emobench_core.study.recommend import DEVICES
 from emobench_core.study.records import ALPHA, AXIS_LABELS, ModelSummary, Study
 
 RULE = (
-    "emobench recommend (emobench_core.study.recommend.recommend over "
-    "emobench_core.study.budgets.candidates): on the budget's device, the current rows that "
-    "meet every limit set (a limit on a quantity that was not measured excludes the row; stale "
-    "rows are not candidates); of those, the best mean macro-F1 and every row not "
-    "significantly below it (architecture test, seeds as the unit, Holm over the comparisons "
-    "with it, α 0.05) are tied, and the cheapest of them (lower latency, then fewer "
-    "parameters) is recommended; the runner-up is the next cheapest tied row, else the next "
-    "by mean. Rank by: mean recommends the best mean instead."
+    "emobench recommend: on the budget's device, the current rows within every limit (an "
+    "unmeasured quantity under a limit excludes the row); the best mean macro-F1 and every row "
+    "not significantly below it (architecture test, seeds as the unit, Holm, α 0.05) are tied, "
+    "and the cheapest of them (latency, then parameters) is recommended, the next cheapest tied "
+    "row (else the next by mean) is the runner-up; rank by mean: the best mean instead."
 )
 """Which rule the page's budget controls apply (written into the page's data)."""
 
@@ -181,9 +171,8 @@ def budget_controls(st: Study, cands: Sequence[Mapping[str, object]]) -> str:
     return (
         '<div id="budget">'
         f'<div><label for="device">device</label><select id="device">{devices}</select>'
-        '<label for="rank_by">rank by</label><select id="rank_by">'
-        '<option value="cost">cost among ties</option><option value="mean">mean</option>'
-        "</select>"
+        '<label for="rank_by">rank by</label><select id="rank_by"><option value="cost">cost '
+        'among ties</option><option value="mean">mean</option></select>'
         f'<div class="muted">typical budgets: {presets}</div></div>'
         + _control("max_latency_ms", "max latency (ms, batch-1 p50)", vals("latency_ms"))
         + _control("max_params", "max parameters", vals("params"))
@@ -357,12 +346,8 @@ def page(
 ) -> str:
     """The whole page (``figures``: key -> PNG of :func:`~.figures.render_figures`)."""
     cands = _candidates(st)
-    data = {
-        "rule": RULE,
-        "candidates": cands,
-        "pvalues": architecture_pvalues(st.summaries),
-        "alpha": ALPHA,
-    }
+    data = {"rule": RULE, "candidates": cands, "alpha": ALPHA}
+    data["pvalues"] = architecture_pvalues(st.summaries)
     blob = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     pareto = "".join(
         _img(path, f"macro-F1 vs {AXIS_LABELS[key.removeprefix('pareto_')]}")

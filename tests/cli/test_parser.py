@@ -37,6 +37,7 @@ COMMANDS = (
     "report",
     "latency",
     "recommend",
+    "plan",
     "compare",
     "deploy",
     "export",

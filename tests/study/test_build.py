@@ -135,7 +135,7 @@ def test_findings_compare_with_tfidf_svm_and_sizes(study):
     text = "\n".join(study.findings)
     assert "bert-mini beats tfidf-svm" in text
     assert "bert-tiny (random init) is beaten by tfidf-svm" in text
-    assert "(architecture test, seeds as the unit: Holm p" in text  # seeds as the unit
+    assert "architecture test, seeds as the unit: Holm p" in text  # seeds as the unit
     assert "one seed: its seed variation is not covered" in text  # the SVM's one run, said
     assert "matches" not in text  # never claimed from a non-significant difference
     assert "stepping down from bert-mini to bert-tiny (2.5x fewer parameters)" in text
