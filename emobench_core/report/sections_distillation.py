@@ -1,6 +1,7 @@
 """The Distillation section of RESULTS.md: each distilled student against the same student
-trained without a teacher (gains with intervals and p-values, per emotion), and whether it
-reached the published pretrained row it aims at (``emobench_core/report/anchors.toml``).
+trained without a teacher (gains with intervals and p-values, per emotion), and its difference
+from the published pretrained row it aims at, with an interval, not a yes/no
+(``emobench_core/report/anchors.toml``).
 
     emobench report results/gpu/bench.json --results results/gpu --output RESULTS.md
 """
