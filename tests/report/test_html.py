@@ -15,7 +15,7 @@ from report_fixtures import make_results
 from emobench_core.cli import main
 from emobench_core.report.html import markdown_html
 from emobench_core.report.render import ReportInputs, render_report
-from emobench_core.study.budgets import candidates
+from emobench_core.study.budgets import architecture_pvalues, candidates
 from emobench_core.study.build import build_study
 
 RESAMPLES = 50
@@ -82,7 +82,10 @@ def test_the_page_carries_the_candidates_and_rule_of_emobench_recommend(page):
     ]
     assert got == expected
     assert "distilbert (random init)" not in {c["label"] for c in data["candidates"]}
-    assert data["rule"].startswith("emobench recommend (emobench_core.study.recommend.recommend")
+    assert data["rule"].startswith("emobench recommend: ")
+    assert "not significantly below it (architecture test, seeds as the unit" in data["rule"]
+    # the page's recommender ties rows on the same architecture-test p-values as Python
+    assert data["pvalues"] == architecture_pvalues(st.summaries) and data["alpha"] == 0.05
 
 
 def test_stale_rows_are_marked_in_the_leaderboard(page):
