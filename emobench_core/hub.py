@@ -51,3 +51,60 @@ def offline_reason(*variables: str) -> str | None:
         if offline_mode(v):
             return f"{v}={os.environ[v]} is set"
     return unreachable()
+
+
+LOGIN_HINT = "log in with `hf auth login` or set HF_TOKEN to a token that may read it"
+
+
+def split_revision(source: str) -> tuple[str, str | None]:
+    """``owner/name@REV`` as ``("owner/name", "REV")``; without ``@`` the revision is ``None``
+    (the hub's ``main``)."""
+    repo, sep, revision = source.partition("@")
+    return repo, (revision or None) if sep else None
+
+
+def snapshot_revision(folder: str | os.PathLike[str]) -> str | None:
+    """The commit a folder of the local HF cache holds (``.../snapshots/<commit>``), else
+    ``None``."""
+    parts = os.path.normpath(folder).split(os.sep)
+    if (
+        len(parts) >= 2
+        and parts[-2] == "snapshots"
+        and parts[-3].startswith(("models--", "datasets--"))
+    ):
+        return parts[-1]
+    return None
+
+
+def hub_error(exc: BaseException, repo: str, *, kind: str = "model") -> str:
+    """What went wrong fetching ``repo`` from the hub, in one line naming the way out."""
+    from huggingface_hub import constants, errors
+
+    first = (str(exc).splitlines() or [""])[0][:160]
+    if isinstance(exc, errors.GatedRepoError):
+        return (
+            f"{kind} {repo} is gated on {constants.ENDPOINT}: accept its conditions on its hub "
+            f"page, then {LOGIN_HINT}"
+        )
+    if isinstance(exc, errors.RevisionNotFoundError):
+        return f"{kind} {repo} has no such revision ({first}); pass a commit, tag or branch it has"
+    if isinstance(exc, errors.RepositoryNotFoundError):
+        return (
+            f"no {kind} {repo} on {constants.ENDPOINT} (check the id; if it is private or "
+            f"gated, {LOGIN_HINT})"
+        )
+    if isinstance(exc, errors.EntryNotFoundError):
+        return f"{kind} {repo} lacks a file it needs ({first})"
+    if "Consistency check failed" in str(exc) or type(exc).__name__ in (
+        "RemoteProtocolError",
+        "ReadError",
+        "IncompleteRead",
+    ):
+        return (
+            f"the download of {kind} {repo} was cut off ({type(exc).__name__}: {first}); nothing "
+            "half-written was kept: run the command again"
+        )
+    return (
+        f"{kind} {repo} could not be fetched: the hub is unreachable or lacks it "
+        f"({type(exc).__name__}: {first})"
+    )

@@ -9,14 +9,17 @@ TCP probe of the endpoint decides first (:mod:`emobench_core.hub`).
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from emobench_core.data.fingerprint import SPLITS
 from emobench_core.data.labels import RawSplit
 from emobench_core.data.source import DataSource
 from emobench_core.errors import DataError
-from emobench_core.hub import offline_mode, unreachable
+from emobench_core.hub import hub_error, offline_mode, split_revision, unreachable
 
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 SPLIT_NAMES: dict[str, tuple[str, ...]] = {
     "train": ("train",),
     "validation": ("validation", "valid", "dev", "val"),
@@ -33,8 +36,21 @@ def _hub_unreachable() -> str | None:
     return unreachable()
 
 
-def read_hub(src: DataSource, fix: str) -> dict[str, RawSplit]:
-    """The splits of hub dataset ``src.hub_id`` (``validation`` may be missing).
+def _commit(raw: Any) -> str | None:
+    """The hub commit ``load_dataset`` read: its cache folder is named after it
+    (``.../<dataset>/<config>/<version>/<commit>/``); ``None`` when not cached as files."""
+    for ds in raw.values():
+        for cached in getattr(ds, "cache_files", None) or []:
+            parts = Path(cached.get("filename", "")).parts
+            return next((p for p in reversed(parts) if _COMMIT.fullmatch(p)), None)
+    return None
+
+
+def read_hub(src: DataSource, fix: str) -> tuple[dict[str, RawSplit], str | None]:
+    """The splits of hub dataset ``src.hub_id`` (``validation`` may be missing), and the
+    commit they were read at (``None`` when the hub did not name one).
+
+    ``--dataset ID@REV`` (or ``ID:CONFIG@REV``) pins a revision: a commit, tag or branch.
 
     Raises:
         DataError: The hub is unreachable and no cached copy exists, a required split or
@@ -42,19 +58,22 @@ def read_hub(src: DataSource, fix: str) -> dict[str, RawSplit]:
     """
     import datasets
 
-    dataset = src.dataset or src.hub_id
+    dataset, revision = split_revision(src.dataset or src.hub_id)
+    config, config_revision = split_revision(src.config) if src.config else (None, None)
+    revision = revision or config_revision
     try:
         down = _hub_unreachable()
         if down is not None:
             raise ConnectionError(f"{down}; set HF_DATASETS_OFFLINE=1 to use a cached copy")
-        args = (dataset,) if src.config is None else (dataset, src.config)
-        raw: Any = datasets.load_dataset(*args)
+        args = (dataset,) if config is None else (dataset, config)
+        pin = {"revision": revision} if revision else {}
+        raw: Any = datasets.load_dataset(*args, **pin)
     except Exception as exc:  # offline, DNS, HTTP and hub errors all mean "not reachable"
-        reason = (str(exc).splitlines() or [""])[0][:200]
+        reason = hub_error(exc, dataset, kind="dataset")
         raise DataError(
-            f"could not load {src.hub_id!r} from the Hugging Face hub, which seems unreachable "
-            f"or lacks it ({type(exc).__name__}: {reason}); {fix}"
+            f"could not load {src.hub_id!r} from the Hugging Face hub: {reason}; {fix}"
         ) from exc
+    commit = _commit(raw)
     out: dict[str, RawSplit] = {}
     for split in SPLITS:
         name = next((n for n in SPLIT_NAMES[split] if n in raw), None)
@@ -84,4 +103,4 @@ def read_hub(src: DataSource, fix: str) -> dict[str, RawSplit]:
             [f"{where}, row {i}" for i in range(1, len(labels) + 1)],
             tuple(names) if names else None,
         )
-    return out
+    return out, commit

@@ -115,9 +115,9 @@ def load_data(
         filters = source.filters
     src = as_source(source).resolved()
     fix = fix_source(src.text_column, src.label_column)
-    declared, known = None, None
+    declared, known, revision = None, None, None
     if src.data_dir is None:
-        raw = read_hub(src, fix)
+        raw, revision = read_hub(src, fix)
         hint = (
             f"{src.hub_id}'s column {src.label_column!r} has no ClassLabel naming its ids; use "
             "a local copy with a labels.txt (--data-dir)"
@@ -157,7 +157,7 @@ def load_data(
         splits,
         tuple(names),
         name=name,
-        source=source_label(src),
+        source=source_label(src) + (f"@{revision}" if revision else ""),  # the hub commit read
         labels_source=labels_source,
         validation=validation,
     )

@@ -9,13 +9,16 @@ falls back to random weights by itself.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from emobench_core.errors import RegistryError
-from emobench_core.hub import offline_mode, offline_reason, unreachable
+from emobench_core.hub import offline_reason, snapshot_revision, split_revision
+from emobench_core.models.snapshot import COMMIT, cached_snapshot, fetch_snapshot, latest_commit
 from emobench_core.models.spec import MINILM_DIR_ENV, TRANSFORMER_KIND, ModelSpec
 
 VOCAB_DIR_ENV = "EMOBENCH_VOCAB_DIR"
@@ -83,11 +86,25 @@ def load_tokenizer(source: str, *, what: str = VOCAB_WHAT, fix: str = VOCAB_FIX)
 
 
 def pretrained_source(spec: ModelSpec) -> str:
-    """The folder or hub id to load pretrained weights from, trying local fallbacks offline."""
+    """The local folder to load pretrained weights from: the spec's own folder, else its hub
+    repository's snapshot in the HF cache (fetched now if the hub can be reached, else the
+    cached one), else a local fallback copy.
+
+    Raises:
+        RegistryError: The hub answered with an error (no such repository, gated, a file
+            missing or cut off), or it is out of reach and nothing local holds the weights.
+    """
     if Path(spec.source).is_dir():
         return spec.source
-    if _hub_has(spec.source):
-        return spec.source
+    repo, revision = split_revision(spec.source)
+    cached = cached_snapshot(spec.source)
+    if cached is not None and revision is not None and COMMIT.fullmatch(revision):
+        return str(cached)  # a pinned commit never changes: no need to ask the hub
+    why = offline_reason()
+    if why is None:
+        return str(fetch_snapshot(spec.source))
+    if cached is not None:
+        return str(cached)
     for copy in spec.local_fallbacks:
         folder = copy.find()
         if folder is not None and (folder / "config.json").is_file():
@@ -97,17 +114,40 @@ def pretrained_source(spec: ModelSpec) -> str:
         if spec.local_fallbacks
         else ""
     )
-    why = offline_reason() or "the hub does not have it"
     raise RegistryError(
         f"pretrained weights of {spec.name!r} ({spec.source}) are out of reach (hub unreachable "
-        f"or offline: {why}; and no local copy). Either pass a local folder with the weights as "
-        f"the model name{extra}, or use --init random to train the same architecture from scratch"
+        f"or offline: {why}; and not in the local HF cache). Either pass a local folder with the "
+        f"weights as the model name{extra}, or use --init random to train the same architecture "
+        "from scratch"
     )
 
 
+def pin_revision(spec: ModelSpec) -> ModelSpec:
+    """``spec`` with its hub source pinned to the commit its weights would load from now
+    (``owner/name@<commit>``): the hub's answer for ``main`` (or the revision asked for), or
+    offline the cached snapshot's; unchanged for folders, pinned commits, or when neither
+    answers (the fetch that follows says why)."""
+    if spec.kind != TRANSFORMER_KIND or Path(spec.source).is_dir():
+        return spec
+    repo, revision = split_revision(spec.source)
+    if revision is not None and COMMIT.fullmatch(revision):
+        return spec
+    commit = None
+    if offline_reason() is None:
+        commit = latest_commit(spec.source)
+    else:
+        cached = cached_snapshot(spec.source)
+        commit = cached.name if cached is not None else None
+    return replace(spec, source=f"{repo}@{commit}") if commit else spec
+
+
 def describe_source(spec: ModelSpec, folder: str) -> str:
-    """Where pretrained weights came from, without machine-specific paths for the fallbacks:
-    ``hub id``, ``hub id (local copy: $EMOBENCH_MINILM_DIR)``, ``hub id (package ...)``."""
+    """Where pretrained weights came from, without machine-specific paths: ``hub id@commit``
+    for the HF cache, ``hub id (local copy: $EMOBENCH_MINILM_DIR)``, ``hub id (package ...)``
+    for the fallbacks."""
+    commit = snapshot_revision(folder)
+    if commit is not None:
+        return f"{split_revision(spec.source)[0]}@{commit}"
     if folder == spec.source:
         return folder
     for copy in spec.local_fallbacks:
@@ -116,30 +156,32 @@ def describe_source(spec: ModelSpec, folder: str) -> str:
     return folder
 
 
-def _hub_has(repo_id: str) -> bool:
-    """Whether ``repo_id`` can be had: in the local HF cache, or the hub answers quickly.
+def pretrained_config(spec: ModelSpec, folder: str, source: str, labels: Sequence[str]) -> Any:
+    """The config of the weights in ``folder`` with a head of ``labels``.
 
-    With ``HF_HUB_OFFLINE`` set only the local cache counts (as for ``from_pretrained``).
-
-    A plain download attempt offline retries for ~25 s; a 3-second TCP probe of the endpoint
-    decides first, so an offline machine reaches the local fallbacks at once.
+    Google's BERT miniatures ship the original ``bert_config.json`` keys as ``config.json``:
+    no ``model_type``, which transformers 5 no longer guesses from the repository name; the
+    registry's architecture names it then.
     """
-    from huggingface_hub import hf_hub_download
+    from transformers import AutoConfig
 
-    try:
-        hf_hub_download(repo_id, "config.json", local_files_only=True)
-        return True
-    except Exception:  # not in the local cache
-        pass
-    if offline_mode("HF_HUB_OFFLINE"):
-        return False  # offline: the local cache is the only source
-    if unreachable() is not None:
-        return False
-    try:
-        hf_hub_download(repo_id, "config.json")
-    except Exception:  # unknown repo, gated, or the network failed after all
-        return False
-    return True
+    id2label = dict(enumerate(labels))
+    heads = {
+        "num_labels": len(labels),
+        "id2label": id2label,
+        "label2id": {v: k for k, v in id2label.items()},
+    }
+    raw = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    if "model_type" in raw:
+        return AutoConfig.from_pretrained(folder, **heads)
+    model_type = (spec.config or {}).get("model_type")
+    if model_type is None:
+        raise RegistryError(
+            f"the config.json of {source} names no model_type, so transformers cannot tell its "
+            'architecture; add one (e.g. "model_type": "bert") in a local copy and pass that '
+            "folder as the model name"
+        )
+    return AutoConfig.for_model(model_type, **{**raw, **heads})
 
 
 def build_model(
@@ -167,13 +209,9 @@ def build_model(
     if init == "pretrained":
         folder = pretrained_source(spec)
         source = describe_source(spec, folder)
-        cached_only = not Path(folder).is_dir() and offline_reason() is not None
         model = AutoModelForSequenceClassification.from_pretrained(
             folder,
-            local_files_only=cached_only,  # found in the HF cache: no retries of the hub
-            num_labels=len(labels),
-            id2label=id2label,
-            label2id=label2id,
+            config=pretrained_config(spec, folder, source, labels),
             dtype=torch.float32,  # fp16 checkpoints would otherwise train in fp16 and stall
         )
         fix = "pass a local folder with the model and its tokenizer as the model name"

@@ -12,9 +12,11 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from emobench_core.errors import RegistryError
+from emobench_core.hub import split_revision
 from emobench_core.models.backends.base import Backend
 from emobench_core.models.backends.sklearn import SklearnBackend
 from emobench_core.models.backends.transformer import TransformerBackend
@@ -147,7 +149,8 @@ def model_names(*, transformers_only: bool = False) -> list[str]:
 
 
 def get_spec(name: str) -> ModelSpec:
-    """Look a model up by registry name, or accept a local folder or hub id.
+    """Look a model up by registry name, or accept a local folder or hub id; ``NAME@REV``
+    pins the hub revision of its pretrained weights (a commit, as results record it).
 
     Raises:
         RegistryError: ``name`` is neither registered, an existing folder nor a hub id
@@ -155,6 +158,11 @@ def get_spec(name: str) -> ModelSpec:
     """
     if name in REGISTRY:
         return REGISTRY[name]
+    base, sep, revision = name.partition("@")
+    if sep and revision and not Path(name).expanduser().exists():  # pinned: NAME@REV
+        spec = get_spec(base)
+        if spec.kind == TRANSFORMER_KIND and not Path(spec.source).is_dir():
+            return replace(spec, source=f"{split_revision(spec.source)[0]}@{revision}")
     path = Path(name).expanduser()
     if path.is_dir():
         return ModelSpec(

@@ -24,6 +24,7 @@ from emobench_core.measure.environment import environment, git_commit, library_v
 from emobench_core.measure.latency import LatencySettings
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.base import Trained, TrainJob
+from emobench_core.models.loading import pin_revision
 from emobench_core.models.recipes import ResolvedRecipe, resolve_recipe
 from emobench_core.models.registry import backend_for
 from emobench_core.models.spec import ModelSpec
@@ -98,6 +99,8 @@ def train_checkpoint(
     resolved = resolve_recipe(spec, request)
     own = resolved.recipe
     init_used = backend.init_label(init)
+    if init_used == "pretrained":  # the cache key and the weights name one hub commit
+        spec = pin_revision(spec)
     data_fp = dsd.fingerprint
     logits = None
     extra = None

@@ -2,7 +2,7 @@
 tokenizers, offline loading.
 
 No test reaches the network: every path that could ask the hub runs with ``HF_HUB_OFFLINE=1``
-and, where the answer must not depend on this machine's HF cache, a patched ``_hub_has``.
+and, where the answer must not depend on this machine's HF cache, a patched ``cached_snapshot``.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ HAPPY_IDS = [101, 1045, 2514, 3407, 102]  # [CLS] i feel happy [SEP] in bert-bas
 def offline(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """Hub unreachable: offline mode and nothing in the HF cache."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(loading, "_hub_has", lambda repo_id: False)
+    monkeypatch.setattr(loading, "cached_snapshot", lambda source: None)
     monkeypatch.delenv(MINILM_DIR_ENV, raising=False)
     return monkeypatch
 
@@ -249,27 +249,33 @@ def test_unreachable_weights_name_both_ways_out(
     assert (MINILM_DIR_ENV in message) == bool(spec.local_fallbacks)
 
 
-def test_offline_checks_only_the_local_hf_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_checks_only_the_local_hf_cache(monkeypatch, tmp_path: Path) -> None:
     """Offline, a model already in the HF cache is found, and nothing probes the network."""
     import socket
 
     import huggingface_hub
 
+    snapshot = tmp_path / "models--google--bert_uncased_L-2_H-128_A-2" / "snapshots" / ("a" * 40)
+    snapshot.mkdir(parents=True)
+    for name in ("config.json", "pytorch_model.bin", "vocab.txt"):
+        (snapshot / name).write_text("{}")
     calls: list[bool] = []
 
-    def fake_download(repo_id: str, filename: str, *, local_files_only: bool = False) -> str:
+    def fake_snapshot(repo_id: str, *, revision=None, local_files_only: bool = False) -> str:
         calls.append(local_files_only)
         if repo_id == "google/bert_uncased_L-2_H-128_A-2" and local_files_only:
-            return "/cache/config.json"
+            return str(snapshot)
         raise OSError("not cached")
 
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("offline mode must not open a connection")
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    assert loading.pretrained_source(get_spec("bert-tiny")) == get_spec("bert-tiny").source
+    spec = get_spec("bert-tiny")
+    assert loading.pretrained_source(spec) == str(snapshot)
+    assert loading.describe_source(spec, str(snapshot)) == f"{spec.source}@{'a' * 40}"
     with pytest.raises(RegistryError, match="out of reach"):
         loading.pretrained_source(get_spec("bert-mini"))
     assert calls == [True, True]
