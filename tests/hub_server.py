@@ -30,6 +30,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -93,12 +94,14 @@ class HubServer:
     Attributes:
         truncate: ``(repo_id, path)`` pairs whose GET sends half the file, then closes.
         requests: ``"METHOD path"`` of every request, in order.
+        stamps: the ``time.monotonic()`` of each of :attr:`requests`.
     """
 
     def __init__(self) -> None:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.truncate: set[tuple[str, str]] = set()
         self.requests: list[str] = []
+        self.stamps: list[float] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -196,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = unquote(url.path)
         self.hub.requests.append(f"{method} {path}")
+        self.hub.stamps.append(time.monotonic())
         query = parse_qs(url.query)
         if path == "/api/validate-yaml":
             self._body()

@@ -21,6 +21,8 @@ from emobench_core.cli.options import (
     data_request,
     latency_rule,
 )
+from emobench_core.errors import ExportError
+from emobench_core.hub import offline_mode
 
 if TYPE_CHECKING:
     from emobench_core.cache import CheckpointCache
@@ -63,6 +65,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--license",
         default=None,
         help="the cards' license (a Hub licence id, e.g. apache-2.0); default: none stated",
+    )
+    p.add_argument(
+        "--push-to-hub",
+        default=None,
+        metavar="REPO",
+        help="then upload the exported folder, card included, to this hub model repository "
+        "(owner/name; created if missing; needs a token that may write: `hf auth login` or "
+        "HF_TOKEN); default: no upload",
     )
     add_latency_rule_arguments(p)
     p.set_defaults(func=export)
@@ -137,6 +147,31 @@ def describe(output: Path, shipped: list[Exported]) -> list[str]:
     ]
 
 
+def push_folder(folder: Path, repo: str, *, message: str) -> str:
+    """Upload every file of ``folder`` (an exported model, its card included) to the model
+    repository ``repo`` on the hub (``HF_ENDPOINT``), creating it if needed; the commit's URL.
+
+    Raises:
+        ExportError: One line: what the hub answered and how to fix it (a token that may write).
+    """
+    from huggingface_hub import HfApi
+
+    if offline_mode("HF_HUB_OFFLINE"):
+        raise ExportError(f"cannot push to {repo}: HF_HUB_OFFLINE is set; unset it to upload")
+    api = HfApi()
+    try:
+        api.create_repo(repo, exist_ok=True)
+        info = api.upload_folder(folder_path=str(folder), repo_id=repo, commit_message=message)
+    except Exception as exc:  # every hub, HTTP and network failure: one line, its cause
+        first = (str(exc).splitlines() or [""])[0][:160]
+        raise ExportError(
+            f"could not push {folder} to model {repo} on the hub ({type(exc).__name__}: "
+            f"{first}); check the id (owner/name) and log in with `hf auth login` or set "
+            "HF_TOKEN to a token that may write to it"
+        ) from exc
+    return str(info.commit_url)
+
+
 def export(ns: argparse.Namespace) -> int:
     from emobench_core.schema.run import load_result
 
@@ -153,4 +188,7 @@ def export(ns: argparse.Namespace) -> int:
             license=ns.license,
         )
     print("\n".join(describe(ns.output, shipped)))
+    if ns.push_to_hub:
+        url = push_folder(ns.output, ns.push_to_hub, message=f"emobench export of {result.run_id}")
+        print(f"pushed {ns.output} to {ns.push_to_hub}: {url}")
     return 0
