@@ -125,8 +125,12 @@ def pretrained_source(spec: ModelSpec) -> str:
 def pin_revision(spec: ModelSpec) -> ModelSpec:
     """``spec`` with its hub source pinned to the commit its weights would load from now
     (``owner/name@<commit>``): the hub's answer for ``main`` (or the revision asked for), or
-    offline the cached snapshot's; unchanged for folders, pinned commits, or when neither
-    answers (the fetch that follows says why)."""
+    offline the cached snapshot's; unchanged for folders and pinned commits, or offline when
+    nothing is cached (the local fallbacks may hold the weights).
+
+    Raises:
+        RegistryError: The hub was reached and refused (see :func:`fetch_snapshot`).
+    """
     if spec.kind != TRANSFORMER_KIND or Path(spec.source).is_dir():
         return spec
     repo, revision = split_revision(spec.source)
@@ -134,7 +138,8 @@ def pin_revision(spec: ModelSpec) -> ModelSpec:
         return spec
     commit = None
     if offline_reason() is None:
-        commit = latest_commit(spec.source)
+        # no answer: fetch now, for its one-line reason (before torch and transformers load)
+        commit = latest_commit(spec.source) or fetch_snapshot(spec.source).name
     else:
         cached = cached_snapshot(spec.source)
         commit = cached.name if cached is not None else None
@@ -199,15 +204,16 @@ def build_model(
         ``(model, tokenizer, source)`` where ``source`` says where the weights came from
         (folder, hub id, or ``"random:<published config>"``).
     """
+    if spec.kind != TRANSFORMER_KIND:
+        raise RegistryError(f"{spec.name!r} is not a transformer model")
+    # the weights first: a hub that fails says so before torch and transformers load (seconds)
+    folder = pretrained_source(spec) if init == "pretrained" else ""
     import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    if spec.kind != TRANSFORMER_KIND:
-        raise RegistryError(f"{spec.name!r} is not a transformer model")
     id2label = dict(enumerate(labels))
     label2id = {v: k for k, v in id2label.items()}
     if init == "pretrained":
-        folder = pretrained_source(spec)
         source = describe_source(spec, folder)
         model = AutoModelForSequenceClassification.from_pretrained(
             folder,
