@@ -108,4 +108,3 @@ def hub_error(exc: BaseException, repo: str, *, kind: str = "model") -> str:
         f"{kind} {repo} could not be fetched: the hub is unreachable or lacks it "
         f"({type(exc).__name__}: {first})"
     )
-

@@ -62,7 +62,7 @@ def test_distill_from_a_hub_teacher_into_a_random_student(hub, emobench, tmp_pat
     )
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= _got(hub, MINILM)
     assert result["model"]["source"].startswith("random:")
-    assert result["data"]["revision"] == hub.repo("dataset", EMOTION).sha
+    assert result["data"]["source"] == f"hub:{EMOTION}@{hub.repo('dataset', EMOTION).sha}"
     assert _got(hub, BERT_BASE)  # the student's vocab, from bert-base-uncased
 
 
@@ -83,4 +83,4 @@ def test_pytest_harness_runs_a_profile_from_the_hub(hub, user_env, tmp_path):
     result = json.loads(path.read_text())
     assert result["model"]["init"] == "pretrained", proc.stdout[-3000:]
     assert result["model"]["source"] == f"{BERT_TINY}@{hub.repo('model', BERT_TINY).sha}"
-    assert result["data"]["revision"] == hub.repo("dataset", EMOTION).sha
+    assert result["data"]["source"] == f"hub:{EMOTION}@{hub.repo('dataset', EMOTION).sha}"

@@ -59,7 +59,7 @@ def test_run_downloads_data_and_every_registry_model_then_reruns_offline(hub, em
         repo = REGISTRY[name].source
         assert result["model"]["init"] == "pretrained"
         assert result["model"]["source"] == f"{repo}@{hub.repo('model', repo).sha}"
-        assert result["data"]["revision"] == data_sha
+        assert result["data"]["source"] == f"hub:{EMOTION}@{data_sha}"
         assert result["data"]["dataset"] == EMOTION
         assert result["data"]["rows"] == {"train": 48, "validation": 60, "test": 60}
     # one weights format each: the .bin-only repository its .bin, the others safetensors only
