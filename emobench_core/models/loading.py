@@ -18,7 +18,7 @@ from typing import Any
 
 from emobench_core.errors import RegistryError
 from emobench_core.hub import offline_reason, snapshot_revision, split_revision
-from emobench_core.models.snapshot import COMMIT, cached_snapshot, fetch_snapshot, latest_commit
+from emobench_core.models.snapshot import COMMIT, cached_snapshot, fetch_snapshot
 from emobench_core.models.spec import MINILM_DIR_ENV, TRANSFORMER_KIND, ModelSpec
 
 VOCAB_DIR_ENV = "EMOBENCH_VOCAB_DIR"
@@ -124,9 +124,9 @@ def pretrained_source(spec: ModelSpec) -> str:
 
 def pin_revision(spec: ModelSpec) -> ModelSpec:
     """``spec`` with its hub source pinned to the commit its weights would load from now
-    (``owner/name@<commit>``): the hub's answer for ``main`` (or the revision asked for), or
-    offline the cached snapshot's; unchanged for folders and pinned commits, or offline when
-    nothing is cached (the local fallbacks may hold the weights).
+    (``owner/name@<commit>``): fetched now from the hub, ``main`` or the revision asked for
+    (:func:`fetch_snapshot`), or offline the cached snapshot's. Unchanged for folders and
+    pinned commits, and offline when nothing is cached (a local fallback may hold them).
 
     Raises:
         RegistryError: The hub was reached and refused (see :func:`fetch_snapshot`).
@@ -138,8 +138,9 @@ def pin_revision(spec: ModelSpec) -> ModelSpec:
         return spec
     commit = None
     if offline_reason() is None:
-        # no answer: fetch now, for its one-line reason (before torch and transformers load)
-        commit = latest_commit(spec.source) or fetch_snapshot(spec.source).name
+        # fetched now, before torch and transformers load: a refusal or a repository that
+        # lacks a file is reported in seconds
+        commit = fetch_snapshot(spec.source).name
     else:
         cached = cached_snapshot(spec.source)
         commit = cached.name if cached is not None else None

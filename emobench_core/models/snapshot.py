@@ -105,20 +105,6 @@ def fetch_snapshot(source: str) -> Path:
     return folder
 
 
-def latest_commit(source: str) -> str | None:
-    """The commit the hub names for ``source``'s revision (``main`` when none), or ``None``
-    when it does not answer. Fetches ``config.json`` by that revision, which records in the
-    HF cache where the revision points (an offline rerun reads ``main`` from there)."""
-    from huggingface_hub import hf_hub_download
-
-    repo, revision = split_revision(source)
-    try:
-        path = Path(hf_hub_download(repo, "config.json", revision=revision))
-    except Exception:  # unknown, gated, unreachable or no config.json: the fetch says which
-        return None
-    return path.parent.name if COMMIT.fullmatch(path.parent.name) else None
-
-
 def cached_snapshot(source: str) -> Path | None:
     """The HF cache's snapshot of ``source`` (its ``main`` or pinned revision) when it holds
     every file :func:`needed_files` asks for, else ``None``; never touches the network."""

@@ -30,7 +30,7 @@ def test_data_reads_the_hub_dataset_and_vocab(hub, emobench, tmp_path):
     proc = emobench("data", "--output", "d")
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((tmp_path / "d" / "data-report.json").read_text())
-    assert report["source"] == f"hub:{EMOTION}"
+    assert report["source"] == f"hub:{EMOTION}@{hub.repo('dataset', EMOTION).sha}"
     assert {f"split/{s}-00000-of-00001.parquet" for s in ("train", "validation", "test")} <= _got(
         hub, EMOTION, "/datasets"
     )
