@@ -59,7 +59,7 @@ def test_a_row_asked_for_a_later_field_is_current_only_if_it_recorded_it() -> No
     )
     assert stale_reasons(compiled) == ()
     not_compiled = dataclasses.replace(result, recipe_request=asked)
-    assert stale_reasons(not_compiled) == ("compile: not recorded (now True)",)
+    assert stale_reasons(not_compiled) == ("compile: False (now True)",)
 
 
 @pytest.mark.parametrize("value", ["flash", "EAGER", ""])

@@ -206,8 +206,8 @@ def test_a_missing_cache_entry_is_one_line_naming_run_folder_and_fix(
 def test_data_other_than_the_runs_is_refused_and_nothing_written(
     runs: Runs, tmp_path: Path
 ) -> None:
-    other = runs.dsd.copy()
-    other["test"] = runs.dsd["test"].select(range(50))
+    fewer = runs.dsd["test"].select(range(50))
+    other = runs.dsd.replace(splits={**runs.dsd.splits, "test": fewer})
     out = tmp_path / "out"
     with pytest.raises(ExportError, match="is not the data run"):
         save_model(runs.bert, runs.cache, out, data=lambda: other, settings=FAST)
