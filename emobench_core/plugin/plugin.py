@@ -192,6 +192,13 @@ def _seeds(config: pytest.Config, profile: Profile) -> tuple[int, ...]:
         ) from exc
 
 
+def _case_seeds(case: Case, seeds: tuple[int, ...]) -> tuple[int, ...]:
+    """The seeds one case runs: its own (a study's costly rows run fewer; none when
+    ``--emobench-seeds`` is given), else the run's; the first only for a seed-blind model."""
+    own = case.seeds or seeds
+    return own if backend_for(get_spec(case.model)).seed_sensitive else own[:1]
+
+
 @pytest.fixture(scope="session")
 def emobench_profile(pytestconfig: pytest.Config) -> Profile:
     """The selected profile, with any --emobench-device / -epochs / -max-train-rows override
@@ -221,7 +228,10 @@ def effective_profile(config: pytest.Config) -> Profile:
     except ValueError as exc:
         raise pytest.UsageError(str(exc).replace("`recipe.", "`--emobench-")) from exc
     device = config.getoption("--emobench-device") or profile.device
-    return dataclasses.replace(profile, recipe=recipe, device=device)
+    cases = profile.cases
+    if config.getoption("--emobench-seeds"):  # the seeds asked, for every case alike
+        cases = tuple(dataclasses.replace(c, seeds=None) for c in cases)
+    return dataclasses.replace(profile, recipe=recipe, device=device, cases=cases)
 
 
 def data_request(config: pytest.Config) -> DataRequest:
@@ -288,7 +298,7 @@ def emobench_runner(
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize bench tests over the selected profile: ``case`` (and ``seed``)."""
-    profile = get_profile(metafunc.config.getoption("--emobench-profile"))
+    profile = effective_profile(metafunc.config)
     if "emobench_claim" in metafunc.fixturenames:
         pairs = claims(profile)
         if pairs:
@@ -308,7 +318,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             params = [
                 pytest.param(c, s, marks=group_mark(c, s), id=f"{c.id}-s{s}")
                 for c in cases
-                for s in (seeds if backend_for(get_spec(c.model)).seed_sensitive else seeds[:1])
+                for s in _case_seeds(c, seeds)
             ]
             metafunc.parametrize(("emobench_case", "emobench_seed"), params)
         else:  # a case without a seed (latency) uses the first seed's checkpoint

@@ -191,8 +191,9 @@ class BenchRunner:
 
         if self.init_for(case) != self.init_for(reference) and case.teacher:
             pytest.skip(f"{case.id}: its student and {reference.id} have different inits here")
-        own = [self.result(case, s) for s in self.seeds]
-        ref = [self.result(reference, s) for s in self.seeds]
+        seeds = [s for s in self.bench.seeds_of(case) if s in self.bench.seeds_of(reference)]
+        own = [self.result(case, s) for s in seeds]
+        ref = [self.result(reference, s) for s in seeds]
         checks = not_worse(f"{case.id} vs {reference.id}", ref, own)
         bad = [q for q in checks if q.regressed]
         if not bad:

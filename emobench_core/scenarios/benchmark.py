@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from emobench_core.cache import CheckpointCache, default_cache_dir
 from emobench_core.config import RecipeRequest
@@ -39,6 +39,14 @@ INIT_CHOICES: tuple[str, ...] = ("pretrained", "random", AUTO)
 DEVICES: tuple[str, ...] = ("cpu", "cuda")
 
 
+def _check_seeds(seeds: Any, what: str) -> None:
+    if isinstance(seeds, int | str) or not seeds:
+        raise UsageError(f"{what} ({seeds!r}) must be a non-empty tuple of integers")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise UsageError(f"seed {seed!r} must be an integer >= 0")
+
+
 @dataclass(frozen=True)
 class Case:
     """One row of a benchmark: a model, how to initialise it, and its teacher if distilled.
@@ -50,6 +58,8 @@ class Case:
         teacher_init: The teacher's init (``auto`` by default).
         teacher_seed: Fine-tune the teacher with this seed for every student seed (``None``:
             each student seed gets a teacher of its own seed).
+        seeds: This row's own seeds (``None``: the benchmark's), for a study that runs more
+            seeds of its cheap rows than of its costly ones.
     """
 
     model: str
@@ -57,8 +67,11 @@ class Case:
     teacher: str | None = None
     teacher_init: str = AUTO
     teacher_seed: int | None = None
+    seeds: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.seeds is not None:
+            _check_seeds(self.seeds, f"`seeds` of {self.model!r}")
         for what, value in (("init", self.init), ("teacher_init", self.teacher_init)):
             if value not in INIT_CHOICES:
                 raise UsageError(
@@ -115,11 +128,7 @@ class BenchmarkConfig:
                 f"`models` ({self.models!r}) must be a non-empty tuple of model names, "
                 "e.g. ('bert-tiny', 'tfidf-svm')"
             )
-        if isinstance(self.seeds, int | str) or not self.seeds:
-            raise UsageError(f"`seeds` ({self.seeds!r}) must be a non-empty tuple of integers")
-        for seed in self.seeds:
-            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-                raise UsageError(f"seed {seed!r} must be an integer >= 0")
+        _check_seeds(self.seeds, "`seeds`")
         if self.device not in DEVICES:
             raise UsageError(f"`device` ({self.device!r}) must be one of {', '.join(DEVICES)}")
         if not isinstance(self.recipe, RecipeRequest):
@@ -177,8 +186,9 @@ class Benchmark:
                 )
 
     def seeds_of(self, case: Case) -> tuple[int, ...]:
-        """The seeds ``case`` runs with: all of them, or the first for a seed-blind model."""
-        seeds = self.config.seeds
+        """The seeds ``case`` runs with: its own or the config's, or only the first of them for
+        a seed-blind model."""
+        seeds = case.seeds or self.config.seeds
         return seeds if backend_for(get_spec(case.model)).seed_sensitive else seeds[:1]
 
     def init_of(self, case: Case) -> str:

@@ -210,3 +210,28 @@ def test_strict_turns_a_skipped_case_into_a_failure(bench_dir: pytest.Pytester) 
     claims.assert_outcomes(failed=3)
     none = _run(bench_dir, "--emobench-profile", "smoke", "-k", "claim", "--emobench-strict")
     none.assert_outcomes(skipped=1)
+
+
+def test_a_case_runs_its_own_seeds_unless_the_run_asks_for_others(
+    bench_dir: pytest.Pytester,
+) -> None:
+    """The cpu profile (the size-ladder study) runs 5 seeds of its cheap rows, 3 of its costly
+    ones and one of the seed-blind SVM; ``--emobench-seeds`` gives every row the same."""
+    args = ["--collect-only", "-q", "--emobench-profile", "cpu", "-k", "quality"]
+    ids = _run(bench_dir, *args).stdout.lines
+    seeds = {
+        row: sorted(line.rsplit("-s", 1)[1].rstrip("]") for line in ids if f"[{row}-s" in line)
+        for row in ("bert-tiny", "bert-small", "bert-mini@random-kd-minilm-l6", "tfidf-svm")
+    }
+    assert seeds == {
+        "bert-tiny": ["42", "43", "44", "45", "46"],
+        "bert-small": ["42", "43", "44"],
+        "bert-mini@random-kd-minilm-l6": ["42", "43", "44", "45", "46"],
+        "tfidf-svm": ["42"],
+    }
+    ids = _run(bench_dir, *args, "--emobench-seeds", "7,8").stdout.lines
+    assert sorted(line for line in ids if "[bert-tiny-s" in line) == [
+        "test_models.py::test_quality[bert-tiny-s7]",
+        "test_models.py::test_quality[bert-tiny-s8]",
+    ]
+    assert sum("[bert-small-s" in line for line in ids) == 2

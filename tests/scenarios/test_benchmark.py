@@ -79,6 +79,16 @@ def test_one_run_per_seed_and_seed_blind_models_once(tmp_path: Path) -> None:
     assert cases[0] == Case("bert-tiny", "pretrained")
 
 
+def test_a_case_with_its_own_seeds_runs_those() -> None:
+    models = (Case("bert-tiny", seeds=(5, 6)), "bert-mini", Case("tfidf-svm", seeds=(9, 10)))
+    bench = Benchmark(BenchmarkConfig(models=models, seeds=(1, 2, 3)))
+    assert [bench.seeds_of(c) for c in bench.config.cases] == [(5, 6), (1, 2, 3), (9,)]
+    with pytest.raises(EmobenchError, match="seed -2"):
+        Case("bert-tiny", seeds=(1, -2))
+    with pytest.raises(EmobenchError, match="`seeds` of 'bert-tiny'"):
+        Case("bert-tiny", seeds=())
+
+
 def test_the_harness_takes_every_data_option_of_the_cli(
     pytester: pytest.Pytester, emotion_dir: Path, vocab_dir: Path, tmp_path: Path
 ) -> None:
