@@ -16,6 +16,10 @@ minimum effect 1 point). Reported per precision:
 - the verdict of the baseline's own seeds retrained here (``--replica-seeds``), what CI on this
   machine would say.
 
+The gate now refuses a row trained in another precision than its baseline's (this measurement is
+why); here each candidate is labelled with the baseline's precision to measure what judging it
+would say.
+
     python scripts/gate_alarm.py --baseline results/baseline/ci \
         --fresh bf16=/work/runs/alarm/bf16/pass1 fp32=/work/runs/alarm/fp32/pass1 \
         --output results/baseline/alarm.json
@@ -33,7 +37,7 @@ from gate_power import _resampled  # the script beside this one
 from scipy.stats import binomtest
 
 from emobench_core.schema.run import RunResult, load_results
-from emobench_core.study.gate import GateSettings, compare_runs, moved_share
+from emobench_core.study.gate import GateSettings, compare_runs, moved_share, precision
 
 
 def _pick(runs: list[RunResult], name: str, seed: int | None = None) -> RunResult:
@@ -43,7 +47,20 @@ def _pick(runs: list[RunResult], name: str, seed: int | None = None) -> RunResul
     return found[-1]
 
 
+def _as_baseline_precision(baseline: list[RunResult], runs: list[RunResult]) -> list[RunResult]:
+    """``runs`` labelled with the baseline's precision: the gate now refuses a row trained in
+    another precision; this measures what judging it would say (why it refuses)."""
+    want = {r.seed: precision(r) for r in baseline if r.model.name == "bert-tiny"}
+    return [
+        dataclasses.replace(r, training=dataclasses.replace(r.training, precision=want[r.seed]))
+        if r.seed in want and r.training is not None
+        else r
+        for r in runs
+    ]
+
+
 def _verdict(baseline: list[RunResult], cand: list[RunResult], settings: GateSettings) -> dict:
+    cand = _as_baseline_precision(baseline, cand)
     report = compare_runs(baseline, cand, settings)
     tiny = [q for q in report.quality if q.row.startswith("bert-tiny")]
     return {
@@ -87,7 +104,7 @@ def _precision(
         for _ in range(ns.simulations):
             idx = rng.integers(0, n, n)
             b = [_resampled(r, idx) for r in baseline]
-            c = [_resampled(r, idx) for r in [*cand, svm]]
+            c = _as_baseline_precision(baseline, [_resampled(r, idx) for r in [*cand, svm]])
             alarms += compare_runs(b, c, settings).regressed
         out_pairs.append(
             {
@@ -106,7 +123,7 @@ def _precision(
     replica = [_pick(runs, "bert-tiny", s) for s in ns.replica_seeds]
     first = _pick(runs, "bert-tiny", fresh[0])
     return {
-        "precision_recorded": first.training.get("precision") if first.training else None,
+        "precision_recorded": getattr(first.training, "precision", None),
         "cpu_model": first.environment.get("cpu_model"),
         "pairs": out_pairs,
         "alarms": hits,

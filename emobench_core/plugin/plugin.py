@@ -77,10 +77,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     g.addoption(
         "--emobench-baseline",
-        default=None,
-        help="results folder of a stored baseline: each quality case also gates against its "
-        "baseline run (same model, init and seed) with `emobench compare`'s paired tests "
-        "(default: no gate)",
+        action="append",
+        default=[],
+        help="results folder of a stored baseline, repeatable (one per training precision): "
+        "each quality case also gates against its baseline run (same model, init, seed and "
+        "precision) with `emobench compare`'s paired tests (default: no gate)",
     )
     g.addoption(
         "--emobench-strict",
@@ -291,7 +292,7 @@ def emobench_runner(
         bench=Benchmark(config),
         results_dir=Path(results) if results else tmp_path_factory.mktemp("emobench-results"),
         thresholds=thresholds,
-        baseline_dir=pytestconfig.getoption("--emobench-baseline"),
+        baseline_dirs=tuple(pytestconfig.getoption("--emobench-baseline")),
         gated=pytestconfig.stash.get(_GATED, ()),
     )
 

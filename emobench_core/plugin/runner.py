@@ -64,8 +64,9 @@ class BenchRunner:
     bench: Benchmark
     results_dir: Path
     thresholds: dict[str, dict[str, float]]
-    baseline_dir: str | None = None
-    """A stored baseline's results folder: quality cases also gate against it."""
+    baseline_dirs: tuple[str, ...] = ()
+    """Stored baselines' results folders (one per precision): quality cases also gate against
+    the runs of their own precision."""
     gated: tuple[tuple[Case, int], ...] = ()
     """The session's selected quality cases: what the gate compares with the baseline."""
     _gate: Any = None
@@ -132,14 +133,18 @@ class BenchRunner:
             return synced
         return lambda: call(0)
 
+    @property
+    def baseline_text(self) -> str:
+        return " / ".join(self.baseline_dirs)
+
     def gate(self, case: Case, seed: int) -> str | None:
         """Why ``case``'s row regressed against the baseline (``None``: it did not, or no
         baseline was asked for). The verdict is ``emobench compare``'s on the session's
         selected quality cases: every seed of a row tested together, Holm over all tests."""
         from emobench_core.schema.run import load_results
-        from emobench_core.study.gate import GateSettings, compare_runs, row_label
+        from emobench_core.study.gate import GateSettings, compare_runs, row_label, same_precision
 
-        if self.baseline_dir is None:
+        if not self.baseline_dirs:
             return None
         result = self.result(case, seed)
         if self._gate is None:
@@ -151,19 +156,18 @@ class BenchRunner:
                     except pytest.skip.Exception:  # a case that cannot run is not gated
                         continue
             keys = {(r.model.name, r.model.init, r.seed) for r in mine}
-            base = [
-                r
-                for r in load_results(self.baseline_dir)
-                if (r.model.name, r.model.init, r.seed) in keys
-            ]
+            stored = [r for folder in self.baseline_dirs for r in load_results(folder)]
+            # each run's baseline: the first folder's run of its row and seed in its precision
+            base = [found[0] for r in mine if (found := same_precision(stored, r))]
             self._gate = (keys - {(r.model.name, r.model.init, r.seed) for r in base}, None)
             if base:
                 self._gate = (self._gate[0], compare_runs(base, mine, GateSettings()))
         absent, report = self._gate
         if (result.model.name, result.model.init, seed) in absent:
             return (
-                f"{result.label} seed {seed}: no run in the baseline {self.baseline_dir}; "
-                "refresh it (README, 'Regression gate')"
+                f"{result.label} seed {seed}: no run in {self.baseline_text} trained in "
+                f"{getattr(result.training, 'precision', None) or 'its precision'}; refresh the "
+                "baseline (docs/statistics-and-gate.md, 'Regression gate')"
             )
         row = row_label(result)
         bad = [q for q in report.quality if q.row == row and q.regressed]
@@ -179,7 +183,7 @@ class BenchRunner:
         seeds = ", ".join(str(s) for s in (bad[0].seeds if bad else (seed,)))
         notes = "".join(f" Note: {n}." for n in report.notes if n.startswith(f"{row}: "))
         return (
-            f"{row} (seeds {seeds}) regressed against {self.baseline_dir}: "
+            f"{row} (seeds {seeds}) regressed against {self.baseline_text}: "
             + "; ".join(lines)
             + notes
         )

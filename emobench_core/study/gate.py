@@ -1,5 +1,5 @@
 """The regression gate: a candidate's runs against a stored baseline's, pair by pair, on the same
-test examples, with paired one-sided tests; one piece (about 450 lines): the quality, cost and
+test examples, with paired one-sided tests; one piece (about 480 lines): the quality, cost and
 latency checks and the notes beside a row's verdict are one verdict, read together.
 
 Runs pair by model (a distilled row's name carries its teacher), init and seed. For each pair of
@@ -28,12 +28,16 @@ rows (every common seed):
 
 **Notes** say beside a row's verdict what it does not cover: a candidate whose models were
 trained again (its predictions differ from the baseline's on some test examples), and a CPU
-training on another thread count or in another precision than the baseline's (bf16 autocast
-where the CPU has it, else fp32). The gate's tests are paired over the test examples with the
+training on another thread count than the baseline's. A row trained in another precision than
+its baseline (bf16 autocast where the CPU has it, else fp32) is refused, not judged: an unchanged
+recipe retrained in fp32 failed the bf16 baseline of the ci profile
+(``results/baseline/alarm.json``), so each precision has its own baseline (the harness takes
+``--emobench-baseline`` once per baseline and gates each run against the one of its precision,
+made on its kind of CPU first). The gate's tests are paired over the test examples with the
 trained models held fixed: its intervals and p-values cover which tweets were sampled, not which
 model a training draws. A retrained model of an unchanged recipe differs by seed-to-seed
-variation, which two seeds cannot estimate; ``scripts/gate_power.py`` measures how often such a
-retrain is flagged.
+variation, which two seeds cannot estimate; ``scripts/gate_power.py`` and
+``scripts/gate_alarm.py`` measure how often such a retrain is flagged.
 
     emobench compare results/baseline/ci RUNS --markdown summary.md   # exit 0 / 1 / 2
 """
@@ -258,12 +262,6 @@ def row_notes(row: str, base: Sequence[RunResult], cand: Sequence[RunResult]) ->
             f"{c_threads}; a CPU training's predictions depend on the thread count: for a "
             f"like-for-like run set OMP_NUM_THREADS={b_threads}"
         )
-    for b_precision, c_precision in _differing(base, cand, "precision"):
-        notes.append(
-            f"{row}: the baseline trained in {b_precision}, the candidate in {c_precision} (bf16 "
-            "autocast runs where the CPU has AVX512-BF16 or AMX, fp32 elsewhere); the "
-            "predictions depend on it: for a like-for-like run use a CPU like the baseline's"
-        )
     return notes
 
 
@@ -293,6 +291,43 @@ def _label(key: tuple[str, str]) -> str:
 def row_label(run: RunResult) -> str:
     """The gate's name for the row ``run`` belongs to."""
     return _label(_key(run))
+
+
+def precision(run: RunResult) -> str | None:
+    """The precision ``run`` trained in (``bf16 autocast``, ``fp32``, ...; ``None``: a model
+    without a network, or a file that did not record it)."""
+    return getattr(run.training, "precision", None) if run.training else None
+
+
+def same_precision(baseline: Sequence[RunResult], candidate: RunResult) -> list[RunResult]:
+    """The baseline runs of ``candidate``'s row and seed trained in its precision (a baseline
+    per precision: the runs of one folder, or of several given together), those made on its
+    kind of CPU first: the same seed, precision and thread count train the same network there
+    (p = 1), and a different one on another kind (AMX and AVX512-BF16 kernels differ)."""
+    want = precision(candidate)
+    cpu = candidate.environment.get("cpu_model")
+    found = [
+        r
+        for r in baseline
+        if (_key(r), r.seed) == (_key(candidate), candidate.seed)
+        and (precision(r) == want or None in (precision(r), want))
+    ]
+    return sorted(found, key=lambda r: r.environment.get("cpu_model") != cpu)
+
+
+def _check_precision(row: str, base: Sequence[RunResult], cand: Sequence[RunResult]) -> None:
+    """A :class:`ResultsError` when one row was trained in different precisions on the two
+    sides: the retrain is another network, and the paired tests judge the networks they are
+    given (an unchanged recipe retrained in fp32 failed the bf16 baseline of the ci profile,
+    results/baseline/alarm.json)."""
+    b = {p for r in base if (p := precision(r))}
+    c = {p for r in cand if (p := precision(r))}
+    if b and c and b != c:
+        raise ResultsError(
+            f"{row}: the baseline trained in {', '.join(sorted(b))}, the candidate in "
+            f"{', '.join(sorted(c))}; gate against a baseline made in the candidate's precision "
+            "(results/baseline/ci-fp32 for a CPU without bf16; docs/statistics-and-gate.md)"
+        )
 
 
 def _group(results: Sequence[RunResult]) -> dict[tuple[str, str], dict[int, RunResult]]:
@@ -409,6 +444,7 @@ def compare_runs(
             continue
         base = [base_rows[key][s] for s in common]
         cand = [cand_rows[key][s] for s in common]
+        _check_precision(row, base, cand)
         quality += _quality(row, base, cand, settings)
         notes += row_notes(row, base, cand)
         b0, c0 = base[0].model, cand[0].model

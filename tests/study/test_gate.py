@@ -213,7 +213,7 @@ def test_interleaved_rounds_are_tested_on_their_medians_so_drift_cancels() -> No
     assert not few.latency[0].regressed  # 5 rounds cannot reach alpha 0.01: 2**-5 > 0.01
 
 
-def test_a_retrained_candidate_another_thread_count_and_precision_are_noted() -> None:
+def test_a_retrained_candidate_and_another_thread_count_are_noted() -> None:
     from emobench_core.report.compare import gate_markdown
 
     base = [_run(s) for s in (42, 43)]
@@ -227,16 +227,60 @@ def test_a_retrained_candidate_another_thread_count_and_precision_are_noted() ->
     # seed 42 retrained (a fresh draw of its errors: 0.11 of the examples wrong, elsewhere) on
     # two threads; seed 43 reproduced
     again = _with_predictions(base[0], np.asarray(_run(42, model_index=1).predictions["y_pred"]))
-    again = dataclasses.replace(
-        again, training=dataclasses.replace(again.training, threads=2, precision="fp32")
-    )
+    again = dataclasses.replace(again, training=dataclasses.replace(again.training, threads=2))
     report = compare_runs(base, [again, base[1]], SETTINGS)
     moved = np.mean(np.asarray(again.predictions["y_pred"]) != base[0].predictions["y_pred"])
-    retrained, threads, precision = report.notes
+    retrained, threads = report.notes
     assert f"on {100 * moved:.1f}% (seed 42) of the test examples" in retrained
     assert "seed 43" not in retrained and "not the variation between trainings" in retrained
     assert "baseline trained on 1 CPU thread(s), the candidate on 2" in threads
     assert "OMP_NUM_THREADS=1" in threads
-    assert "baseline trained in bf16 autocast, the candidate in fp32" in precision
     text = gate_markdown(report, "base", "cand")
     assert all(f"- {note}" in text for note in report.notes)
+
+
+def _in(run, precision: str):
+    return dataclasses.replace(run, training=dataclasses.replace(run.training, precision=precision))
+
+
+def test_a_row_trained_in_another_precision_is_refused_not_judged() -> None:
+    """A fp32 retrain is another network: judging it against the bf16 baseline cried wolf on the
+    unchanged ci recipe (results/baseline/alarm.json)."""
+    base = [_in(_run(s), "bf16 autocast") for s in (42, 43)]
+    cand = [_in(r, "fp32") for r in base]
+    with pytest.raises(ResultsError) as exc:
+        compare_runs(base, cand, SETTINGS)
+    message = str(exc.value)
+    assert "\n" not in message
+    assert "baseline trained in bf16 autocast, the candidate in fp32" in message
+    assert "results/baseline/ci-fp32" in message
+    assert not compare_runs(cand, cand, SETTINGS).regressed
+
+
+def test_each_run_finds_the_baseline_of_its_own_precision() -> None:
+    from emobench_core.study.gate import same_precision
+
+    bf16 = [_in(_run(s), "bf16 autocast") for s in (42, 43)]
+    fp32 = [_in(_run(s, model_index=1), "fp32") for s in (42, 43)]
+    stored = [*bf16, *fp32]
+    assert same_precision(stored, _in(_run(43, model_index=2), "fp32")) == [fp32[1]]
+    assert same_precision(stored, _in(_run(42, model_index=2), "bf16 autocast")) == [bf16[0]]
+    assert same_precision(bf16, _in(_run(42), "fp32")) == []
+
+
+def test_a_baseline_made_on_the_runs_kind_of_cpu_comes_first() -> None:
+    from emobench_core.study.gate import same_precision
+
+    def on(run, cpu: str):
+        return dataclasses.replace(run, environment={**run.environment, "cpu_model": cpu})
+
+    xeon = on(_in(_run(42), "bf16 autocast"), "Intel(R) Xeon(R) Processor")
+    epyc = on(_in(_run(42, model_index=1), "bf16 autocast"), "AMD EPYC")
+    assert same_precision([xeon, epyc], on(_in(_run(42), "bf16 autocast"), "AMD EPYC")) == [
+        epyc,
+        xeon,
+    ]
+    assert same_precision([epyc, xeon], on(_in(_run(42), "bf16 autocast"), "Other")) == [
+        epyc,
+        xeon,
+    ]
