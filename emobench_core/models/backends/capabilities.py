@@ -69,7 +69,11 @@ class Probed(Protocol):
 
 
 class HasCapabilities(Protocol):
-    capabilities: frozenset[str]
+    """A model kind, as far as :func:`supports` reads it."""
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The names of what the kind can do beyond the core."""
 
 
 def supports(backend: HasCapabilities, capability: str) -> bool:
