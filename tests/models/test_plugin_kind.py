@@ -151,3 +151,10 @@ def test_a_kind_without_a_capability_says_so_before_any_work(keyword_kind: Model
         BenchmarkConfig(models=(MODEL,), teacher="bert-tiny")
     with pytest.raises(UsageError, match="'keywords' .* cannot distil"):
         BenchmarkConfig(models=(Case("bert-tiny", teacher=MODEL),))
+
+
+def test_the_latency_probe_refuses_a_kind_without_it(keyword_kind: ModelSpec) -> None:
+    from emobench_core.scenarios.probe import probe_models
+
+    with pytest.raises(RegistryError, match="'keywords' is of kind 'keyword-test', which has no"):
+        probe_models([MODEL, "tfidf-svm"], data_dir="no-such-folder")
