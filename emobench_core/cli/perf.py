@@ -174,12 +174,13 @@ def perf(ns: argparse.Namespace) -> int:
 
     from emobench_core.config import Recipe
     from emobench_core.data.loading import load_data
+    from emobench_core.models.backends.capabilities import RANDOM_INIT, supports
     from emobench_core.models.registry import backend_for, parse_models, resolve_init
     from emobench_core.report.perf import summary_lines
     from emobench_core.scenarios.perf import PerfPlan, execute, new_report
     from emobench_core.schema.perf import ladder_steps
 
-    specs = [s for s in parse_models(ns.models) if backend_for(s).has_init]
+    specs = [s for s in parse_models(ns.models) if supports(backend_for(s), RANDOM_INIT)]
     if not specs:
         raise UsageError(f"--models {ns.models!r} names no transformer model to fine-tune")
     names = [s.name for s in specs]

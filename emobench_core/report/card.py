@@ -18,7 +18,7 @@ from emobench_core.models.registry import backend_of_kind
 from emobench_core.report.tables import table
 from emobench_core.schema.export import INT8, Exported
 from emobench_core.schema.records import Metrics
-from emobench_core.schema.run import RunResult
+from emobench_core.schema.run import NO_INIT, RunResult
 
 TASK = "text-classification"
 SPLIT = "test"
@@ -88,7 +88,7 @@ def metadata(result: RunResult, item: Exported, *, license: str | None = None) -
 
 
 def title(result: RunResult, item: Exported) -> str:
-    init = "" if result.model.init == "n/a" else f"{result.model.init} init, "
+    init = "" if result.model.init == NO_INIT else f"{result.model.init} init, "
     base = f"{result.model.name} ({init}seed {result.seed}) on {dataset(result)[0]}"
     return base if item.variant != INT8 else f"{base}, ONNX Runtime int8"
 
@@ -186,7 +186,7 @@ def _training(result: RunResult) -> list[str]:
         f"{', '.join(f'{k} {v}' for k, v in d.rows.items())}; "
         f"fingerprint `{d.fingerprint[:12]}`; filters: {', '.join(d.filters) or 'none'}; "
         f"class names from {d.labels_source}; validation: {d.validation}.",
-        f"- Training: {t.epochs_run} {'epochs' if backend.has_init else 'values of C'}, the "
+        f"- Training: {t.epochs_run} {backend.budget_unit}, the "
         f"best on validation macro-F1 kept (#{t.best_epoch}, {t.best_val_macro_f1:.4f}); "
         f"{t.wall_s:.0f} s on {t.device}; {_hyper(t.hyperparameters)}.",
     ]

@@ -43,15 +43,17 @@ def panels(study: Study, axis: str) -> list[tuple[str, list[Row]]]:
     panels: dict[str, list[Row]] = {}
     for front in study.pareto:
         if front.axis == axis:
+            # a log axis cannot show a cost of 0 (a model kind without parameters)
             panels[front.device] = [
                 (current[n], c, "front" if n in front.front else "dominated")
                 for n, c, _ in front.points
+                if c > 0
             ]
     for s in study.stale:
         cost = getattr(s, axis)
         if cost is not None and math.isfinite(cost) and cost > 0:
             panels.setdefault("cpu" if probe else s.device, []).append((s, float(cost), "stale"))
-    return sorted(panels.items())
+    return sorted((device, rows) for device, rows in panels.items() if rows)
 
 
 DODGE = 0.035

@@ -24,6 +24,7 @@ from emobench_core.cache import CheckpointCache, default_cache_dir
 from emobench_core.config import RecipeRequest
 from emobench_core.data.source import DataRequest
 from emobench_core.errors import UsageError
+from emobench_core.models.backends.capabilities import DISTILLATION, supports
 from emobench_core.models.registry import backend_for, get_spec, resolve_init
 
 if TYPE_CHECKING:
@@ -136,9 +137,16 @@ class BenchmarkConfig:
         if "seed" in self.recipe:
             raise UsageError("give seeds through `seeds`, not the recipe request")
         for case in self.cases:
-            get_spec(case.model)  # a name no registry, folder or hub id matches fails here
+            student = get_spec(case.model)  # a name no registry, folder or hub id matches fails
             if case.teacher:
-                get_spec(case.teacher)
+                teacher = get_spec(case.teacher)
+                for spec in (student, teacher):
+                    if not supports(backend_for(spec), DISTILLATION):
+                        raise UsageError(
+                            f"{spec.name!r} (kind {spec.kind!r}) cannot distil: a teacher and "
+                            "its student need kinds with the 'distillation' capability, e.g. "
+                            "transformers"
+                        )
 
     @property
     def cases(self) -> tuple[Case, ...]:

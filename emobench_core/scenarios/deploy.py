@@ -41,6 +41,7 @@ from emobench_core.errors import (
 from emobench_core.measure.environment import environment, git_commit
 from emobench_core.measure.latency import LatencySettings, measure_latency
 from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.models.backends.capabilities import EXPORT, RANDOM_INIT, supports
 from emobench_core.models.backends.transformer import load_checkpoint
 from emobench_core.models.export import (
     OPSET,
@@ -241,7 +242,11 @@ def measure_deployments(
     folders = [(name, check_checkpoint(path)) for name, path in map(parse_checkpoint, checkpoints)]
     specs = parse_models(models) if models else []
     for spec in specs:
-        if not backend_for(spec).has_init or spec.config is None:
+        backend = backend_for(spec)
+        if (
+            not (supports(backend, RANDOM_INIT) and supports(backend, EXPORT))
+            or spec.config is None
+        ):
             raise RegistryError(
                 f"{spec.name!r} cannot be exported with random weights: --models takes "
                 "transformer architectures of the registry; pass a fine-tuned folder with "

@@ -26,10 +26,11 @@ from emobench_core.errors import ExportError
 from emobench_core.measure.environment import environment
 from emobench_core.measure.latency import LatencySettings, measure_latency
 from emobench_core.metrics.evaluation import compute_metrics
+from emobench_core.models.backends.capabilities import EXPORT, supports
 from emobench_core.models.predict import onnx_variant
 from emobench_core.models.registry import backend_of_kind
 from emobench_core.schema.export import CARD_FILE, INT8, INT8_DIR, MODEL, Exported
-from emobench_core.schema.run import RunResult
+from emobench_core.schema.run import NO_INIT, RunResult
 
 
 def recreate_hint(result: RunResult, cache: CheckpointCache) -> str:
@@ -42,7 +43,7 @@ def recreate_hint(result: RunResult, cache: CheckpointCache) -> str:
             parts.append(f"--teacher-seed {kd.teacher_seed}")
     else:
         parts = [f"emobench run --models {result.model.name}"]
-        if result.model.init != "n/a":  # the SVM has no init
+        if result.model.init != NO_INIT:  # a kind without an init choice
             parts.append(f"--init {result.model.init}")
     parts.append(f"--seeds {result.seed} --cache-dir {cache.root} --output DIR")
     return (
@@ -171,6 +172,11 @@ def export_model(
         MissingExtraError, DeployError: see :func:`~emobench_core.models.export.export_onnx`.
     """
     backend = backend_of_kind(result.model.kind, f"run {result.run_id}")
+    if not supports(backend, EXPORT):
+        raise ExportError(
+            f"run {result.run_id} is of model kind {result.model.kind!r}, which cannot be "
+            "exported (it lacks the 'export' capability)"
+        )
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = output.with_name(f".{output.name}.staging-{os.getpid()}")

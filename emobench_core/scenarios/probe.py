@@ -34,6 +34,7 @@ from emobench_core.errors import ProbeError, RegistryError
 from emobench_core.measure.environment import environment, git_commit
 from emobench_core.measure.latency import LatencySettings, cpu_count, measure_latency, peak_rss_mb
 from emobench_core.measure.memory import memory_baseline, proc_status_mb
+from emobench_core.models.backends.capabilities import LATENCY_PROBE, RANDOM_INIT, supports
 from emobench_core.models.backends.sklearn import save_pipeline
 from emobench_core.models.loading import load_tokenizer, resolve_vocab_dir
 from emobench_core.models.registry import backend_for, model_names, parse_models
@@ -150,7 +151,7 @@ def _preload(spec: ModelSpec) -> None:
 
     with torch.inference_mode():
         torch.nn.functional.gelu(torch.nn.Linear(64, 64)(torch.ones(8, 64))).softmax(-1)
-    if backend_for(spec).has_init and spec.config is not None:
+    if supports(backend_for(spec), RANDOM_INIT) and spec.config is not None:
         from transformers import AutoConfig
         from transformers.models.auto.modeling_auto import (
             MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING as CLASSES,
@@ -211,7 +212,12 @@ def probe_models(
     specs = parse_models(names)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     for spec in specs:
-        if backend_for(spec).has_init and spec.config is None:
+        if not supports(backend_for(spec), LATENCY_PROBE):
+            raise RegistryError(
+                f"{spec.name!r} is of kind {spec.kind!r}, which has no latency probe; "
+                "time it with `emobench run` (its results record the latency)"
+            )
+        if supports(backend_for(spec), RANDOM_INIT) and spec.config is None:
             raise RegistryError(
                 f"{spec.name!r} has no published config in the registry, and the probe builds "
                 f"architectures with random weights; choose from {', '.join(model_names())}"

@@ -24,6 +24,7 @@ from emobench_core.measure.environment import environment, git_commit, library_v
 from emobench_core.measure.latency import LatencySettings
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.base import Trained, TrainJob
+from emobench_core.models.backends.capabilities import DISTILLATION, supports
 from emobench_core.models.loading import pin_revision
 from emobench_core.models.recipes import ResolvedRecipe, resolve_recipe
 from emobench_core.models.registry import backend_for
@@ -106,10 +107,12 @@ def train_checkpoint(
     extra = None
     teacher_cost: dict[str, Any] = {}
     if teacher is not None:
-        if not (backend.has_init and backend_for(teacher.spec).has_init):
+        if not (
+            supports(backend, DISTILLATION) and supports(backend_for(teacher.spec), DISTILLATION)
+        ):
             raise RegistryError(
-                "distillation needs a transformer teacher and student "
-                f"(got {teacher.spec.name!r} -> {spec.name!r})"
+                "distillation needs a teacher and student whose kinds can distil, e.g. "
+                f"transformers (got {teacher.spec.name!r} -> {spec.name!r})"
             )
         t_entry, _, _ = train_checkpoint(
             teacher.spec,
@@ -285,5 +288,5 @@ def _wall_s(entry: Path) -> float | None:
 
 
 def _safe(name: str) -> str:
-    """A file-name-safe run id (hub ids carry a slash; the SVM's init is "n/a")."""
+    """A file-name-safe run id (hub ids carry a slash; an init may be "n/a")."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

@@ -21,6 +21,8 @@ from emobench_core.schema.records import LatencyStats, Metrics, TrainingInfo
 
 SCHEMA_VERSION = 1
 SCHEMA_NAME = "emobench.run-result"
+NO_INIT = "n/a"
+"""The init a result records for a model kind without a pretrained/random choice."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class RunResult(ResultFile):
     @property
     def label(self) -> str:
         """Row label: model name, with the init when it is not pretrained."""
-        if self.model.init in ("pretrained", "n/a"):  # n/a: the SVM has no init
+        if self.model.init in ("pretrained", NO_INIT):
             return self.model.name
         return f"{self.model.name} ({self.model.init})"
 

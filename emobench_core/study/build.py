@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from emobench_core.metrics.significance import DEFAULT_RESAMPLES
+from emobench_core.models.backends.capabilities import RANDOM_INIT
+from emobench_core.models.registry import kind_supports
 from emobench_core.schema.run import RunResult
 from emobench_core.study.budgets import typical_recommendations
 from emobench_core.study.comparisons import compare, model_tiers, pretraining_gaps, seed_plan
@@ -75,7 +77,7 @@ def build_study(
     )
     rates = {}
     for r in sorted(ranked, key=lambda r: (r.model.name, r.model.init, r.seed)):
-        if r.model.kind != "transformer" or (r.model.name, r.model.init) in rates:
+        if not kind_supports(r.model.kind, RANDOM_INIT) or (r.model.name, r.model.init) in rates:
             continue
         init = r.model.init
         key = "learning_rate_random" if init == "random" else "learning_rate"

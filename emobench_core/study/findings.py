@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from emobench_core.metrics.seeds import SeedEstimate
+from emobench_core.models.backends.capabilities import RANDOM_INIT, REFERENCE
+from emobench_core.models.registry import kind_supports
 from emobench_core.study.comparisons import lookup
 from emobench_core.study.emotions import class_means, extreme_classes, top_confusions
 from emobench_core.study.records import ALPHA, Comparison, ModelSummary, PretrainingGap
@@ -121,7 +123,7 @@ def findings(
     families = defaultdict(list)
     for s in summaries:
         # distilled rows have their own section (kd_study); the size ladder is undistilled
-        if s.kind == "transformer" and " ← " not in s.name:
+        if kind_supports(s.kind, RANDOM_INIT) and " ← " not in s.name:
             families[(s.device, s.init)].append(s)
     for (device, init), members in sorted(families.items()):
         members = sorted(members, key=lambda s: (-s.params_total, s.label))
@@ -134,8 +136,8 @@ def findings(
                 f"mean macro-F1 by {test} on {_seeds(c)}, and p50 latency from "
                 f"{big.latency_p50_ms:.3f} to {small.latency_p50_ms:.3f} ms."
             )
-    for ref in (s for s in summaries if s.kind != "transformer"):
-        for s in (s for s in summaries if s.kind == "transformer"):
+    for ref in (s for s in summaries if kind_supports(s.kind, REFERENCE)):
+        for s in (s for s in summaries if kind_supports(s.kind, RANDOM_INIT)):
             c = lookup(comparisons, s.label, ref.label)
             e = c.architecture_accuracy
             if e is None:

@@ -59,7 +59,7 @@ from emobench_core.metrics.significance import (
     seed_mean_difference_draws,
 )
 from emobench_core.metrics.stats import percentiles
-from emobench_core.schema.run import RunResult
+from emobench_core.schema.run import NO_INIT, RunResult
 
 COSTS = {"params": "parameters", "size": "size on disk (bytes)"}
 """Deterministic costs: ``--accept-change`` name -> what is compared."""
@@ -285,7 +285,7 @@ def _key(r: RunResult) -> tuple[str, str]:
 
 def _label(key: tuple[str, str]) -> str:
     name, init = key
-    return name if init in ("pretrained", "n/a") else f"{name} ({init})"
+    return name if init in ("pretrained", NO_INIT) else f"{name} ({init})"
 
 
 def row_label(run: RunResult) -> str:

@@ -16,6 +16,7 @@ import emobench_core.models.loading as loading
 from emobench_core.data.loading import EMOTION_LABELS as LABELS
 from emobench_core.errors import RegistryError
 from emobench_core.measure.latency import count_parameters
+from emobench_core.models.backends.capabilities import RANDOM_INIT, supports
 from emobench_core.models.loading import (
     VOCAB_DIR_ENV,
     VOCAB_HUB_ID,
@@ -63,9 +64,10 @@ def test_get_spec_for_every_registered_name(name: str) -> None:
     assert spec.name == name
     assert spec.description
     if name == "tfidf-svm":
-        assert (spec.kind, spec.config, backend_for(spec).has_init) == (SKLEARN_KIND, None, False)
+        assert (spec.kind, spec.config) == (SKLEARN_KIND, None)
+        assert not supports(backend_for(spec), RANDOM_INIT)
     else:
-        assert backend_for(spec).has_init
+        assert supports(backend_for(spec), RANDOM_INIT)
         assert spec.config is not None and spec.config["vocab_size"] == 30522
 
 
@@ -91,7 +93,7 @@ def test_local_folder_becomes_a_spec(tmp_path: Path) -> None:
     assert spec.name == "my-model"
     assert spec.source == str(folder.resolve())
     assert spec.config is None
-    assert backend_for(spec).has_init
+    assert supports(backend_for(spec), RANDOM_INIT)
 
 
 def test_hub_id_becomes_a_spec() -> None:

@@ -20,13 +20,14 @@ import numpy as np
 
 from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
+from emobench_core.errors import RegistryError
 from emobench_core.measure.latency import LatencySettings, measure_latency
+from emobench_core.models.backends.capabilities import EXPORT, LATENCY_PROBE, RANDOM_INIT
 from emobench_core.models.spec import ModelSpec
 from emobench_core.schema.records import TrainingInfo
-from emobench_core.schema.run import Efficiency
+from emobench_core.schema.run import NO_INIT, Efficiency
 
-NO_INIT = "n/a"
-"""The init recorded for a model kind that has no pretrained/random choice."""
+__all__ = ["NO_INIT", "Backend", "Predictor", "TrainJob", "Trained", "n_batches"]
 
 
 @dataclass(frozen=True)
@@ -71,32 +72,45 @@ class Trained:
 
 
 class Backend(ABC):
-    """One model kind: how to fit it into a cache entry and how to use what was fitted."""
+    """One model kind: how to fit it into a cache entry and how to use what was fitted.
+
+    The core is small: :meth:`train`, :meth:`load`, :meth:`predictor`, :meth:`forward` and
+    :meth:`encode_one` (what ``run``, the report and ``recommend`` need). Everything else is a
+    named capability (:mod:`~emobench_core.models.backends.capabilities`) the kind lists in
+    :attr:`capabilities` and implements; a kind registers itself in its own module
+    (:func:`emobench_core.models.kinds.register_kind`).
+    """
 
     kind: ClassVar[str]
-    has_init: ClassVar[bool]
-    """Whether the kind starts from pretrained or random weights (else its init is ``n/a``);
-    also whether a random init, distillation and an architecture latency probe apply."""
-    seeded: ClassVar[tuple[str, ...]]
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    """What the kind can do beyond the core (:data:`~.capabilities.CAPABILITIES`)."""
+    seeded: ClassVar[tuple[str, ...]] = ()
     """What a run of this kind seeds with ``recipe.seed`` (recorded in each result)."""
-    seed_sensitive: ClassVar[bool]
+    seed_sensitive: ClassVar[bool] = False
     """Whether another seed can give another model (else one seed is enough)."""
-    probe_needs_fit: ClassVar[bool]
-    """Whether timing the architecture needs a model fitted on the data (else random weights)."""
-    probe_weights: ClassVar[str]
-    """How the latency probe names the weights it timed."""
     recipe_fields: ClassVar[tuple[str, ...] | None] = None
     """The recipe fields that change what this kind trains (``None``: all of them); a result
     is stale when one of them differs from what the current code would run."""
-    library_name: ClassVar[str]
-    """The library an exported model loads with (its model card's ``library_name``)."""
+    budget_unit: ClassVar[str] = "epochs"
+    """What ``TrainingInfo.epochs_run`` counts for this kind (the model card names it)."""
     key_parts: ClassVar[dict[str, str]] = {}
     """Extra parts of this kind's cache key (its file format), so that an entry written in an
     older format is never reused."""
+    # capability attributes (EXPORT: library_name; LATENCY_PROBE: probe_needs_fit, probe_weights)
+    library_name: ClassVar[str] = ""
+    probe_needs_fit: ClassVar[bool] = False
+    probe_weights: ClassVar[str] = ""
 
     def init_label(self, init: str) -> str:
-        """The init a result records: ``init`` itself, or ``n/a`` for a kind without one."""
-        return init if self.has_init else NO_INIT
+        """The init a result records: ``init`` itself, or ``n/a`` for a kind without the
+        :data:`~.capabilities.RANDOM_INIT` choice."""
+        return init if RANDOM_INIT in self.capabilities else NO_INIT
+
+    def _lacks(self, capability: str) -> RegistryError:
+        return RegistryError(
+            f"model kind {self.kind!r} has no {capability!r} capability (it has: "
+            f"{', '.join(sorted(self.capabilities)) or 'none'})"
+        )
 
     @abstractmethod
     def train(self, staging: Path, job: TrainJob) -> Trained:
@@ -106,15 +120,25 @@ class Backend(ABC):
     def load(self, entry: Path) -> Any:
         """The fitted model in cache ``entry`` (or an exported folder), ready to call."""
 
-    @abstractmethod
     def holds(self, folder: Path) -> bool:
         """Whether ``folder`` (a cache entry, or a folder ``emobench train`` or ``emobench
-        export`` wrote) holds a model of this kind."""
+        export`` wrote) holds a model of this kind (``emobench predict`` asks every kind)."""
+        return False
 
     @abstractmethod
+    def predictor(self, folder: Path, labels: Sequence[str] | None = None) -> Predictor:
+        """The model in ``folder``, ready to score texts; ``labels`` names the classes where
+        the folder does not (a cache entry written before it did)."""
+
+    def model_dir(self, entry: Path) -> Path:
+        """The part of cache ``entry`` that holds the model (what ``emobench train`` copies)."""
+        return entry
+
+    # EXPORT
     def export(self, entry: Path, dst: Path, labels: Sequence[str]) -> None:
         """Write the files that ship the model in ``entry`` into the folder ``dst``: weights,
         config with the class names ``labels``, tokenizer. Never a pickle."""
+        raise self._lacks(EXPORT)
 
     def export_int8(self, entry: Path, dst: Path, labels: Sequence[str]) -> Path | None:
         """Write the model's ONNX Runtime int8 variant (``dst/model.onnx``, config naming the
@@ -122,23 +146,15 @@ class Backend(ABC):
         such variant."""
         return None
 
-    @abstractmethod
-    def predictor(self, folder: Path, labels: Sequence[str] | None = None) -> Predictor:
-        """The model in ``folder``, ready to score texts; ``labels`` names the classes where
-        the folder does not (a cache entry written before it did)."""
-
-    @abstractmethod
-    def model_dir(self, entry: Path) -> Path:
-        """The part of cache ``entry`` that holds the model (what ``emobench train`` copies)."""
-
-    @abstractmethod
+    # LATENCY_PROBE
     def architecture(self, spec: ModelSpec, labels: Sequence[str], **kwargs: Any) -> Any:
         """An untrained (random-weight) model of ``spec`` for timing, where the kind allows
         (``probe_needs_fit`` false); otherwise ``kwargs['fitted']`` is loaded."""
+        raise self._lacks(LATENCY_PROBE)
 
-    @abstractmethod
     def fit_for_probe(self, dsd: Any, recipe: Recipe) -> Any:
         """A model fitted on ``dsd`` for the latency probe (only if ``probe_needs_fit``)."""
+        raise self._lacks(LATENCY_PROBE)
 
     @abstractmethod
     def forward(
@@ -202,13 +218,14 @@ class Backend(ABC):
             throughput_b32=32e3 / b32.p50_ms,
         )
 
-    @abstractmethod
     def parameters(self, model: Any) -> tuple[int, int]:
-        """``(total, non-embedding)`` parameter counts."""
+        """``(total, non-embedding)`` parameter counts (a kind without weights: none)."""
+        return 0, 0
 
-    @abstractmethod
     def size_on_disk(self, entry: Path) -> int:
-        """Bytes of the fitted model's weights in cache ``entry``."""
+        """Bytes of the fitted model in cache ``entry`` (by default every file of
+        :meth:`model_dir`)."""
+        return sum(p.stat().st_size for p in self.model_dir(entry).rglob("*") if p.is_file())
 
 
 LATENCY_INPUTS = 64

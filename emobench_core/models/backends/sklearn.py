@@ -22,6 +22,7 @@ from emobench_core.errors import RegistryError
 from emobench_core.measure.latency import dir_size_bytes
 from emobench_core.measure.memory import OwnPeak
 from emobench_core.models.backends.base import Backend, Predictor, Trained, TrainJob, n_batches
+from emobench_core.models.backends.capabilities import EXPORT, LATENCY_PROBE, REFERENCE
 from emobench_core.models.backends.skops_file import (
     CONFIG_FILE,
     MODEL_FILE,
@@ -30,6 +31,7 @@ from emobench_core.models.backends.skops_file import (
     load_pipeline,
     save_pipeline,
 )
+from emobench_core.models.kinds import register_kind
 from emobench_core.models.spec import SKLEARN_KIND, ModelSpec
 from emobench_core.schema.latency import SVM_WEIGHTS
 from emobench_core.schema.records import EpochRecord, TrainingInfo
@@ -135,7 +137,8 @@ class SklearnBackend(Backend):
     """A fitted scikit-learn ``Pipeline`` (``tfidf`` then ``svm``)."""
 
     kind = SKLEARN_KIND
-    has_init = False
+    capabilities = frozenset({EXPORT, LATENCY_PROBE, REFERENCE})
+    budget_unit = "values of C"
     seed_sensitive = False
     probe_needs_fit = True
     probe_weights = SVM_WEIGHTS
@@ -208,3 +211,6 @@ class SklearnBackend(Backend):
 
     def size_on_disk(self, entry: Path) -> int:
         return dir_size_bytes(entry / MODEL_FILE)
+
+
+register_kind(SklearnBackend())

@@ -24,6 +24,13 @@ from emobench_core.measure.latency import (
 )
 from emobench_core.models import loading
 from emobench_core.models.backends.base import Backend, Predictor, Trained, TrainJob, n_batches
+from emobench_core.models.backends.capabilities import (
+    DISTILLATION,
+    EXPORT,
+    LATENCY_PROBE,
+    RANDOM_INIT,
+)
+from emobench_core.models.kinds import register_kind
 from emobench_core.models.spec import TRANSFORMER_KIND, ModelSpec
 from emobench_core.schema.latency import RANDOM_WEIGHTS
 from emobench_core.training.trainer import fine_tune
@@ -145,7 +152,7 @@ class TransformerBackend(Backend):
     """A ``(model, tokenizer)`` pair from transformers."""
 
     kind = TRANSFORMER_KIND
-    has_init = True
+    capabilities = frozenset({RANDOM_INIT, DISTILLATION, EXPORT, LATENCY_PROBE})
     seed_sensitive = True
     probe_needs_fit = False
     probe_weights = RANDOM_WEIGHTS
@@ -264,3 +271,6 @@ class TransformerBackend(Backend):
 
     def size_on_disk(self, entry: Path) -> int:
         return sum(dir_size_bytes(f) for f in (entry / "model").glob("*.safetensors"))
+
+
+register_kind(TransformerBackend())
