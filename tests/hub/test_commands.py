@@ -71,7 +71,7 @@ def test_pytest_harness_runs_a_profile_from_the_hub(hub, user_env, tmp_path):
     proc = subprocess.run(
         [
             sys.executable, "-m", "pytest", str(ROOT / "bench"), "-q", "-p", "no:randomly",
-            "-k", "quality and bert-tiny", "--emobench-profile", "cpu",
+            "-k", "quality and bert-tiny and not kd", "--emobench-profile", "cpu",
             "--emobench-seeds", "42", "--emobench-epochs", "1",
             "--emobench-max-train-rows", "48", "--emobench-results-dir", str(results),
             "--emobench-cache-dir", str(tmp_path / "ck"), "--basetemp", str(tmp_path / "bt"),
