@@ -108,6 +108,9 @@ def test_bench_runs_keep_their_results_page_and_logs(workflow: dict[Any, Any]) -
         assert uploads and all(s.get("if") == "always()" for s in uploads), name
         paths = " ".join(s["with"]["path"] for s in uploads)
         assert "results" in paths and ".log" in paths, name
+        for upload in uploads:  # upload-artifact skips hidden folders (.tox) unless asked
+            hidden = any(p.strip().startswith(".") for p in upload["with"]["path"].splitlines())
+            assert not hidden or upload["with"].get("include-hidden-files") is True, name
         if "tox -e ci" in scripts:  # the gate's run: its page and bench.json (in results/)
             assert "page" in paths and "gate" in paths, name
 
