@@ -18,6 +18,7 @@ threshold.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,20 @@ def enable(config: pytest.Config) -> None:
 
 
 def active(config: pytest.Config) -> bool:
-    """Whether the run asked for the harness: :func:`enable` was called, the ini setting
-    ``emobench`` is true, or an ``--emobench-*`` option was given."""
+    """Whether the run asked for the harness: :func:`enable` was called (in an xdist worker:
+    on the controller), the ini setting ``emobench`` is true, or an ``--emobench-*`` option
+    was given (on the command line, in ``addopts`` or ``PYTEST_ADDOPTS``, even at its
+    default, or set to another value than its default)."""
     if config.stash.get(_ACTIVE, False) or config.getini(ENABLE_INI):
+        return True
+    if getattr(config, "workerinput", {}).get(scaleout.ACTIVE_KEY):
+        return True
+    given = [
+        *map(str, config.invocation_params.args),
+        *config.getini("addopts"),
+        *os.environ.get("PYTEST_ADDOPTS", "").split(),
+    ]
+    if any(arg.startswith("--emobench-") for arg in given):
         return True
     return any(
         getattr(config.option, dest, default) != default for dest, default in _DEFAULTS.items()

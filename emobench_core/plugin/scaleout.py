@@ -22,6 +22,9 @@ from emobench_core.plugin.profiles import Case, get_profile
 
 DEVICES_KEY = "emobench_devices"
 """Key of the xdist ``workerinput``: the devices the controller's caller made visible."""
+ACTIVE_KEY = "emobench_active"
+"""Key of the xdist ``workerinput``: the controller's run asked for the harness, so its workers
+are in it too (this plugin is registered only then)."""
 
 NOT_TIMED = (
     "latency is never timed under pytest-xdist (the workers share the machine, so the timings "
@@ -59,7 +62,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist controller: hand each worker the devices the caller made visible."""
+    """pytest-xdist controller: tell each worker the harness is on, and hand it the devices
+    the caller made visible."""
+    node.workerinput[ACTIVE_KEY] = True
     devices = devices_for_workers(_device(node.config))
     if devices is not None:
         node.workerinput[DEVICES_KEY] = devices

@@ -67,12 +67,18 @@ def test_the_plugin_is_loaded_but_inert_in_a_foreign_project(foreign: pytest.Pyt
 
 @pytest.mark.parametrize(
     "ask",
-    ["option", "ini", "conftest"],
+    ["option", "option-at-its-default", "addopts", "ini", "conftest"],
 )
 def test_the_run_that_asks_for_the_harness_gets_it(foreign: pytest.Pytester, ask: str) -> None:
     args = ["--collect-only"]
     if ask == "option":
         args += ["--emobench-seeds", "42"]
+    elif ask == "option-at-its-default":
+        args += ["--emobench-profile", "smoke"]
+    elif ask == "addopts":
+        foreign.makeini(
+            FOREIGN_INI.replace("--strict-markers", "--strict-markers --emobench-strict")
+        )
     elif ask == "ini":
         foreign.makeini(FOREIGN_INI + "emobench = true\n")
     else:
@@ -83,3 +89,29 @@ def test_the_run_that_asks_for_the_harness_gets_it(foreign: pytest.Pytester, ask
     result = foreign.runpytest_subprocess(*args)
     assert len(_header_lines(result)) == 3, result.outlines
     assert result.ret == 0
+
+
+def test_the_workers_of_a_run_that_asks_are_in_it_too(foreign: pytest.Pytester) -> None:
+    """The controller tells its xdist workers (which collect the cases) that the harness is
+    on, however it was asked for: here a plugin enables it on the controller alone."""
+    foreign.makepyfile(
+        controller_only="""
+from emobench_core.plugin.plugin import enable
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):
+        enable(config)
+""",
+        test_workers="""
+from emobench_core.plugin.plugin import active
+
+
+def test_active(pytestconfig):
+    assert hasattr(pytestconfig, "workerinput") and active(pytestconfig)
+""",
+    )
+    result = foreign.runpytest_subprocess(
+        "-p", "controller_only", "-p", "xdist", "-n", "2", "test_workers.py"
+    )
+    result.assert_outcomes(passed=1)
