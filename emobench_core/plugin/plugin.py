@@ -4,12 +4,12 @@ Registered by the installed package as the ``pytest11`` entry point ``emobench``
 every pytest run of the environment; it is a guest there. It adds its ``--emobench-*`` options,
 its ini keys, its fixtures and its namespaced markers (``emobench_quality``,
 ``emobench_latency``, ``emobench_claim``), and does nothing else unless the run asks for it
-(:func:`active`): an ``--emobench-*`` option, the ini setting ``emobench = true``, or a
-conftest calling :func:`enable` (this repository's does). Only then does it print its header,
-parametrize the bench cases and register its pytest-xdist / pytest-split support. The bench
-tests stay thin: the ``emobench_runner`` fixture hands each test its fine-tuned model's result
-from the checkpoint cache (training it only when the cache lacks it), and the test asserts the
-threshold.
+(:func:`~emobench_core.plugin.guest.active`): an ``--emobench-*`` option, the ini setting
+``emobench = true``, or a conftest calling :func:`enable` (this repository's does). Only then
+does it print its header, parametrize the bench cases and register its pytest-xdist /
+pytest-split support. The bench tests stay thin: the ``emobench_runner`` fixture hands each
+test its fine-tuned model's result from the checkpoint cache (training it only when the cache
+lacks it), and the test asserts the threshold.
 
     pytest bench/ --emobench-profile cpu --emobench-data-dir ../shared/data/emotion \\
         --benchmark-json out.json
@@ -18,7 +18,6 @@ threshold.
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from emobench_core.errors import EmobenchError
 from emobench_core.measure.devices import share_cores_between_workers
 from emobench_core.models.backends.capabilities import RANDOM_INIT, supports
 from emobench_core.models.registry import backend_for, get_spec
-from emobench_core.plugin import scaleout
+from emobench_core.plugin.guest import ENABLE_INI, MARKERS, active, enable, remember_options
 from emobench_core.plugin.profiles import PROFILES, Case, Profile, claims, get_profile
 from emobench_core.plugin.runner import BenchRunner, load_thresholds
 from emobench_core.plugin.scaleout import group_mark
@@ -39,49 +38,6 @@ from emobench_core.scenarios.benchmark import Benchmark, BenchmarkConfig
 
 DEFAULT_THRESHOLDS = "bench/thresholds.toml"
 """The thresholds file, relative to pytest's rootdir (ini value ``emobench_thresholds``)."""
-ENABLE_INI = "emobench"
-"""The ini setting that turns the harness on in a project (``emobench = true``)."""
-MARKERS = {
-    "emobench_quality": "an emobench bench case: a model's minimum test accuracy",
-    "emobench_latency": "an emobench bench case: times a model's forward pass",
-    "emobench_claim": "an emobench bench case: a claim of the report, tested on the run",
-}
-"""The harness's markers, namespaced: a project's own ``latency`` marker is not ours."""
-
-_ACTIVE = pytest.StashKey[bool]()
-_DEFAULTS: dict[str, Any] = {}
-"""Each ``--emobench-*`` option's destination and default (filled by ``pytest_addoption``): an
-option whose value differs from its default was asked for."""
-
-
-def enable(config: pytest.Config) -> None:
-    """Turn the harness on for this run (a project's conftest calls it from its
-    ``pytest_configure``): the header, the bench cases' parametrization, and the pytest-xdist
-    / pytest-split support."""
-    config.stash[_ACTIVE] = True
-    if not config.pluginmanager.is_registered(scaleout):
-        config.pluginmanager.register(scaleout, "emobench-scaleout")
-
-
-def active(config: pytest.Config) -> bool:
-    """Whether the run asked for the harness: :func:`enable` was called (in an xdist worker:
-    on the controller), the ini setting ``emobench`` is true, or an ``--emobench-*`` option
-    was given (on the command line, in ``addopts`` or ``PYTEST_ADDOPTS``, even at its
-    default, or set to another value than its default)."""
-    if config.stash.get(_ACTIVE, False) or config.getini(ENABLE_INI):
-        return True
-    if getattr(config, "workerinput", {}).get(scaleout.ACTIVE_KEY):
-        return True
-    given = [
-        *map(str, config.invocation_params.args),
-        *config.getini("addopts"),
-        *os.environ.get("PYTEST_ADDOPTS", "").split(),
-    ]
-    if any(arg.startswith("--emobench-") for arg in given):
-        return True
-    return any(
-        getattr(config.option, dest, default) != default for dest, default in _DEFAULTS.items()
-    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -153,7 +109,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "unless an --emobench-* option is given or a conftest calls "
         "emobench_core.plugin.plugin.enable(config))",
     )
-    _DEFAULTS.update({o.dest: o.default for o in g.options})
+    remember_options(g.options)
 
 
 def _add_overrides(g: Any) -> None:
