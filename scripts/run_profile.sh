@@ -22,11 +22,14 @@ mkdir -p "$out/results"
 py=${PYTHON:-python3}
 common=(--emobench-profile "$profile" --emobench-cache-dir "$cache")
 # the regression gate (--emobench-baseline) judges pass 2's results only: pass 1 trains
-pass1=() pass2=("$@")
+# a -k of the caller narrows pass 1's own -k quality (pytest keeps only the last -k)
+pass1=() pass2=("$@") quality="quality"
 while [ $# -gt 0 ]; do
   case $1 in
     --emobench-baseline) [ $# -gt 1 ] && shift ;;  # and its value
     --emobench-baseline=*) ;;
+    -k) [ $# -gt 1 ] && { quality="quality and ($2)"; shift; } ;;
+    -k*) quality="quality and (${1#-k})" ;;
     *) pass1+=("$1") ;;
   esac
   shift
@@ -37,7 +40,7 @@ start=$(date +%s)
 rc1=0 rc2=0
 if [ "${EMOBENCH_ISOLATE:-0}" = 1 ]; then
   : > "$out/pass1.log"
-  mapfile -t cases < <("$py" -m pytest bench --collect-only -q -k quality "${common[@]}" \
+  mapfile -t cases < <("$py" -m pytest bench --collect-only -q -k "$quality" "${common[@]}" \
     "${pass1[@]}" | grep '::' || true)
   for case in "${cases[@]}"; do
     echo "== $case $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" \
@@ -46,7 +49,7 @@ if [ "${EMOBENCH_ISOLATE:-0}" = 1 ]; then
       "${common[@]}" "${pass1[@]}" -q -rs 2>&1 | tee -a "$out/pass1.log" || rc1=$?
   done
 else
-  "$py" -m pytest bench "${xdist[@]}" -k quality --benchmark-disable \
+  "$py" -m pytest bench "${xdist[@]}" -k "$quality" --benchmark-disable \
     --emobench-results-dir "$out/pass1" "${common[@]}" "${pass1[@]}" -q -rs 2>&1 \
     | tee "$out/pass1.log" || rc1=$?
 fi

@@ -51,3 +51,9 @@ def test_isolation_trains_each_case_in_its_own_process(tmp_path: Path) -> None:
     assert [t.split()[2] for t in training] == ["bench/t.py::q[a-s42]", "bench/t.py::q[b-s42]"]
     assert all("--emobench-seeds 42" in t and "-n" not in t.split() for t in training)
     assert "--benchmark-json" in measurement
+
+
+def test_a_caller_k_narrows_the_training_pass_and_selects_the_measurement(tmp_path: Path) -> None:
+    training, measurement = _passes(tmp_path, "-k", "bert-small and not kd")
+    assert "-k quality and (bert-small and not kd)" in training
+    assert "-k bert-small and not kd" in measurement
