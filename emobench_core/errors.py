@@ -52,3 +52,8 @@ class MissingExtraError(EmobenchError, ImportError):
 class ExportError(EmobenchError):
     """A run's model cannot be exported (its cache entry is missing or cannot be trusted, or the
     data given is not the run's); the message names the run, the folder and how to re-create it."""
+
+
+class OutputError(EmobenchError):
+    """An output path a command may not write: a folder or file it did not create, an input,
+    the data or the cache, a file where a folder is needed, or a place it cannot write to."""

@@ -38,6 +38,7 @@ from emobench_core.cli import (
     tune,
 )
 from emobench_core.errors import EmobenchError
+from emobench_core.outputs import describe_os_error
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -97,9 +98,11 @@ def _configure_logging(quiet: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``emobench ARGV`` (default: ``sys.argv[1:]``); return the exit code.
 
-    Bad input (an :class:`~emobench_core.errors.EmobenchError`, or a missing file) ends as
-    ``emobench COMMAND: error: MESSAGE`` on stderr and exit code 2; argparse's own errors exit
-    2 as well. Anything else is a bug and keeps its traceback.
+    Bad input (an :class:`~emobench_core.errors.EmobenchError`, a missing file, or an
+    operating-system error such as no permission or no space) ends as ``emobench COMMAND:
+    error: MESSAGE`` on stderr and exit code 2; argparse's own errors exit 2 as well. Ctrl-C
+    ends with one line and exit code 130 (every write is staged, so nothing half-written is
+    left). Anything else is a bug and keeps its traceback.
     """
     ns, unknown = build_parser().parse_known_args(sys.argv[1:] if argv is None else list(argv))
     if unknown:  # reported with the command's usage, not the top-level one
@@ -111,4 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (EmobenchError, FileNotFoundError) as exc:
         print(f"emobench {ns.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # permissions, read-only, no space, not a folder: the path and a fix
+        print(f"emobench {ns.command}: error: {describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"emobench {ns.command}: interrupted (Ctrl-C); nothing half-written was kept",
+            file=sys.stderr,
+        )
+        return 130
     return code
