@@ -2,11 +2,13 @@
 cannot compare).
 
 emobench compare results/baseline/ci runs/ --markdown summary.md
+emobench compare results/baseline/ci runs/ --json   # machine-readable, same exit codes
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="replace --markdown even when it is not an earlier summary (never an input); "
         "default: refuse",
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the verdict and every check as JSON instead of the markdown; default: off",
+    )
     p.set_defaults(func=compare, configure_logging=False)
     return p
 
@@ -73,7 +80,7 @@ def compare(ns: argparse.Namespace) -> int:
             inputs=[("BASELINE", ns.baseline), ("CANDIDATE", ns.candidate)],
         )
         check_output_file(ns.markdown, guard, "--markdown", text_mark(SUMMARY_MARK, 64))
-    from emobench_core.report.compare import gate_markdown
+    from emobench_core.report.compare import gate_dict, gate_markdown
     from emobench_core.report.render import write_text_atomic
     from emobench_core.schema.run import load_results
     from emobench_core.study.gate import GateSettings, compare_runs
@@ -90,5 +97,8 @@ def compare(ns: argparse.Namespace) -> int:
     text = gate_markdown(report, str(ns.baseline), str(ns.candidate))
     if ns.markdown is not None:
         write_text_atomic(ns.markdown, text)
-    print(text, end="")
+    if ns.json:
+        print(json.dumps(gate_dict(report, str(ns.baseline), str(ns.candidate)), indent=2))
+    else:
+        print(text, end="")
     return report.exit_code
