@@ -7,6 +7,7 @@ emobench data --dedupe-train --drop-test-overlap --output runs/data-filtered
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def data(ns: argparse.Namespace) -> int:
     request = data_request(ns)
-    guard = preflight.guard(ns, "data", data=request, cache=False)
+    guard = dataclasses.replace(
+        preflight.guard(ns, "data", data=request, cache=False), legacy=earlier_data_report
+    )
     check_output_dir(ns.output, guard)
     preflight.check_data(request)
 
@@ -67,3 +70,14 @@ def data(ns: argparse.Namespace) -> int:
     path = written[0]
     print(f"wrote {path} and {path.with_name('data-report.json')}")
     return 0
+
+
+DATA_REPORT_FILES = frozenset(
+    {"data.md", "data-report.json", "class_distribution.png", "lengths.png"}
+)
+"""What ``emobench data`` writes: a folder of these alone is an earlier data report."""
+
+
+def earlier_data_report(path: Path) -> bool:
+    """A file of an earlier ``emobench data --output`` (from before markers)."""
+    return path.name in DATA_REPORT_FILES

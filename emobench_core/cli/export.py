@@ -25,7 +25,7 @@ from emobench_core.cli.options import (
 )
 from emobench_core.errors import ExportError
 from emobench_core.hub import offline_mode
-from emobench_core.outputs import check_output_dir
+from emobench_core.outputs import MARKER, check_output_dir
 
 if TYPE_CHECKING:
     from emobench_core.cache import CheckpointCache
@@ -157,8 +157,9 @@ def describe(output: Path, shipped: list[Exported]) -> list[str]:
 
 
 def push_folder(folder: Path, repo: str, *, message: str) -> str:
-    """Upload every file of ``folder`` (an exported model, its card included) to the model
-    repository ``repo`` on the hub (``HF_ENDPOINT``), creating it if needed; the commit's URL.
+    """Upload every file of ``folder`` (an exported model, its card included; not the output
+    marker) to the model repository ``repo`` on the hub (``HF_ENDPOINT``), creating it if
+    needed; the commit's URL.
 
     Raises:
         ExportError: One line: what the hub answered and how to fix it (a token that may write).
@@ -170,7 +171,12 @@ def push_folder(folder: Path, repo: str, *, message: str) -> str:
     api = HfApi()
     try:
         api.create_repo(repo, exist_ok=True)
-        info = api.upload_folder(folder_path=str(folder), repo_id=repo, commit_message=message)
+        info = api.upload_folder(
+            folder_path=str(folder),
+            repo_id=repo,
+            commit_message=message,
+            ignore_patterns=[MARKER],  # emobench's own bookkeeping, not the model's
+        )
     except Exception as exc:  # every hub, HTTP and network failure: one line, its cause
         first = (str(exc).splitlines() or [""])[0][:160]
         raise ExportError(

@@ -86,13 +86,14 @@ def check_vocab(vocab_dir: str | Path | None) -> None:
     )
 
     if resolve_vocab_dir(vocab_dir) != VOCAB_HUB_ID or not offline_mode("HF_HUB_OFFLINE"):
-        return
+        return  # a folder (checked by resolve_vocab_dir), or the hub: the loader asks it
     from huggingface_hub import try_to_load_from_cache
 
     if not isinstance(try_to_load_from_cache(VOCAB_HUB_ID, "vocab.txt"), str):
-        raise RegistryError(
-            f"{VOCAB_WHAT} ({VOCAB_HUB_ID}) is not in the local HF cache and HF_HUB_OFFLINE is "
-            f"set; {VOCAB_FIX}"
+        raise RegistryError(  # the loader's own words (models.loading.load_tokenizer)
+            f"cannot fetch {VOCAB_WHAT} ({VOCAB_HUB_ID}) from the Hugging Face hub "
+            f"(HF_HUB_OFFLINE={os.environ['HF_HUB_OFFLINE']} is set) and it is not in the "
+            f"local cache; {VOCAB_FIX}"
         )
 
 

@@ -159,8 +159,13 @@ def check_outputs(ns: argparse.Namespace) -> None:
         if ns.html.expanduser().resolve() == ns.output.expanduser().resolve():
             raise ResultsError(f"--html {ns.html} is --output too; give the page its own file")
         check_output_file(ns.html, guard, "--html", text_mark(PAGE_MARK))
-    if ns.figures_dir is not None:  # figures go beside results: only inputs' own paths refused
-        check_output_dir(ns.figures_dir, Guard("report"), "--figures-dir", lambda _: True)
+    if ns.figures_dir is not None:  # PNGs only (by default beside the results): no input
+        check_output_dir(ns.figures_dir, Guard("report", ns.overwrite), "--figures-dir", is_png)
+
+
+def is_png(path: Path) -> bool:
+    """A figure: a folder holding only PNGs is an earlier ``--figures-dir``."""
+    return path.suffix.lower() == ".png"
 
 
 def report(ns: argparse.Namespace) -> int:

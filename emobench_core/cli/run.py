@@ -20,8 +20,15 @@ from emobench_core.cli.options import (
     data_request,
     recipe_request,
 )
+from emobench_core.cli.report import PAGE_MARK, REPORT_MARK, is_png
 from emobench_core.errors import UsageError
-from emobench_core.outputs import Guard, check_output_dir, emobench_json, writing_into
+from emobench_core.outputs import (
+    Guard,
+    check_output_dir,
+    emobench_json,
+    text_mark,
+    writing_into,
+)
 
 RUN_SCHEMA = "emobench.run-result"
 """:data:`emobench_core.schema.run.SCHEMA_NAME`: a folder of results files alone is an
@@ -115,8 +122,7 @@ def run(ns: argparse.Namespace) -> int:
     guard = preflight.guard(
         ns, "run", data=config.data, inputs=preflight.model_inputs(_specs(config))
     )
-    results_only = emobench_json(RUN_SCHEMA)
-    check_output_dir(ns.output, guard, legacy=results_only)
+    check_output_dir(ns.output, guard, legacy=earlier_run_output)
     save_models = getattr(ns, "save_models", None)  # `emobench distill` has no such option
     models_guard = Guard("run --save-models", guard.overwrite, guard.inputs, guard.protected)
     if save_models:
@@ -130,7 +136,7 @@ def run(ns: argparse.Namespace) -> int:
     bench = Benchmark(config)
     bench.check_device()
     rows = []
-    with writing_into(ns.output, guard, legacy=results_only) as record:
+    with writing_into(ns.output, guard, legacy=earlier_run_output) as record:
         for result in bench:
             path = result.save(ns.output)
             record(path.name)
@@ -151,6 +157,17 @@ def run(ns: argparse.Namespace) -> int:
             rows.append(_row(result, path))
     print(tabulate(rows, headers=HEADERS))
     return 0
+
+
+def earlier_run_output(path: Path) -> bool:
+    """A file of a folder an earlier ``emobench run`` wrote before markers existed: a results
+    JSON, or the report and figures rendered beside them."""
+    return (
+        is_png(path)
+        or emobench_json(RUN_SCHEMA)(path)
+        or (path.suffix.lower() == ".md" and text_mark(REPORT_MARK)(path))
+        or (path.suffix.lower() == ".html" and text_mark(PAGE_MARK)(path))
+    )
 
 
 def _specs(config: Any) -> list[Any]:

@@ -93,8 +93,10 @@ def run_tune(ns: argparse.Namespace) -> int:
     specs = parse_models(ns.models)
     request = data_request(ns)
     guard = preflight.guard(ns, "tune", data=request, inputs=preflight.model_inputs(specs))
-    check_output_file(ns.output, guard, "--output", emobench_json(TuneReport.SCHEMA_NAME))
-    if ns.output.is_file() and not ns.overwrite:
+    earlier = emobench_json(TuneReport.SCHEMA_NAME)
+    check_output_file(ns.output, guard, "--output", earlier)
+    resume = ns.output.is_file() and earlier(ns.output)
+    if resume:
         report = TuneReport.load(ns.output)  # resumed: its grid is checked before any work
         if report.grid != grid:
             raise UsageError(
@@ -103,14 +105,14 @@ def run_tune(ns: argparse.Namespace) -> int:
             )
     preflight.check_device(ns.device)
     preflight.check_data(request)
-    preflight.check_weights([(s, ns.init) for s in specs], ns.vocab_dir)
+    preflight.check_weights(preflight.resolved_inits([(s, ns.init) for s in specs]), ns.vocab_dir)
 
     from emobench_core.data.loading import load_data
     from emobench_core.scenarios.tune import new_report, tune
 
     check_device(ns.device)
     dsd = load_data(request)
-    if ns.output.is_file() and not ns.overwrite:
+    if resume:
         report = TuneReport.load(ns.output)
     else:
         command = shlex.join(["emobench", *sys.argv[1:]])

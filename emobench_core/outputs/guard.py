@@ -1,41 +1,24 @@
-"""Every path a command writes, checked before any work, and folders published atomically.
+"""The output guard: what a command may write, checked before any work.
 
-One rule for every command: nothing is deleted or overwritten that the command did not create.
-
-- An output folder that exists and holds anything is written into only when it holds this
-  command's marker (:data:`MARKER`, listing the files it wrote there), or with ``--overwrite``;
-  even then only the command's own files are replaced, never anything else in the folder.
-- An output file that exists is replaced only when it is an earlier output of the command
-  (its ``recognise`` check: a results schema, the report's header) or with ``--overwrite``.
-- No output may equal an input; an output folder may neither contain nor lie inside an input
-  folder, the data folder or the checkpoint cache (in either direction).
-- A file where a folder is needed, a folder where a file is needed, a location that cannot be
-  written (permissions, read-only or immutable) or a disk without room are refused in one line.
-- A folder output is built in a staging sibling (``.NAME.staging-PID``) and renamed into place:
-  the old copy is renamed aside (``.NAME.old-PID``), the new one renamed in, then the old one
-  removed. Leftovers of an interrupted publish are cleaned (an old copy left aside while no new
-  one arrived is renamed back first).
-
-Light on purpose (standard library only): the command line calls it before any heavy import.
-
-    emobench train --model bert-tiny --output runs/bert-tiny   # refused if runs/bert-tiny is yours
+Paths are compared after resolving links; a refusal is one :class:`OutputError` line. The
+marker (:data:`MARKER`) of a folder lists the files a command wrote there
+(:mod:`emobench_core.outputs` has the rules).
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from emobench_core.errors import OutputError
 
-MARKER = ".emobench-output.json"
-"""In every folder a command wrote: which command, and the files it wrote there."""
+MARKER = ".emobench-output"
+"""In every folder a command wrote: which command, and the files it wrote there (JSON; no
+``.json`` suffix, so that a glob of a results folder's ``*.json`` never meets it)."""
 MIN_FREE_BYTES = 16 << 20
 """Refuse an output on a disk with less room than this (16 MiB): no output of emobench fits."""
 OVERWRITE_HINT = "--overwrite to write into it anyway (only files of the same names are replaced)"
@@ -53,12 +36,15 @@ class Guard:
         inputs: ``(option, path)`` of every file or folder the command reads: an output may not
             equal one, and an output folder may not contain one or lie inside one.
         protected: ``(what, path)`` of folders no output may touch (the data, the cache).
+        legacy: Recognises, by content, a file of an earlier output of the command written
+            before markers existed (a folder of such files only is the command's own).
     """
 
     command: str
     overwrite: bool = False
     inputs: tuple[tuple[str, Path], ...] = ()
     protected: tuple[tuple[str, Path], ...] = field(default=())
+    legacy: Recognise | None = None
 
     @classmethod
     def of(
@@ -68,6 +54,7 @@ class Guard:
         overwrite: bool = False,
         inputs: Iterable[tuple[str, str | Path | None]] = (),
         protected: Iterable[tuple[str, str | Path | None]] = (),
+        legacy: Recognise | None = None,
     ) -> Guard:
         """A guard, leaving out the paths that are ``None`` or empty."""
         return cls(
@@ -75,6 +62,7 @@ class Guard:
             overwrite,
             tuple((w, Path(p).expanduser()) for w, p in inputs if p),
             tuple((w, Path(p).expanduser()) for w, p in protected if p),
+            legacy,
         )
 
 
@@ -170,7 +158,16 @@ def own_files(folder: Path, command: str) -> set[str] | None:
     marker = read_marker(folder)
     if marker is None or marker.get("command") != command:
         return None
-    return {str(f) for f in marker["files"] if isinstance(f, str)}  # type: ignore[union-attr]
+    files = marker["files"]
+    return {f for f in files if isinstance(f, str)} if isinstance(files, list) else set()
+
+
+def write_marker(folder: Path, command: str, files: Iterable[str]) -> None:
+    """Write ``folder``'s marker: ``command`` wrote ``files`` (paths relative to it)."""
+    data = {"command": command, "files": sorted(set(files))}
+    tmp = folder / f"{MARKER}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / MARKER)
 
 
 def _entries(folder: Path) -> list[str]:
@@ -199,6 +196,7 @@ def check_output_dir(
     ``--overwrite``; never a file, an input, the data, the cache, or an unwritable place.
     """
     path = Path(path).expanduser()
+    legacy = legacy or guard.legacy
     _check_inputs(path, guard, option, folder=True)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option} {path} is a file, not a folder; pass a folder (new or empty)")
@@ -234,16 +232,17 @@ def check_output_file(
 ) -> Path:
     """Refuse (one line, :class:`OutputError`) a file output this command may not write.
 
-    Accepted: a new file, or an existing one that ``recognise`` says is an earlier output of
-    the command (or any file with ``--overwrite``); never an input, a folder, a file inside the
-    data or the cache, or an unwritable place.
+    Accepted: a new or empty file (``$GITHUB_STEP_SUMMARY``), or one that ``recognise`` says is
+    an earlier output of the command (or any file with ``--overwrite``); never an input, a
+    folder, a file inside the data or the cache, or an unwritable place.
     """
     path = Path(path).expanduser()
     _check_inputs(path, guard, option, folder=False)
     if path.is_dir():
         raise OutputError(f"{option} {path} is a folder; pass a file name")
     _check_writable(path, option)
-    if path.exists() and not guard.overwrite and not (recognise is not None and recognise(path)):
+    earlier = recognise is not None and recognise(path)
+    if path.exists() and path.stat().st_size > 0 and not (guard.overwrite or earlier):
         raise OutputError(
             f"{option} {path} exists and is not an earlier output of `emobench {guard.command}`; "
             f"pass a new file name, or --overwrite to replace it"
@@ -279,178 +278,6 @@ def text_mark(mark: str, head: int = 4096) -> Recognise:
             return False
 
     return recognise
-
-
-# ----------------------------------------------------------------------------- publishing
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _leftovers(output: Path, kind: str) -> list[Path]:
-    """``.NAME.<kind>-PID`` siblings of ``output`` whose process is gone."""
-    out = []
-    for p in output.parent.glob(f".{output.name}.{kind}-*"):
-        pid = p.name.rsplit("-", 1)[-1]
-        if not (pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid))):
-            out.append(p)
-    return sorted(out)
-
-
-def clean_leftovers(output: Path) -> None:
-    """Remove what an interrupted publish of ``output`` left: its staging folders, and old
-    copies set aside (renamed back first when the new copy never arrived)."""
-    for old in _leftovers(output, "old"):
-        if not output.exists():
-            os.replace(old, output)  # the publish stopped between the two renames
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    for staging in _leftovers(output, "staging"):
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _files(folder: Path) -> list[str]:
-    return sorted(
-        p.relative_to(folder).as_posix()
-        for p in folder.rglob("*")
-        if (p.is_file() or p.is_symlink()) and p.name != MARKER
-    )
-
-
-def write_marker(folder: Path, command: str, files: Iterable[str]) -> None:
-    """Write ``folder``'s marker: ``command`` wrote ``files`` (paths relative to it)."""
-    data = {"command": command, "files": sorted(set(files))}
-    tmp = folder / f"{MARKER}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / MARKER)
-
-
-def _share(folder: Path) -> None:
-    """Give every file a normal mode (some writers make owner-only files, e.g. mkstemp)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    for f in folder.rglob("*"):
-        if f.is_file() and not f.is_symlink():
-            f.chmod(0o666 & ~mask)
-
-
-def staging_for(output: Path) -> Path:
-    """A fresh staging folder beside ``output`` (``.NAME.staging-PID``), after cleaning what an
-    interrupted publish of it left behind."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(output)
-    staging = output.with_name(f".{output.name}.staging-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    return staging
-
-
-def publish_staged(staging: Path, output: Path, guard: Guard) -> None:
-    """Put the finished ``staging`` folder in place as ``output`` (see :func:`publish_dir`)."""
-    check_output_dir(output, guard)  # again: the folder may have changed during the work
-    new = _files(staging)
-    _share(staging)
-    write_marker(staging, guard.command, new)
-    if not output.exists():
-        os.replace(staging, output)
-        return
-    mine = own_files(output, guard.command) or set()
-    foreign = [e for e in _files(output) if e not in mine]
-    if not foreign:
-        old = output.with_name(f".{output.name}.old-{os.getpid()}")
-        os.replace(output, old)
-        os.replace(staging, output)
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    _merge(staging, output, guard, mine, new, foreign)
-
-
-def publish_dir(output: str | Path, guard: Guard, fill: Callable[[Path], object]) -> Path:
-    """Build ``output`` with ``fill(staging)`` in a staging sibling, then put it in place.
-
-    A new or marker-only folder is swapped whole (old copy renamed aside, new one renamed in,
-    old one removed). A folder that also holds files the command did not write (accepted with
-    ``--overwrite``, or added by the user since) keeps them: the command's old files are removed
-    and its new ones renamed in one by one; a file of the same name that is not the command's is
-    replaced only with ``--overwrite``. On any failure or Ctrl-C the staging folder is removed
-    and ``output`` is as it was.
-    """
-    output = Path(output).expanduser()
-    check_output_dir(output, guard)
-    staging = staging_for(output)
-    try:
-        fill(staging)
-        publish_staged(staging, output, guard)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return output
-
-
-def _merge(
-    staging: Path, output: Path, guard: Guard, mine: set[str], new: list[str], foreign: list[str]
-) -> None:
-    clash = sorted(set(new) & set(foreign))
-    if clash and not guard.overwrite:
-        raise OutputError(
-            f"--output {output} holds {', '.join(clash[:5])}, which `emobench {guard.command}` "
-            f"did not write and would replace; move them away, or {OVERWRITE_HINT}"
-        )
-    for name in sorted(mine - set(new)):
-        with contextlib.suppress(FileNotFoundError):
-            (output / name).unlink()
-    for name in new:
-        target = output / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / name, target)
-    write_marker(output, guard.command, new)
-
-
-@contextlib.contextmanager
-def writing_into(
-    folder: str | Path,
-    guard: Guard,
-    option: str = "--output",
-    legacy: Recognise | None = None,
-) -> Iterator[Callable[[str], None]]:
-    """Add files to an output ``folder`` (checked first, as :func:`check_output_dir`): yields
-    ``record(name)``, to call after each file is written; the marker lists every file the
-    command ever wrote there."""
-    folder = Path(folder).expanduser()
-    check_output_dir(folder, guard, option, legacy)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = own_files(folder, guard.command) or set()
-
-    def record(name: str) -> None:
-        files.add(name)
-        write_marker(folder, guard.command, files)
-
-    yield record
-
-
-def describe_os_error(exc: OSError) -> str:
-    """One line for an operating-system error: what failed, on which path, and the fix."""
-    path = exc.filename if exc.filename is not None else ""
-    other = f" -> {exc.filename2}" if getattr(exc, "filename2", None) else ""
-    what = exc.strerror or type(exc).__name__
-    fixes = {
-        errno.EACCES: "check its permissions, or pass a location you can read and write",
-        errno.EPERM: "it is protected (permissions or immutable); pass another location",
-        errno.EROFS: "the file system is read-only; pass a location on a writable one",
-        errno.ENOSPC: "the disk is full; free some space or pass a location on another disk",
-        errno.EDQUOT: "your disk quota is used up; free some space or pass another location",
-        errno.ENOTDIR: "a part of the path is a file, not a folder; fix the path",
-        errno.EISDIR: "it is a folder where a file was expected; fix the path",
-        errno.ENOENT: "it does not exist; check the path",
-    }
-    fix = fixes.get(exc.errno or 0, "check the path and try again")
-    return f"{what}: {path}{other}; {fix}" if path else f"{what}; {fix}"
 
 
 def protected_paths(
