@@ -163,14 +163,15 @@ def writing_into(
 ) -> Iterator[Callable[[str], None]]:
     """Add files to an output ``folder`` (checked first, as :func:`check_output_dir`): yields
     ``record(name)``, to call after each file is written; the marker lists every file the
-    command ever wrote there."""
+    command ever wrote there. The folder is not created here: a command that fails before its
+    first file leaves none."""
     folder = Path(folder).expanduser()
     check_output_dir(folder, guard, option, legacy)
-    folder.mkdir(parents=True, exist_ok=True)
     files = own_files(folder, guard.command) or set()
 
     def record(name: str) -> None:
         files.add(name)
+        folder.mkdir(parents=True, exist_ok=True)
         write_marker(folder, guard.command, files)
 
     yield record
