@@ -6,6 +6,7 @@ only when its manifest is present and every checksum matches; a corrupted entry 
 rebuilt. A build that was killed leaves only its staging folder, which is never trusted: the next
 run says so, removes it and starts the build over (it does not resume). A file lock per key makes
 concurrent processes build an entry once: the others wait (and log that they do) and reuse it.
+An intact entry is read without the lock, so a read-only cache (a shared one) serves its hits.
 
     pytest bench/ --emobench-cache-dir ~/.cache/emobench   # the bench fixtures use this
 """
@@ -119,6 +120,10 @@ class CheckpointCache:
         key = cache_key(parts)
         folder = self.entry(key)
         model = parts.get("model") or parts.get("kind")  # what is built, for the log
+        with contextlib.suppress(OSError):  # (an entry being rebuilt: under the lock below)
+            if self.verify(key) is None:  # intact: no lock needed, so a read-only cache serves it
+                log.info("cache hit %s (%s)", key, model)
+                return folder, True
         with self._lock(key, str(model)):
             problem = self.verify(key)
             if problem is None:

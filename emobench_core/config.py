@@ -17,6 +17,7 @@ entry into the effective :class:`Recipe` and the source of each field.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,6 +32,11 @@ those older files implied (what the code of their time did). :meth:`Recipe.to_di
 a field out while it holds that value, so cache keys, recorded recipes and the staleness check
 of older rows stay as they were; :meth:`Recipe.from_dict` reads a missing one as that value."""
 ATTN_IMPLEMENTATIONS = (None, "eager", "sdpa")
+
+
+def _positive(value: float) -> bool:
+    """A finite number above 0 (``inf`` and ``nan`` are not learning rates)."""
+    return math.isfinite(value) and value > 0
 
 
 @dataclass(frozen=True)
@@ -107,12 +113,12 @@ class Recipe:
                 self.epochs_random is None or self.epochs_random >= 1,
                 "be >= 1 or None",
             ),
-            ("learning_rate", self.learning_rate, self.learning_rate > 0, "be > 0"),
+            ("learning_rate", self.learning_rate, _positive(self.learning_rate), "be finite, > 0"),
             (
                 "learning_rate_random",
                 self.learning_rate_random,
-                self.learning_rate_random is None or self.learning_rate_random > 0,
-                "be > 0 or None",
+                self.learning_rate_random is None or _positive(self.learning_rate_random),
+                "be finite, > 0, or None",
             ),
             ("weight_decay", self.weight_decay, self.weight_decay >= 0, "be >= 0"),
             ("warmup_ratio", self.warmup_ratio, 0 <= self.warmup_ratio < 1, "be in [0, 1)"),
@@ -124,7 +130,12 @@ class Recipe:
             ),
             ("seed", self.seed, self.seed >= 0, "be >= 0"),
             ("kd_alpha", self.kd_alpha, 0 <= self.kd_alpha <= 1, "be in [0, 1]"),
-            ("kd_temperature", self.kd_temperature, self.kd_temperature > 0, "be > 0"),
+            (
+                "kd_temperature",
+                self.kd_temperature,
+                _positive(self.kd_temperature),
+                "be finite, > 0",
+            ),
             (
                 "max_train_rows",
                 self.max_train_rows,

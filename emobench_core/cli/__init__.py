@@ -41,7 +41,7 @@ from emobench_core.cli import (
     train,
     tune,
 )
-from emobench_core.errors import EmobenchError
+from emobench_core.errors import EmobenchError, describe_os_error
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -120,41 +120,59 @@ def progress_bars(quiet: bool) -> bool:
 
 
 def _configure_logging(quiet: bool, bars: bool) -> None:
+    """Log level and progress bars, through the variables datasets, transformers and the hub
+    read when they are imported: importing them here would cost every command seconds before
+    its cheap checks (a wrong name fails before any heavy import)."""
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
     if not bars:
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        import datasets
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' bars too
+    if quiet:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if "transformers" in sys.modules:  # imported already (a caller's): told directly
         import transformers
+
+        if not bars:
+            transformers.utils.logging.disable_progress_bar()
+        if quiet:
+            transformers.utils.logging.set_verbosity_error()
+    if "datasets" in sys.modules and not bars:
+        import datasets
 
         datasets.disable_progress_bars()
-        transformers.utils.logging.disable_progress_bar()
-    if quiet:
-        import transformers
-
-        transformers.utils.logging.set_verbosity_error()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``emobench ARGV`` (default: ``sys.argv[1:]``); return the exit code.
 
-    Bad input (an :class:`~emobench_core.errors.EmobenchError`, or a missing file) ends as
-    ``emobench COMMAND: error: MESSAGE`` on stderr and exit code 2; argparse's own errors exit
-    2 as well. Anything else is a bug and keeps its traceback.
+    Bad input (an :class:`~emobench_core.errors.EmobenchError`, a missing file, or an
+    operating-system error such as no permission or no space) ends as ``emobench COMMAND:
+    error: MESSAGE`` on stderr and exit code 2; argparse's own errors exit 2 as well. Ctrl-C
+    ends with one line and exit code 130 (every write is staged, so nothing half-written is
+    left). Anything else is a bug and keeps its traceback.
     """
     ns, unknown = build_parser().parse_known_args(sys.argv[1:] if argv is None else list(argv))
     if unknown:  # reported with the command's usage, not the top-level one
         ns.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     bars = progress_bars(ns.quiet)
-    if ns.configure_logging:
-        _configure_logging(ns.quiet, bars)
-    ns.quiet = not bars  # what the pipeline's `quiet` means: no progress bars
     try:
+        if ns.configure_logging:
+            _configure_logging(ns.quiet, bars)
+        ns.quiet = not bars  # what the pipeline's `quiet` means: no progress bars
         code: int = ns.func(ns)
     except (EmobenchError, FileNotFoundError) as exc:
         print(f"emobench {ns.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # permissions, read-only, no space, not a folder: the path and a fix
+        print(f"emobench {ns.command}: error: {describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"emobench {ns.command}: interrupted (Ctrl-C); no output was half-written",
+            file=sys.stderr,
+        )
+        return 130
     return code

@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.cli.options import bad_input
+from emobench_core.outputs import Guard, check_output_file, text_mark
+
+SUMMARY_MARK = "## emobench compare: "
+"""The first line of every summary (:func:`emobench_core.report.compare.gate_markdown`)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -47,7 +51,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="a deterministic cost allowed to change (repeatable); default: none",
     )
     p.add_argument("--bootstrap", type=int, default=9999, help="resamples; default: 9999")
-    p.add_argument("--markdown", type=Path, help="also write the summary as markdown here")
+    p.add_argument(
+        "--markdown",
+        type=Path,
+        help="also write the summary as markdown here (a new file or an earlier summary; never "
+        "an input); default: none",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace --markdown even when it is not an earlier summary (never an input); "
+        "default: refuse",
+    )
     p.add_argument(
         "--json",
         action="store_true",
@@ -58,6 +73,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def compare(ns: argparse.Namespace) -> int:
+    if ns.markdown is not None:
+        guard = Guard.of(
+            "compare",
+            overwrite=ns.overwrite,
+            inputs=[("BASELINE", ns.baseline), ("CANDIDATE", ns.candidate)],
+        )
+        check_output_file(ns.markdown, guard, "--markdown", text_mark(SUMMARY_MARK, 64))
     from emobench_core.report.compare import gate_dict, gate_markdown
     from emobench_core.report.render import write_text_atomic
     from emobench_core.schema.run import load_results

@@ -12,12 +12,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from emobench_core.cli import preflight
 from emobench_core.cli.options import (
     add_data_arguments,
     add_latency_rule_arguments,
+    add_overwrite_argument,
     bad_input,
     data_request,
     latency_rule,
+)
+from emobench_core.outputs import (
+    check_output_dir,
+    check_output_file,
+    emobench_json,
+    own_files,
+    write_marker,
 )
 
 
@@ -45,6 +54,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "only); default: none",
     )
     p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
+    add_overwrite_argument(p)
     add_data_arguments(p)
     p.add_argument(
         "--vocab-dir",
@@ -66,6 +76,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def deploy(ns: argparse.Namespace) -> int:
+    from emobench_core.schema.deploy import SCHEMA_NAME
+
+    request = data_request(ns)
+    folders = [("--checkpoint", c.partition("=")[2] or c) for c in ns.checkpoint]
+    guard = preflight.guard(ns, "deploy", data=request, cache=False, inputs=folders)
+    check_output_file(ns.output, guard, "--output", emobench_json(SCHEMA_NAME))
+    if ns.workdir is not None:
+        check_output_dir(ns.workdir, guard, "--workdir")
+        ns.workdir.mkdir(parents=True, exist_ok=True)
+        write_marker(ns.workdir, "deploy", own_files(ns.workdir, "deploy") or ())
+    preflight.check_data(request)
     from emobench_core.report.deploy import markdown_rows
     from emobench_core.report.tables import plain_table
     from emobench_core.scenarios.deploy import measure_deployments
@@ -74,7 +95,7 @@ def deploy(ns: argparse.Namespace) -> int:
         report = measure_deployments(
             checkpoints=ns.checkpoint,
             models=ns.models,
-            data_dir=data_request(ns),
+            data_dir=request,
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,
             settings=latency_rule(ns),

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.cli import run
-from emobench_core.cli.options import add_data_arguments, add_model_arguments, add_recipe_arguments
+from emobench_core.cli.options import (
+    add_data_arguments,
+    add_model_arguments,
+    add_overwrite_argument,
+    add_recipe_arguments,
+)
 from emobench_core.config import INITS
 
 
@@ -44,6 +49,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", default="42", help="comma-separated seeds; default: 42")
     p.add_argument("--output", required=True, type=Path, help="folder for the results JSON")
+    add_overwrite_argument(p)
     add_data_arguments(p)
     add_model_arguments(p, init=False)
     add_recipe_arguments(p)

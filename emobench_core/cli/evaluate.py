@@ -9,8 +9,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cli.options import add_data_arguments, check_device, data_request
+from emobench_core.cli import preflight
+from emobench_core.cli.options import (
+    add_data_arguments,
+    add_overwrite_argument,
+    check_device,
+    data_request,
+)
 from emobench_core.config import Recipe
+from emobench_core.outputs import check_output_file, text_mark
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -22,12 +29,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default: cpu")
     p.add_argument("--output", type=Path, default=None, help="write metrics JSON here")
+    add_overwrite_argument(p)
     add_data_arguments(p)
     p.set_defaults(func=evaluate)
     return p
 
 
 def evaluate(ns: argparse.Namespace) -> int:
+    request = data_request(ns)
+    if ns.output is not None:
+        guard = preflight.guard(
+            ns, "evaluate", data=request, cache=False, inputs=[("--checkpoint", ns.checkpoint)]
+        )
+        check_output_file(ns.output, guard, "--output", text_mark('"macro_f1"'))
+    preflight.check_device(ns.device)
+    preflight.check_data(request)
     from emobench_core.data.loading import load_data
     from emobench_core.metrics.evaluation import compute_metrics
     from emobench_core.models.backends.transformer import load_checkpoint, predict_logits
@@ -35,7 +51,7 @@ def evaluate(ns: argparse.Namespace) -> int:
 
     check_device(ns.device)
     model, tok = load_checkpoint(ns.checkpoint)
-    dsd = load_data(data_request(ns))
+    dsd = load_data(request)
     logits = predict_logits(
         model,
         tok,

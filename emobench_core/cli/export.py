@@ -13,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emobench_core.cli import preflight
 from emobench_core.cli.options import (
     add_data_arguments,
     add_latency_rule_arguments,
+    add_overwrite_argument,
     bad_input,
     checkpoint_cache,
     data_request,
@@ -23,10 +25,12 @@ from emobench_core.cli.options import (
 )
 from emobench_core.errors import ExportError
 from emobench_core.hub import offline_mode
+from emobench_core.outputs import MARKER, check_output_dir
 
 if TYPE_CHECKING:
     from emobench_core.cache import CheckpointCache
     from emobench_core.measure.latency import LatencySettings
+    from emobench_core.outputs import Guard
     from emobench_core.schema.export import Exported
     from emobench_core.schema.run import RunResult
 
@@ -46,8 +50,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--output",
         required=True,
         type=Path,
-        help="folder to write (an earlier export there is replaced; required)",
+        help="folder to write: new or empty, or an earlier export (replaced); required",
     )
+    add_overwrite_argument(p)
     p.add_argument(
         "--cache-dir",
         default=None,
@@ -103,9 +108,11 @@ def save_model(
     onnx: bool = True,
     settings: LatencySettings | None = None,
     license: str | None = None,
+    guard: Guard | None = None,
 ) -> list[Exported]:
     """Export ``result``'s model from ``cache`` to ``output``, with a card per folder (what
-    ``emobench export`` and ``emobench run --save-models`` do)."""
+    ``emobench export`` and ``emobench run --save-models`` do); ``guard``: what ``output`` may
+    be (:mod:`emobench_core.outputs`)."""
     from emobench_core.measure.latency import LatencySettings
     from emobench_core.report.card import model_card
     from emobench_core.scenarios.export import export_model, find_entry
@@ -119,6 +126,7 @@ def save_model(
         data=data,
         onnx=onnx and onnx_available(),
         settings=settings or LatencySettings(),
+        guard=guard,
     )
 
 
@@ -149,8 +157,9 @@ def describe(output: Path, shipped: list[Exported]) -> list[str]:
 
 
 def push_folder(folder: Path, repo: str, *, message: str) -> str:
-    """Upload every file of ``folder`` (an exported model, its card included) to the model
-    repository ``repo`` on the hub (``HF_ENDPOINT``), creating it if needed; the commit's URL.
+    """Upload every file of ``folder`` (an exported model, its card included; not the output
+    marker) to the model repository ``repo`` on the hub (``HF_ENDPOINT``), creating it if
+    needed; the commit's URL.
 
     Raises:
         ExportError: One line: what the hub answered and how to fix it (a token that may write).
@@ -162,7 +171,12 @@ def push_folder(folder: Path, repo: str, *, message: str) -> str:
     api = HfApi()
     try:
         api.create_repo(repo, exist_ok=True)
-        info = api.upload_folder(folder_path=str(folder), repo_id=repo, commit_message=message)
+        info = api.upload_folder(
+            folder_path=str(folder),
+            repo_id=repo,
+            commit_message=message,
+            ignore_patterns=[MARKER],  # emobench's own bookkeeping, not the model's
+        )
     except Exception as exc:  # every hub, HTTP and network failure: one line, its cause
         first = (str(exc).splitlines() or [""])[0][:160]
         raise ExportError(
@@ -176,6 +190,8 @@ def push_folder(folder: Path, repo: str, *, message: str) -> str:
 def export(ns: argparse.Namespace) -> int:
     from emobench_core.schema.run import load_result
 
+    guard = preflight.guard(ns, "export", data=data_request(ns), inputs=[("RUN_JSON", ns.run_json)])
+    check_output_dir(ns.output, guard)
     result = load_result(ns.run_json)
     with bad_input(OSError):  # an unwritable --output
         shipped = save_model(
@@ -187,6 +203,7 @@ def export(ns: argparse.Namespace) -> int:
             onnx=not ns.no_onnx,
             settings=latency_rule(ns),
             license=ns.license,
+            guard=guard,
         )
     print("\n".join(describe(ns.output, shipped)))
     if ns.push_to_hub:

@@ -12,13 +12,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from emobench_core.cli import preflight
 from emobench_core.cli.options import (
     add_data_arguments,
     add_latency_rule_arguments,
+    add_overwrite_argument,
     bad_input,
     data_request,
     latency_rule,
 )
+from emobench_core.outputs import check_output_file, emobench_json
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -31,6 +34,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     # default: every registered model, looked up when the command runs (not to build --help)
     p.add_argument("--models", default=None, help="comma-separated; default: all")
     p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
+    add_overwrite_argument(p)
     p.add_argument("--threads", type=int, help="torch threads; default: the usable CPUs")
     add_data_arguments(p)
     p.add_argument(
@@ -49,7 +53,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def latency(ns: argparse.Namespace) -> int:
-    from emobench_core.models.registry import model_names
+    from emobench_core.models.registry import model_names, parse_models
+    from emobench_core.schema.latency import SCHEMA_NAME
+
+    request = data_request(ns)
+    guard = preflight.guard(ns, "latency", data=request, cache=False)
+    check_output_file(ns.output, guard, "--output", emobench_json(SCHEMA_NAME))
+    if ns.models is not None:
+        parse_models(ns.models)  # an unknown name: refused before any measurement
+    preflight.check_data(request)
     from emobench_core.report.latency import TABLE_HEADERS, length_note, table_rows
     from emobench_core.report.tables import plain_table
     from emobench_core.scenarios.probe import probe_models
@@ -57,7 +69,7 @@ def latency(ns: argparse.Namespace) -> int:
     with bad_input(ValueError):  # the probe's own checks (threads, latency rule)
         report = probe_models(
             ",".join(model_names()) if ns.models is None else ns.models,
-            data_dir=data_request(ns),
+            data_dir=request,
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,
             settings=latency_rule(ns),

@@ -112,6 +112,17 @@ def add_latency_rule_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_overwrite_argument(p: argparse.ArgumentParser) -> None:
+    """``--overwrite``: write into an output this command did not write (emobench_core.outputs)."""
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into an existing output this command did not write: a non-empty folder "
+        "(only files of the same names are replaced, nothing else is removed) or a file; never "
+        "an input, the data or the cache; default: refuse",
+    )
+
+
 # ---------------------------------------------------------------------------- readers
 
 

@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from emobench_core.cli import preflight
 from emobench_core.cli.options import (
     add_data_arguments,
     add_model_arguments,
+    add_overwrite_argument,
     add_recipe_arguments,
     check_device,
     data_request,
@@ -21,6 +23,13 @@ from emobench_core.cli.options import (
 )
 from emobench_core.config import INITS
 from emobench_core.errors import UsageError
+from emobench_core.outputs import (
+    check_output_dir,
+    check_output_file,
+    emobench_json,
+    own_files,
+    write_marker,
+)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -109,6 +118,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--workdir", type=Path, default=None, help="scratch folder; default: a temporary one"
     )
+    add_overwrite_argument(p)
     add_data_arguments(p)
     add_model_arguments(p, init=False)
     add_recipe_arguments(p)
@@ -173,16 +183,22 @@ def perf(ns: argparse.Namespace) -> int:
     import tempfile
 
     from emobench_core.config import Recipe
-    from emobench_core.data.loading import load_data
     from emobench_core.models.backends.capabilities import RANDOM_INIT, supports
     from emobench_core.models.registry import backend_for, parse_models, resolve_init
-    from emobench_core.report.perf import summary_lines
-    from emobench_core.scenarios.perf import PerfPlan, execute, new_report
-    from emobench_core.schema.perf import ladder_steps
+    from emobench_core.schema.perf import PerfReport, ladder_steps
 
     specs = [s for s in parse_models(ns.models) if supports(backend_for(s), RANDOM_INIT)]
     if not specs:
         raise UsageError(f"--models {ns.models!r} names no transformer model to fine-tune")
+    request_data = data_request(ns)
+    guard = preflight.guard(ns, "perf", data=request_data, inputs=preflight.model_inputs(specs))
+    check_output_file(ns.output, guard, "--output", emobench_json(PerfReport.SCHEMA_NAME))
+    if ns.workdir is not None:
+        check_output_dir(ns.workdir, guard, "--workdir")
+        ns.workdir.mkdir(parents=True, exist_ok=True)
+        write_marker(ns.workdir, "perf", own_files(ns.workdir, "perf") or ())
+    preflight.check_device(ns.device)
+    preflight.check_data(request_data)
     names = [s.name for s in specs]
     for option in ("ladder", "scaling", "ab_runs", "embedding_cost"):
         extra = [m for m in (getattr(ns, option) or "").split(",") if m and m not in names]
@@ -195,6 +211,8 @@ def perf(ns: argparse.Namespace) -> int:
         raise UsageError(f"--ladder-from {ns.ladder_from!r} must be one of {', '.join(steps)}")
     request = recipe_request(ns).replace(seed=ns.seed)
     r = Recipe(**request)
+    from emobench_core.scenarios.perf import PerfPlan
+
     plan = PerfPlan(
         models=[(s, resolve_init(s, ns.init)) for s in specs],
         ladder=[m for m in ns.ladder.split(",") if m],
@@ -205,7 +223,13 @@ def perf(ns: argparse.Namespace) -> int:
         lean=not ns.no_lean,
         **step_options(ns, names, r),
     )
-    dsd = load_data(data_request(ns), max_train_rows=ns.max_train_rows)
+    preflight.check_weights([(s, init) for s, init in plan.models], ns.vocab_dir)
+
+    from emobench_core.data.loading import load_data
+    from emobench_core.report.perf import summary_lines
+    from emobench_core.scenarios.perf import execute, new_report
+
+    dsd = load_data(request_data, max_train_rows=ns.max_train_rows)
     argv = sys.argv[1:]
     command = "emobench perf " + shlex.join(
         argv[argv.index("perf") + 1 :] if "perf" in argv else []

@@ -10,15 +10,29 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from emobench_core.cli import preflight
 from emobench_core.cli.export import describe, save_model
 from emobench_core.cli.options import (
     add_data_arguments,
     add_model_arguments,
+    add_overwrite_argument,
     add_recipe_arguments,
     data_request,
     recipe_request,
 )
+from emobench_core.cli.report import PAGE_MARK, REPORT_MARK, is_png
 from emobench_core.errors import UsageError
+from emobench_core.outputs import (
+    Guard,
+    check_output_dir,
+    emobench_json,
+    text_mark,
+    writing_into,
+)
+
+RUN_SCHEMA = "emobench.run-result"
+""":data:`emobench_core.schema.run.SCHEMA_NAME`: a folder of results files alone is an
+earlier output of ``emobench run`` (a test checks that they agree)."""
 
 log = logging.getLogger("emobench")
 
@@ -57,6 +71,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also export each run's model to DIR/<run id> with its model card and ONNX int8 "
         "variant, as `emobench export` does; default: off",
     )
+    add_overwrite_argument(p)
     add_data_arguments(p)
     add_model_arguments(p)
     add_recipe_arguments(p)
@@ -103,31 +118,74 @@ def benchmark_config(ns: argparse.Namespace) -> Any:
 
 def run(ns: argparse.Namespace) -> int:
     """``emobench run`` and ``emobench distill`` (which adds ``ns.teacher``)."""
+    config = benchmark_config(ns)
+    guard = preflight.guard(
+        ns, "run", data=config.data, inputs=preflight.model_inputs(_specs(config))
+    )
+    check_output_dir(ns.output, guard, legacy=earlier_run_output)
+    save_models = getattr(ns, "save_models", None)  # `emobench distill` has no such option
+    models_guard = Guard("run --save-models", guard.overwrite, guard.inputs, guard.protected)
+    if save_models:
+        check_output_dir(save_models, models_guard, "--save-models")
+    preflight.check_benchmark(config)
+
     from tabulate import tabulate
 
     from emobench_core.scenarios.benchmark import Benchmark
 
-    bench = Benchmark(benchmark_config(ns))
+    bench = Benchmark(config)
     bench.check_device()
     rows = []
-    for result in bench:
-        path = result.save(ns.output)
-        if getattr(ns, "save_models", None):  # `emobench distill` has no such option
-            folder = ns.save_models / result.run_id
-            shipped = save_model(result, bench.cache, folder, source=path, data=lambda: bench.data)
-            log.info("%s", "; ".join(describe(folder, shipped)))
-        m, e = result.metrics, result.efficiency
-        rows.append(
-            [
-                result.label,
-                result.seed,
-                f"{m.accuracy:.4f}",
-                f"{m.macro_f1:.4f}",
-                f"{result.model.params_total / 1e6:.2f}M",
-                f"{e.latency_b1.p50_ms:.2f}",
-                f"{result.training.wall_s:.0f}",
-                path.name,
-            ]
-        )
+    with writing_into(ns.output, guard, legacy=earlier_run_output) as record:
+        for result in bench:
+            path = result.save(ns.output)
+            record(path.name)
+            if save_models:
+                with writing_into(save_models, models_guard, "--save-models") as saved:
+                    folder = save_models / result.run_id
+                    export = Guard("export", guard.overwrite, guard.inputs, guard.protected)
+                    shipped = save_model(
+                        result,
+                        bench.cache,
+                        folder,
+                        source=path,
+                        data=lambda: bench.data,
+                        guard=export,
+                    )
+                    saved(result.run_id)
+                log.info("%s", "; ".join(describe(folder, shipped)))
+            rows.append(_row(result, path))
     print(tabulate(rows, headers=HEADERS))
     return 0
+
+
+def earlier_run_output(path: Path) -> bool:
+    """A file of a folder an earlier ``emobench run`` wrote before markers existed: a results
+    JSON, or the report and figures rendered beside them."""
+    return (
+        is_png(path)
+        or emobench_json(RUN_SCHEMA)(path)
+        or (path.suffix.lower() == ".md" and text_mark(REPORT_MARK)(path))
+        or (path.suffix.lower() == ".html" and text_mark(PAGE_MARK)(path))
+    )
+
+
+def _specs(config: Any) -> list[Any]:
+    from emobench_core.models.registry import get_spec
+
+    names = [c.model for c in config.cases] + [c.teacher for c in config.cases if c.teacher]
+    return [get_spec(n) for n in names]
+
+
+def _row(result: Any, path: Path) -> list[Any]:
+    m, e = result.metrics, result.efficiency
+    return [
+        result.label,
+        result.seed,
+        f"{m.accuracy:.4f}",
+        f"{m.macro_f1:.4f}",
+        f"{result.model.params_total / 1e6:.2f}M",
+        f"{e.latency_b1.p50_ms:.2f}",
+        f"{result.training.wall_s:.0f}",
+        path.name,
+    ]

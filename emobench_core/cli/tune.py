@@ -7,19 +7,23 @@ emobench tune --models bert-tiny --init random --epochs 3,4,6 \\
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
+from emobench_core.cli import preflight
 from emobench_core.cli.options import (
     add_data_arguments,
     add_model_arguments,
+    add_overwrite_argument,
     check_device,
     checkpoint_cache,
     data_request,
 )
 from emobench_core.errors import UsageError
+from emobench_core.outputs import check_output_file, emobench_json
 
 
 def _numbers(kind: type, value: str, option: str) -> list[Any]:
@@ -49,35 +53,67 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="rates for the init given; default: 5e-4,1e-3,2e-3",
     )
     p.add_argument("--seeds", default="42,43", help="default: 42,43")
-    p.add_argument("--output", required=True, type=Path, help="the tune report (JSON)")
+    p.add_argument(
+        "--output",
+        required=True,
+        type=Path,
+        help="the tune report (JSON; an earlier one of the same grid is resumed)",
+    )
+    add_overwrite_argument(p)
     add_data_arguments(p)
     add_model_arguments(p)
     p.set_defaults(func=run_tune)
     return p
 
 
+def _check_grid(grid: dict[str, list[Any]]) -> None:
+    """Every value of the grid usable: budgets >= 1, finite rates > 0, seeds >= 0."""
+    rules = {
+        "--epochs": (grid["epochs"], lambda v: v >= 1, ">= 1"),
+        "--learning-rates": (grid["learning_rates"], lambda v: 0 < v < math.inf, "finite, > 0"),
+        "--seeds": (grid["seeds"], lambda v: v >= 0, ">= 0"),
+    }
+    for option, (values, ok, rule) in rules.items():
+        bad = [v for v in values if not ok(v)]
+        if bad:
+            raise UsageError(f"{option}: {bad[0]!r} must be {rule}")
+
+
 def run_tune(ns: argparse.Namespace) -> int:
     from emobench_core.config import Recipe
-    from emobench_core.data.loading import load_data
     from emobench_core.models.registry import parse_models
-    from emobench_core.scenarios.tune import new_report, tune
     from emobench_core.schema.tune import TuneReport
 
-    check_device(ns.device)
     grid = {
         "epochs": _numbers(int, ns.epochs, "--epochs"),
         "learning_rates": _numbers(float, ns.learning_rates, "--learning-rates"),
         "seeds": _numbers(int, ns.seeds, "--seeds"),
     }
+    _check_grid(grid)
     specs = parse_models(ns.models)
-    dsd = load_data(data_request(ns))
-    if ns.output.is_file():
-        report = TuneReport.load(ns.output)
+    request = data_request(ns)
+    guard = preflight.guard(ns, "tune", data=request, inputs=preflight.model_inputs(specs))
+    earlier = emobench_json(TuneReport.SCHEMA_NAME)
+    check_output_file(ns.output, guard, "--output", earlier)
+    resume = ns.output.is_file() and earlier(ns.output)
+    if resume:
+        report = TuneReport.load(ns.output)  # resumed: its grid is checked before any work
         if report.grid != grid:
             raise UsageError(
                 f"{ns.output} holds a tune of another grid ({report.grid}); pass another "
                 "--output or the same grid to resume"
             )
+    preflight.check_device(ns.device)
+    preflight.check_data(request)
+    preflight.check_weights(preflight.resolved_inits([(s, ns.init) for s in specs]), ns.vocab_dir)
+
+    from emobench_core.data.loading import load_data
+    from emobench_core.scenarios.tune import new_report, tune
+
+    check_device(ns.device)
+    dsd = load_data(request)
+    if resume:
+        report = TuneReport.load(ns.output)
     else:
         command = shlex.join(["emobench", *sys.argv[1:]])
         report = new_report(dsd, Recipe(), grid, ns.device, dsd.source, command)

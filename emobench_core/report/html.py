@@ -69,8 +69,8 @@ def _num(value: float | None, digits: int) -> tuple[str, float | None]:
 
 
 def _bar(s: ModelSummary, lo: float, hi: float) -> str:
-    def pos(v: float) -> float:
-        return 100 * min(max((v - lo) / (hi - lo), 0.0), 1.0)
+    def pos(v: float) -> float:  # every interval a single point (hi == lo): the middle
+        return 50.0 if hi <= lo else 100 * min(max((v - lo) / (hi - lo), 0.0), 1.0)
 
     ci = s.macro_f1_ci
     return (

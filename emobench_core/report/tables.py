@@ -7,6 +7,7 @@ and the plain tables the commands print.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,10 +15,24 @@ from tabulate import tabulate
 
 from emobench_core.metrics.stats import Interval
 
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _cell(value: Any) -> Any:
+    """A cell of a markdown table: a ``|`` in it (a model named ``a|b``) is escaped, so it
+    stays one cell."""
+    return _PIPE.sub(r"\\|", value) if isinstance(value, str) else value
+
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-markdown table; cells are printed as given (no number parsing)."""
-    return tabulate(rows, headers=list(headers), tablefmt="github", disable_numparse=True)
+    """A GitHub-markdown table; cells are printed as given (no number parsing), a ``|`` in
+    one escaped."""
+    return tabulate(
+        [[_cell(c) for c in row] for row in rows],
+        headers=[_cell(h) for h in headers],
+        tablefmt="github",
+        disable_numparse=True,
+    )
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -11,7 +11,6 @@ finds it in a cache folder.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -30,6 +29,7 @@ from emobench_core.models.backends.capabilities import EXPORT, supports
 from emobench_core.models.predict import onnx_variant
 from emobench_core.models.registry import backend_of_kind
 from emobench_core.models.tokenizer_files import ship_tokenizer
+from emobench_core.outputs import Guard, check_output_dir, publish_staged, staging_for
 from emobench_core.schema.export import CARD_FILE, INT8, INT8_DIR, MODEL, Exported
 from emobench_core.schema.run import NO_INIT, RunResult
 
@@ -130,20 +130,6 @@ def _measure_int8(result: RunResult, folder: Path, dsd: Any, settings: LatencySe
     )
 
 
-def _publish(staging: Path, output: Path) -> None:
-    for f in staging.rglob("*"):  # some writers make owner-only files (mkstemp): share them
-        if f.is_file():
-            f.chmod(0o644)
-    if output.exists() and any(output.iterdir()) and not (output / CARD_FILE).is_file():
-        raise ExportError(
-            f"{output} exists and is not an emobench export (no {CARD_FILE}); pass a new or "
-            "empty folder to --output"
-        )
-    if output.exists():
-        shutil.rmtree(output)
-    os.replace(staging, output)
-
-
 def export_model(
     result: RunResult,
     entry: Path,
@@ -153,6 +139,7 @@ def export_model(
     data: Callable[[], Any] | None = None,
     onnx: bool = True,
     settings: LatencySettings = LatencySettings(),  # noqa: B008  frozen, so safe to share
+    guard: Guard | None = None,
 ) -> list[Exported]:
     """Write ``result``'s model from cache ``entry`` to ``output``, each folder with its card.
 
@@ -166,10 +153,13 @@ def export_model(
             must be installed).
 
     The folder is built beside ``output`` and renamed into place: it is whole or absent. An
-    existing ``output`` is replaced only if it is an earlier export.
+    existing ``output`` is written only under ``guard``'s rule (:mod:`emobench_core.outputs`:
+    an earlier export, recognised by its marker, or ``--overwrite``; only the export's own
+    files are replaced).
 
     Raises:
-        ExportError: the data is not the run's, or ``output`` is a folder of something else.
+        ExportError: the data is not the run's.
+        OutputError: ``output`` may not be written (a folder of something else, an input...).
         RegistryError: the model cannot be loaded as shipped (e.g. a pickled SVM entry).
         MissingExtraError, DeployError: see :func:`~emobench_core.models.export.export_onnx`.
     """
@@ -180,9 +170,9 @@ def export_model(
             "exported (it lacks the 'export' capability)"
         )
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = output.with_name(f".{output.name}.staging-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
+    guard = guard or Guard("export")
+    check_output_dir(output, guard)
+    staging = staging_for(output)
     try:
         backend.export(entry, staging, result.labels)
         shipped = [_as_run_measured(result, backend.library_name, staging)]
@@ -198,7 +188,7 @@ def export_model(
         for item in shipped:
             ship_tokenizer(staging / item.subfolder)  # the model's limit; no load-time keys
             (staging / item.subfolder / CARD_FILE).write_text(card(item, shipped), encoding="utf-8")
-        _publish(staging, output)
+        publish_staged(staging, output, guard)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return shipped

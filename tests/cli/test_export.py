@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from export_fixtures import Runs, first_rows, train_runs
 
+from emobench_core.outputs import MARKER
 from emobench_core.schema.export import CARD_FILE, INT8_DIR
 from emobench_core.schema.run import load_result
 from tests.cli.test_commands import cli_env, emobench
@@ -84,7 +85,11 @@ def test_run_save_models_exports_each_run_and_predict_reads_the_svm(
     (run_json,) = (tmp_path / "runs").glob("*.json")
     result = load_result(run_json)
     folder = tmp_path / "shipped" / result.run_id
-    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.skops"]
+    assert sorted(p.name for p in folder.iterdir() if p.name != MARKER) == [
+        "README.md",
+        "config.json",
+        "model.skops",
+    ]
     assert (tmp_path / "cache" / result.environment["cache_entry"] / "model.skops").is_file()
     p = emobench(["predict", "--checkpoint", str(folder), *TEXTS], tmp_path, env=cli_env())
     assert p.returncode == 0, p.stderr

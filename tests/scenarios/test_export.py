@@ -22,11 +22,12 @@ from export_fixtures import FAST, Runs, train_runs
 
 from emobench_core.cache import CheckpointCache
 from emobench_core.cli.export import save_model
-from emobench_core.errors import ExportError, RegistryError
+from emobench_core.errors import ExportError, OutputError, RegistryError
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.sklearn import PICKLED_FILE, SklearnBackend, save_pipeline
 from emobench_core.models.backends.transformer import TransformerBackend
 from emobench_core.models.predict import load_predictor
+from emobench_core.outputs import MARKER
 from emobench_core.report.card import weak_classes
 from emobench_core.scenarios.export import find_entry
 from emobench_core.schema.export import CARD_FILE, INT8_DIR
@@ -147,7 +148,11 @@ def test_svm_ships_with_skops_and_loads_without_untrusted_types(runs: Runs, tmp_
     out = tmp_path / "svm"
     shipped = save_model(runs.svm, runs.cache, out, data=lambda: runs.dsd, settings=FAST)
     assert [s.variant for s in shipped] == ["model"]  # no int8 variant of an SVM
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "config.json", "model.skops"]
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == [
+        "README.md",
+        "config.json",
+        "model.skops",
+    ]
     assert not _is_pickle(out / "model.skops")
     assert sio.get_untrusted_types(file=out / "model.skops") == []
     pipe = sio.load(out / "model.skops")  # the default trusted types only
@@ -216,7 +221,7 @@ def test_data_other_than_the_runs_is_refused_and_nothing_written(
 
 def test_a_folder_of_something_else_is_not_replaced(runs: Runs, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(ExportError, match="not an emobench export"):
+    with pytest.raises(OutputError, match="not written by `emobench export`"):
         save_model(runs.svm, runs.cache, tmp_path, settings=FAST)
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
