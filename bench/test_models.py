@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.quality
+@pytest.mark.emobench_quality
 def test_quality(emobench_runner, emobench_case, emobench_seed):
     """Test accuracy and macro-F1 are at or above the model's minimum for the profile."""
     result = emobench_runner.result(emobench_case, emobench_seed)
@@ -26,7 +26,7 @@ def test_quality(emobench_runner, emobench_case, emobench_seed):
     assert regression is None, regression
 
 
-@pytest.mark.latency
+@pytest.mark.emobench_latency
 @pytest.mark.parametrize("batch_size", [1, 32], ids=["b1", "b32"])
 def test_latency(benchmark, emobench_runner, emobench_case, batch_size):
     """Times a real forward pass (model call on tokenized input) with pytest-benchmark."""
@@ -57,7 +57,7 @@ def test_latency(benchmark, emobench_runner, emobench_case, batch_size):
     )
 
 
-@pytest.mark.claim
+@pytest.mark.emobench_claim
 def test_claim(emobench_runner, emobench_claim):
     """What the report publishes holds on this run: a distilled student is not significantly
     worse than the same student without a teacher, a pretrained model not significantly worse

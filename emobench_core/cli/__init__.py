@@ -9,6 +9,10 @@ subparser (``add_parser``) and the function it runs (``set_defaults(func=...)``)
 the pipeline and the heavy libraries only inside that function, so ``emobench --help`` stays
 fast. :func:`main` is the one place that turns an :class:`~emobench_core.errors.EmobenchError`
 into one line on stderr and exit code 2.
+
+The global options (``--quiet``) are taken before or after the command (``emobench run
+--quiet``). Progress bars show only on a terminal: with ``--quiet``, under ``CI``, or with the
+output going to a file or a pipe, there are none (the logs get no carriage-return lines).
 """
 
 from __future__ import annotations
@@ -62,35 +66,75 @@ COMMANDS = (
 """The command modules, in the order ``emobench --help`` lists them."""
 
 
+def version() -> str:
+    """The installed emobench's version (the package's own where it is not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("emobench")
+    except PackageNotFoundError:
+        from emobench_core import __version__
+
+        return __version__
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, command: bool = False) -> None:
+    """The options every command takes, on the top parser and (``command``) on each command's,
+    where an option not given leaves the top parser's value alone."""
+    kw = {"default": argparse.SUPPRESS} if command else {}
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="warnings and errors only, no progress bars (which show only on a terminal and "
+        "never under CI); default: off",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``emobench`` parser with every command's subparser."""
     parser = argparse.ArgumentParser(
         prog="emobench",
         description="Fine-tune, evaluate and measure compact transformer emotion classifiers.",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bars; default: off")
+    parser.add_argument("--version", action="version", version=f"emobench {version()}")
+    add_global_options(parser)
     # report, recommend, latency and deploy set it to False: they never set up logging or
     # acted on --quiet (they show no progress bars)
     parser.set_defaults(configure_logging=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         p = command.add_parser(sub)
+        add_global_options(p, command=True)
         p.set_defaults(command_parser=p)  # for the command's own usage errors
     return parser
 
 
-def _configure_logging(quiet: bool) -> None:
+def progress_bars(quiet: bool) -> bool:
+    """Whether to show progress bars: not with ``--quiet``, not under ``CI``, and only when
+    both output streams are terminals (a log file gets no carriage-return lines)."""
+    if quiet or os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        return False
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
+def _configure_logging(quiet: bool, bars: bool) -> None:
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if quiet:
+    if not bars:
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         import datasets
         import transformers
 
         datasets.disable_progress_bars()
         transformers.utils.logging.disable_progress_bar()
+    if quiet:
+        import transformers
+
         transformers.utils.logging.set_verbosity_error()
 
 
@@ -104,8 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns, unknown = build_parser().parse_known_args(sys.argv[1:] if argv is None else list(argv))
     if unknown:  # reported with the command's usage, not the top-level one
         ns.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    bars = progress_bars(ns.quiet)
     if ns.configure_logging:
-        _configure_logging(ns.quiet)
+        _configure_logging(ns.quiet, bars)
+    ns.quiet = not bars  # what the pipeline's `quiet` means: no progress bars
     try:
         code: int = ns.func(ns)
     except (EmobenchError, FileNotFoundError) as exc:

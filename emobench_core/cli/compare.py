@@ -2,11 +2,13 @@
 cannot compare).
 
 emobench compare results/baseline/ci runs/ --markdown summary.md
+emobench compare results/baseline/ci runs/ --json   # machine-readable, same exit codes
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +48,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--bootstrap", type=int, default=9999, help="resamples; default: 9999")
     p.add_argument("--markdown", type=Path, help="also write the summary as markdown here")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the verdict and every check as JSON instead of the markdown; default: off",
+    )
     p.set_defaults(func=compare, configure_logging=False)
     return p
 
 
 def compare(ns: argparse.Namespace) -> int:
-    from emobench_core.report.compare import gate_markdown
+    from emobench_core.report.compare import gate_dict, gate_markdown
     from emobench_core.report.render import write_text_atomic
     from emobench_core.schema.run import load_results
     from emobench_core.study.gate import GateSettings, compare_runs
@@ -68,5 +75,8 @@ def compare(ns: argparse.Namespace) -> int:
     text = gate_markdown(report, str(ns.baseline), str(ns.candidate))
     if ns.markdown is not None:
         write_text_atomic(ns.markdown, text)
-    print(text, end="")
+    if ns.json:
+        print(json.dumps(gate_dict(report, str(ns.baseline), str(ns.candidate)), indent=2))
+    else:
+        print(text, end="")
     return report.exit_code

@@ -64,7 +64,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--license",
         default=None,
-        help="the cards' license (a Hub licence id, e.g. apache-2.0); default: none stated",
+        help="the cards' license (a Hub licence id, e.g. mit); default: the model registry's "
+        "(`emobench models`), none for a model given by hub id or folder",
     )
     p.add_argument(
         "--push-to-hub",
@@ -114,7 +115,7 @@ def save_model(
         result,
         entry,
         output,
-        card=lambda item: model_card(result, item, license=license),
+        card=lambda item, shipped: model_card(result, item, shipped, license=license),
         data=data,
         onnx=onnx and onnx_available(),
         settings=settings or LatencySettings(),

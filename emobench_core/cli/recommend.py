@@ -3,11 +3,14 @@ not significantly below the best mean macro-F1 (``--rank-by mean``: the highest 
 
 emobench recommend --results runs/ --max-latency-ms 2 --max-params 15e6
 emobench recommend --results runs/ --max-memory-mb 100 --latency results/latency-cpu.json
+emobench recommend --results runs/ --max-latency-ms 2 --json   # machine-readable
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="also consider rows trained by older code or another recipe; default: current only",
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the recommendation as JSON (the budget, the chosen and runner-up models, the "
+        "tied set and its p-values, what was over budget); default: text",
+    )
     p.set_defaults(func=recommend, configure_logging=False)
     return p
 
@@ -62,7 +71,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def recommend(ns: argparse.Namespace) -> int:
     from emobench_core.schema.latency import load_latency
     from emobench_core.schema.run import load_results
-    from emobench_core.study.budgets import recommend_for
+    from emobench_core.study.budgets import recommend_for, recommendation_for
     from emobench_core.study.recommend import Budget
     from emobench_core.study.summaries import join_cpu_probe, summarize
 
@@ -72,5 +81,10 @@ def recommend(ns: argparse.Namespace) -> int:
         summaries = summarize(load_results(list(ns.results)), include_stale=ns.include_stale)
         latency = None if ns.latency is None else load_latency(ns.latency)
         summaries = join_cpu_probe(summaries, latency)
-        print(recommend_for(summaries, budget, rank_by=ns.rank_by))
+        if not ns.json:
+            print(recommend_for(summaries, budget, rank_by=ns.rank_by))
+            return 0
+        rec, notes = recommendation_for(summaries, budget, rank_by=ns.rank_by)
+    answer = {"budget": dataclasses.asdict(budget), **rec.to_dict(), "notes": notes}
+    print(json.dumps(answer, indent=2, allow_nan=False))
     return 0

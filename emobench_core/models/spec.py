@@ -66,6 +66,8 @@ class ModelSpec:
             one (``Recipe.learning_rate_random``) does not train it; see :func:`recipe_for`.
         epochs_random: This architecture's random-init epoch budget, chosen with its rate.
         recipe_source: The committed run the two were chosen on (``emobench tune``'s report).
+        license: The Hub licence id an exported model states (its card; ``emobench export
+            --license`` overrides it): that of the weights and vocabulary it is built from.
     """
 
     name: str
@@ -77,3 +79,4 @@ class ModelSpec:
     learning_rate_random: float | None = None
     epochs_random: int | None = None
     recipe_source: str | None = None
+    license: str | None = None

@@ -1,9 +1,15 @@
 """pytest plugin of the bench harness: options, fixtures, markers and the report header.
 
-Registered by the installed package as the ``pytest11`` entry point ``emobench``. The bench
-tests stay thin: the ``emobench_runner`` fixture hands each test its fine-tuned model's result
-from the checkpoint cache (training it only when the cache lacks it), and the test asserts the
-threshold.
+Registered by the installed package as the ``pytest11`` entry point ``emobench``, so it loads in
+every pytest run of the environment; it is a guest there. It adds its ``--emobench-*`` options,
+its ini keys, its fixtures and its namespaced markers (``emobench_quality``,
+``emobench_latency``, ``emobench_claim``), and does nothing else unless the run asks for it
+(:func:`~emobench_core.plugin.guest.active`): an ``--emobench-*`` option, the ini setting
+``emobench = true``, or a conftest calling :func:`enable` (this repository's does). Only then
+does it print its header, parametrize the bench cases and register its pytest-xdist /
+pytest-split support. The bench tests stay thin: the ``emobench_runner`` fixture hands each
+test its fine-tuned model's result from the checkpoint cache (training it only when the cache
+lacks it), and the test asserts the threshold.
 
     pytest bench/ --emobench-profile cpu --emobench-data-dir ../shared/data/emotion \\
         --benchmark-json out.json
@@ -24,7 +30,7 @@ from emobench_core.errors import EmobenchError
 from emobench_core.measure.devices import share_cores_between_workers
 from emobench_core.models.backends.capabilities import RANDOM_INIT, supports
 from emobench_core.models.registry import backend_for, get_spec
-from emobench_core.plugin import scaleout
+from emobench_core.plugin.guest import ENABLE_INI, MARKERS, active, enable, remember_options
 from emobench_core.plugin.profiles import PROFILES, Case, Profile, claims, get_profile
 from emobench_core.plugin.runner import BenchRunner, load_thresholds
 from emobench_core.plugin.scaleout import group_mark
@@ -95,6 +101,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="comma-separated seeds overriding the profile's (default: the profile's)",
     )
+    parser.addini(
+        ENABLE_INI,
+        type="bool",
+        default=False,
+        help="run the emobench harness in this project (default: false: the plugin stays inert "
+        "unless an --emobench-* option is given or a conftest calls "
+        "emobench_core.plugin.plugin.enable(config))",
+    )
+    remember_options(g.options)
 
 
 def _add_overrides(g: Any) -> None:
@@ -142,26 +157,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     placeholder of a profile with no claim to test is not a case)."""
     outcome = yield
     report = outcome.get_result()
-    strict = item.config.getoption("--emobench-strict")
+    if not report.skipped or not item.config.getoption("--emobench-strict"):
+        return
     params = getattr(getattr(item, "callspec", None), "params", {})
-    claim = item.get_closest_marker("claim") and params.get("emobench_claim") is not None
-    bench_case = item.get_closest_marker("quality") or item.get_closest_marker("latency") or claim
-    if strict and bench_case and report.skipped:
+    claim = item.get_closest_marker("emobench_claim") and params.get("emobench_claim") is not None
+    bench_case = (
+        item.get_closest_marker("emobench_quality")
+        or item.get_closest_marker("emobench_latency")
+        or claim
+    )
+    if bench_case:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped under --emobench-strict (a profile case must run): {reason}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "quality: asserts a model's minimum test accuracy")
-    config.addinivalue_line("markers", "latency: times a model's forward pass")
-    config.addinivalue_line("markers", "claim: a claim of the report, tested on the run")
-    # pytest-xdist and pytest-split support: a device per worker, no timing in a worker
-    if not config.pluginmanager.is_registered(scaleout):
-        config.pluginmanager.register(scaleout, "emobench-scaleout")
+    for name, text in MARKERS.items():  # namespaced, so declaring them is harmless anywhere
+        config.addinivalue_line("markers", f"{name}: {text}")
+    if active(config):  # pytest-xdist and pytest-split support: a device per worker, ...
+        enable(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if not active(config):
+        return []
     profile = effective_profile(config)
     return [
         f"emobench: profile {profile.name} ({profile.description})",
@@ -256,10 +276,12 @@ _GATED = pytest.StashKey[tuple[tuple[Case, int], ...]]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if not active(session.config):
+        return
     params = [
         getattr(getattr(item, "callspec", None), "params", {})
         for item in session.items
-        if item.get_closest_marker("quality")
+        if item.get_closest_marker("emobench_quality")
     ]
     session.config.stash[_GATED] = tuple(
         (p["emobench_case"], p["emobench_seed"]) for p in params if "emobench_seed" in p
@@ -300,6 +322,10 @@ def emobench_runner(
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize bench tests over the selected profile: ``case`` (and ``seed``)."""
+    if not active(metafunc.config) or not {"emobench_claim", "emobench_case"} & set(
+        metafunc.fixturenames
+    ):
+        return
     profile = effective_profile(metafunc.config)
     if "emobench_claim" in metafunc.fixturenames:
         pairs = claims(profile)
@@ -337,4 +363,4 @@ def emobench_transformer_only() -> bool:
     return True
 
 
-__all__ = ["effective_profile", "thresholds_file"]
+__all__ = ["active", "effective_profile", "enable", "thresholds_file"]

@@ -2,7 +2,8 @@
 (one accelerator per worker, the cases of one checkpoint on one worker, no timing in a worker),
 pytest-split across machines (docs/scaling.md). The checkpoint cache's per-entry file
 lock is what makes a checkpoint train once, whichever process asks first; the grouping only
-saves the waiting. Registered by :mod:`emobench_core.plugin.plugin` in ``pytest_configure``.
+saves the waiting. Registered by :mod:`emobench_core.plugin.plugin` when a run asks for the
+harness (``enable``), never in another project's run.
 
     CUDA_VISIBLE_DEVICES=0,1,2,3 pytest bench --emobench-profile gpu -n 4 --dist loadgroup
     pytest bench --emobench-profile cpu --splits 4 --group 2 --emobench-results-dir out/shard-2
@@ -21,6 +22,9 @@ from emobench_core.plugin.profiles import Case, get_profile
 
 DEVICES_KEY = "emobench_devices"
 """Key of the xdist ``workerinput``: the devices the controller's caller made visible."""
+ACTIVE_KEY = "emobench_active"
+"""Key of the xdist ``workerinput``: the controller's run asked for the harness, so its workers
+are in it too (this plugin is registered only then)."""
 
 NOT_TIMED = (
     "latency is never timed under pytest-xdist (the workers share the machine, so the timings "
@@ -58,7 +62,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist controller: hand each worker the devices the caller made visible."""
+    """pytest-xdist controller: tell each worker the harness is on, and hand it the devices
+    the caller made visible."""
+    node.workerinput[ACTIVE_KEY] = True
     devices = devices_for_workers(_device(node.config))
     if devices is not None:
         node.workerinput[DEVICES_KEY] = devices
@@ -139,7 +145,7 @@ def restore_device(config: pytest.Config) -> None:
 def skip_timing_in_worker(item: pytest.Item) -> None:
     """A latency case in an xdist worker is skipped, with why and what to run instead (and
     fails under ``--emobench-strict``, like every skipped case)."""
-    if item.get_closest_marker("latency") and worker_id(item.config) is not None:
+    if item.get_closest_marker("emobench_latency") and worker_id(item.config) is not None:
         pytest.skip(NOT_TIMED)
 
 

@@ -1,20 +1,31 @@
-"""The model card (``README.md``) of an exported model, in the Hugging Face Hub's format: YAML
-metadata (``model-index`` with the test accuracy and macro-F1, ``library_name``,
-``pipeline_tag``) over text saying how the model was made (init, the effective recipe), what it
-scores per class (and its weakest classes), what it costs (latency, size) and which emobench
-version and commit made it. Every figure comes from the run's results JSON or from measuring the
-exported file (:class:`~emobench_core.schema.export.Exported`); nothing is typed by hand.
+"""The model card (``README.md``) of an exported model, built with ``huggingface_hub``'s
+``ModelCard``: YAML metadata (``model-index`` with the test accuracy and macro-F1, the licence,
+``library_name``, ``pipeline_tag``) over text saying what the folder holds and its variants
+(``onnx-int8/``), its intended use and limitations (:mod:`~emobench_core.report.card_notes`),
+how the model was made (init, the effective recipe), what it scores per class (and its weakest
+classes), what it costs (latency, size) and which emobench version and commit made it. Every
+figure comes from the run's results JSON or from measuring the exported file
+(:class:`~emobench_core.schema.export.Exported`); nothing is typed by hand, and no local path of
+the machine that made it is written.
 
     emobench export results/cpu/bert-tiny-random-s42-89ce31e7.json --output shipped/bert-tiny
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from emobench_core.measure.environment import git_commit
 from emobench_core.models.registry import backend_of_kind
+from emobench_core.report.card_notes import (
+    intended_use,
+    licence,
+    limitations,
+    public_source,
+    variants,
+)
 from emobench_core.report.tables import table
 from emobench_core.schema.export import INT8, Exported
 from emobench_core.schema.records import Metrics
@@ -53,6 +64,12 @@ def weak_classes(metrics: Metrics) -> list[tuple[str, float]]:
 def metadata(result: RunResult, item: Exported, *, license: str | None = None) -> dict[str, Any]:
     """The card's YAML metadata, as the Hub's ``ModelCardData`` writes it."""
     import yaml
+
+    return dict(yaml.safe_load(card_data(result, item, license=license).to_yaml()))
+
+
+def card_data(result: RunResult, item: Exported, *, license: str | None = None) -> Any:
+    """The card's metadata, a ``huggingface_hub.ModelCardData``."""
     from huggingface_hub import EvalResult, ModelCardData
 
     dtype, config = dataset(result)
@@ -64,12 +81,12 @@ def metadata(result: RunResult, item: Exported, *, license: str | None = None) -
         "dataset_split": SPLIT,
     }
     m = item.metrics
-    data = ModelCardData(
+    return ModelCardData(
         model_name=title(result, item),
         license=license,
         library_name=item.library_name,
         pipeline_tag=TASK,
-        base_model=result.model.source if result.model.init == "pretrained" else None,
+        base_model=base_model(result),
         datasets=[dtype] if "/" in dtype else None,  # a hub id (owner/name)
         metrics=["accuracy", "f1"],
         tags=["emobench", result.model.kind, f"init-{result.model.init}", item.variant],
@@ -84,7 +101,15 @@ def metadata(result: RunResult, item: Exported, *, license: str | None = None) -
             ),
         ],
     )
-    return dict(yaml.safe_load(data.to_yaml()))
+
+
+def base_model(result: RunResult) -> str | None:
+    """The hub id a pretrained model was fine-tuned from (``None``: random init, a fit from the
+    data alone, or weights from a local folder, whose path stays on its machine)."""
+    source = result.model.source
+    if result.model.init != "pretrained" or public_source(source) != source:
+        return None
+    return source
 
 
 def title(result: RunResult, item: Exported) -> str:
@@ -119,7 +144,7 @@ def _use(result: RunResult, item: Exported) -> list[str]:
     return [
         "```python",
         "from transformers import pipeline",
-        'classifier = pipeline("text-classification", model="DIR")',
+        'classifier = pipeline("text-classification", model="DIR", truncation=True)',
         "print(classifier(\"i feel happy\"))  # [{'label': ..., 'score': ...}]",
         "```",
     ]
@@ -139,7 +164,8 @@ def _scores(result: RunResult, item: Exported) -> list[str]:
     ]
     weak = ", ".join(f"`{n}` (F1 {f1:.4f})" for n, f1 in weak_classes(m))
     return [
-        f"On the {SPLIT} split of {result.data.dataset} (`{result.data.source}`; {m.n} texts, "
+        f"On the {SPLIT} split of {result.data.dataset} ({public_source(result.data.source)}; "
+        f"{m.n} texts, "
         f"{len(m.per_class)} classes):",
         "",
         table(["metric", "value"], rows),
@@ -175,14 +201,15 @@ def _training(result: RunResult) -> list[str]:
     fields = backend.recipe_fields
     recipe = {k: v for k, v in result.recipe.items() if fields is None or k in fields}
     init = {
-        "pretrained": f"pretrained weights from `{result.model.source}`",
-        "random": f"random init: the architecture of `{result.model.source.split(':', 1)[-1]}` "
-        f"with weights drawn from seed {result.seed}",
+        "pretrained": f"pretrained weights from {public_source(result.model.source)}",
+        "random": "random init: the architecture of "
+        f"{public_source(result.model.source.split(':', 1)[-1])} with weights drawn from seed "
+        f"{result.seed}",
     }.get(result.model.init, "no pretrained weights (fitted from the data alone)")
     t, d = result.training, result.data
     lines = [
         f"- Model: {result.model.description} ({result.model.kind}); {init}.",
-        f"- Data: {d.dataset} (`{d.source}`), rows "
+        f"- Data: {d.dataset} ({public_source(d.source)}), rows "
         f"{', '.join(f'{k} {v}' for k, v in d.rows.items())}; "
         f"fingerprint `{d.fingerprint[:12]}`; filters: {', '.join(d.filters) or 'none'}; "
         f"class names from {d.labels_source}; validation: {d.validation}.",
@@ -208,11 +235,20 @@ def _hyper(values: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:g}" for k, v in values.items()) or "no hyperparameter selected"
 
 
-def model_card(result: RunResult, item: Exported, *, license: str | None = None) -> str:
-    """The ``README.md`` of one exported folder (``item``) of ``result``'s model."""
-    import yaml
+def model_card(
+    result: RunResult,
+    item: Exported,
+    shipped: Sequence[Exported] = (),
+    *,
+    license: str | None = None,
+) -> str:
+    """The ``README.md`` of one exported folder (``item``) of ``result``'s model, among the
+    folders ``shipped`` together (the model's card names its variants). ``license``: a Hub
+    licence id overriding the registry's (``ModelSpec.license``)."""
+    from huggingface_hub import ModelCard
 
-    meta = yaml.safe_dump(metadata(result, item, license=license), sort_keys=False)
+    chosen, licence_line = licence(result, license)
+    meta = card_data(result, item, license=chosen)
     env = result.environment
     what = (
         "the ONNX Runtime dynamic int8 quantization of the fine-tuned model (int8 weights, "
@@ -220,19 +256,24 @@ def model_card(result: RunResult, item: Exported, *, license: str | None = None)
         if item.variant == INT8
         else "the fine-tuned model as its run measured it"
     )
-    lines = [
-        "---",
-        meta.rstrip(),
-        "---",
-        "",
+    body = [
         f"# {title(result, item)}",
         "",
         f"A {len(result.labels)}-class text classifier ({', '.join(result.labels)}) trained by "
         f"emobench; this folder holds {what}.",
         "",
+        *variants(item, shipped),
         "## Use",
         "",
         *_use(result, item),
+        "",
+        "## Intended use",
+        "",
+        *intended_use(result),
+        "",
+        "## Limitations",
+        "",
+        *limitations(result, item),
         "",
         "## Evaluation",
         "",
@@ -246,6 +287,10 @@ def model_card(result: RunResult, item: Exported, *, license: str | None = None)
         "",
         *_training(result),
         "",
+        "## Licence",
+        "",
+        licence_line,
+        "",
         "## Provenance",
         "",
         f"- emobench {emobench_version()}; exported at commit "
@@ -257,4 +302,5 @@ def model_card(result: RunResult, item: Exported, *, license: str | None = None)
         f"- Files: {', '.join(f'`{f}`' for f in item.files)}.",
         "",
     ]
-    return "\n".join(lines)
+    card = ModelCard(f"---\n{meta.to_yaml()}\n---\n\n" + "\n".join(body))
+    return str(card)

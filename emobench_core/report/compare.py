@@ -1,10 +1,15 @@
 """The regression gate's summary as markdown, fit for a CI job summary or a pull-request comment:
-one row per gated test with the change, its interval, the p-value and the verdict.
+one row per gated test with the change, its interval, the p-value and the verdict; or as plain
+data (``--json``).
 
     emobench compare results/baseline/ci RUNS --markdown "$GITHUB_STEP_SUMMARY"
+    emobench compare results/baseline/ci RUNS --json
 """
 
 from __future__ import annotations
+
+import dataclasses
+from typing import Any
 
 from emobench_core.report.tables import p_value, table
 from emobench_core.study.gate import GateReport
@@ -115,3 +120,22 @@ def gate_markdown(report: GateReport, baseline: str, candidate: str) -> str:
     if report.new:
         out += ["", "New in the candidate (no baseline, not gated): " + ", ".join(report.new)]
     return "\n".join(line for line in out).strip() + "\n"
+
+
+def gate_dict(report: GateReport, baseline: str, candidate: str) -> dict[str, Any]:
+    """The verdict, the settings and every check as plain data (``emobench compare --json``)."""
+    settings = dataclasses.asdict(report.settings)
+    settings["accept"] = sorted(report.settings.accept)
+    return {
+        "verdict": "fail" if report.regressed else "pass",
+        "exit_code": report.exit_code,
+        "baseline": baseline,
+        "candidate": candidate,
+        "settings": settings,
+        "quality": [{**dataclasses.asdict(q), "change_pts": q.change_pts} for q in report.quality],
+        "costs": [{**dataclasses.asdict(c), "regressed": c.regressed} for c in report.costs],
+        "latency": [{**dataclasses.asdict(c), "change": c.change} for c in report.latency],
+        "missing": list(report.missing),
+        "new": list(report.new),
+        "notes": list(report.notes),
+    }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.capabilities import EXPORT, supports
 from emobench_core.models.predict import onnx_variant
 from emobench_core.models.registry import backend_of_kind
+from emobench_core.models.tokenizer_files import ship_tokenizer
 from emobench_core.schema.export import CARD_FILE, INT8, INT8_DIR, MODEL, Exported
 from emobench_core.schema.run import NO_INIT, RunResult
 
@@ -148,7 +149,7 @@ def export_model(
     entry: Path,
     output: str | Path,
     *,
-    card: Callable[[Exported], str],
+    card: Callable[[Exported, Sequence[Exported]], str],
     data: Callable[[], Any] | None = None,
     onnx: bool = True,
     settings: LatencySettings = LatencySettings(),  # noqa: B008  frozen, so safe to share
@@ -156,7 +157,8 @@ def export_model(
     """Write ``result``'s model from cache ``entry`` to ``output``, each folder with its card.
 
     Args:
-        card: The model card (``README.md``) of one exported folder.
+        card: The model card (``README.md``) of one exported folder, given every folder
+            shipped (the model's card names its variants).
         data: Returns the run's splits; called only for the int8 variant, whose test metrics
             and agreement with the run's predictions it measures (checked against the run's
             data fingerprint).
@@ -194,7 +196,8 @@ def export_model(
             _check_data(result, dsd)
             shipped.append(_measure_int8(result, staging / INT8_DIR, dsd, settings))
         for item in shipped:
-            (staging / item.subfolder / CARD_FILE).write_text(card(item), encoding="utf-8")
+            ship_tokenizer(staging / item.subfolder)  # the model's limit; no load-time keys
+            (staging / item.subfolder / CARD_FILE).write_text(card(item, shipped), encoding="utf-8")
         _publish(staging, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

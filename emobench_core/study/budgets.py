@@ -17,6 +17,7 @@ from emobench_core.study.recommend import (
     Budget,
     Candidate,
     PValue,
+    Recommendation,
     format_recommendation,
     recommend,
 )
@@ -105,6 +106,22 @@ def unprobed_cpu_rows(summaries: Sequence[ModelSummary]) -> list[str]:
     return [s.label for s in summaries if s.device == "cpu" and s.cpu_latency_p50_ms is None]
 
 
+def recommendation_for(
+    summaries: Sequence[ModelSummary], budget: Budget, *, rank_by: str = "cost"
+) -> tuple[Recommendation, list[str]]:
+    """The :class:`~emobench_core.study.recommend.Recommendation` for ``budget`` and the notes
+    that go with it (a CPU budget answered with CPU-probe costs says so, naming the CPU rows
+    left out for want of a probe entry); raises :class:`BudgetError` if none fits."""
+    rec = recommend(candidates(summaries), budget, pvalue=pvalue_of(summaries), rank_by=rank_by)
+    notes = []
+    if budget.device == "cpu" and any(s.cpu_latency_p50_ms is not None for s in summaries):
+        note = CPU_PROBE_NOTE
+        if left_out := unprobed_cpu_rows(summaries):
+            note += f" Left out (no probe entry for the architecture): {', '.join(left_out)}."
+        notes.append(note)
+    return rec, notes
+
+
 def recommend_for(
     summaries: Sequence[ModelSummary], budget: Budget, *, rank_by: str = "cost"
 ) -> str:
@@ -113,13 +130,8 @@ def recommend_for(
     A CPU budget answered with CPU-probe costs says so in a last line (:data:`CPU_PROBE_NOTE`),
     naming the CPU rows left out for want of a probe entry.
     """
-    rec = recommend(candidates(summaries), budget, pvalue=pvalue_of(summaries), rank_by=rank_by)
-    text = format_recommendation(rec, budget)
-    if budget.device == "cpu" and any(s.cpu_latency_p50_ms is not None for s in summaries):
-        text += "\n" + CPU_PROBE_NOTE
-        if left_out := unprobed_cpu_rows(summaries):
-            text += f" Left out (no probe entry for the architecture): {', '.join(left_out)}."
-    return text
+    rec, notes = recommendation_for(summaries, budget, rank_by=rank_by)
+    return "\n".join([format_recommendation(rec, budget), *notes])
 
 
 def typical_recommendations(summaries: Sequence[ModelSummary]) -> list[BudgetOutcome]:

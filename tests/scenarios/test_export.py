@@ -219,3 +219,120 @@ def test_a_folder_of_something_else_is_not_replaced(runs: Runs, tmp_path: Path) 
     with pytest.raises(ExportError, match="not an emobench export"):
         save_model(runs.svm, runs.cache, tmp_path, settings=FAST)
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def long_text(runs: Runs, words: int = 2000) -> str:
+    """The training texts joined until they hold ``words`` words (WordPiece: at least as many
+    tokens)."""
+    out: list[str] = []
+    for text in runs.dsd["train"]["text"]:
+        out.extend(text.split())
+        if len(out) >= words:
+            return " ".join(out[:words])
+    raise AssertionError("the training split is too short for a long text")
+
+
+def test_pipeline_truncates_a_2000_token_text_at_the_models_limit(
+    runs: Runs, bert_export: Path
+) -> None:
+    """The shipped tokenizer has the model's limit (512), not 1e30: ``pipeline`` with
+    truncation classifies a 2,000-token text as it does the text's first 512 tokens."""
+    from transformers import AutoTokenizer, pipeline
+
+    text = long_text(runs)
+    tokenizer = AutoTokenizer.from_pretrained(str(bert_export))
+    assert tokenizer.model_max_length == 512
+    assert len(tokenizer(text)["input_ids"]) > 2000
+    head = tokenizer.decode(tokenizer(text, truncation=True)["input_ids"][1:-1])
+    classifier = pipeline("text-classification", model=str(bert_export), truncation=True)
+    (long,) = classifier([text])
+    (short,) = classifier([head])
+    assert long["label"] in runs.bert.labels
+    assert long["label"] == short["label"] and long["score"] == pytest.approx(short["score"])
+
+
+def test_no_load_time_flags_are_shipped_in_the_tokenizer_config(bert_export: Path) -> None:
+    from emobench_core.models.tokenizer_files import LOAD_TIME_KEYS
+
+    for folder in (bert_export, bert_export / INT8_DIR):
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+        assert not LOAD_TIME_KEYS & set(config), folder  # is_local, local_files_only, ...
+        assert config["model_max_length"] == 512
+
+
+def test_onnx_runtime_runs_the_int8_variant_on_a_2000_token_text(
+    runs: Runs, bert_export: Path
+) -> None:
+    """The int8 folder alone, with the ``tokenizers`` library and ONNX Runtime (no torch, no
+    transformers): its tokenizer.json truncates at 512, and the label is the variant's."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    folder = bert_export / INT8_DIR
+    encoding = Tokenizer.from_file(str(folder / "tokenizer.json")).encode(long_text(runs))
+    assert len(encoding.ids) == 512  # truncated, [CLS] ... [SEP]
+    session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    arrays = {
+        "input_ids": encoding.ids,
+        "attention_mask": encoding.attention_mask,
+        "token_type_ids": encoding.type_ids,
+    }
+    feed = {i.name: np.asarray([arrays[i.name]], dtype=np.int64) for i in session.get_inputs()}
+    (logits,) = session.run(["logits"], feed)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    label = config["id2label"][str(int(logits.argmax(-1)[0]))]
+    assert logits.shape == (1, len(runs.bert.labels)) and label in runs.bert.labels
+
+
+def test_card_is_a_hub_model_card_with_licence_variant_use_and_limitations(
+    runs: Runs, bert_export: Path
+) -> None:
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(bert_export / CARD_FILE)
+    assert card.data.license == "apache-2.0"  # the registry's, for BERT-Tiny
+    text = card.text
+    for heading in ("## Variants", "## Intended use", "## Limitations", "## Licence"):
+        assert f"\n{heading}\n" in text
+    (variant,) = [x for x in text.splitlines() if x.startswith(f"- `{INT8_DIR}/`")]
+    assert "int8" in variant and f"{INT8_DIR}/README.md" in variant
+    limits = text.split("## Limitations")[1].split("\n## ")[0]
+    assert "Random init" in limits and "label noise" in limits
+    int8 = ModelCard.load(bert_export / INT8_DIR / CARD_FILE)
+    assert int8.data.license == "apache-2.0" and "`../`" in int8.text
+    for shipped in (card, int8):  # no local path of the machine that made it
+        for path in (runs.data, runs.data.parent, runs.cache.root):
+            assert str(path) not in str(shipped) and path.name not in {"", "/"}
+        assert "local:" not in str(shipped)
+
+
+def test_card_licence_is_the_registrys_unless_given(runs: Runs) -> None:
+    import dataclasses
+
+    from emobench_core.report.card_notes import licence
+
+    assert licence(runs.bert, None)[0] == "apache-2.0"
+    assert licence(runs.bert, "mit")[0] == "mit"
+    folder_model = dataclasses.replace(
+        runs.bert,
+        model=dataclasses.replace(runs.bert.model, name="my-model", source="/home/me/my-model"),
+    )
+    chosen, line = licence(folder_model, None)
+    assert chosen is None and "--license" in line and "/home/me" not in line
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("hub:dair-ai/emotion@0123abc", "`dair-ai/emotion@0123abc`"),
+        ("local:../../tmp/x/data", "a local copy named `data`"),
+        ("google/bert_uncased_L-2_H-128_A-2", "`google/bert_uncased_L-2_H-128_A-2`"),
+        ("distilbert-base-uncased", "`distilbert-base-uncased`"),
+        ("/home/me/models/mine", "a local folder named `mine`"),
+        ("./mine", "a local folder named `mine`"),
+    ],
+)
+def test_a_card_names_a_local_source_without_its_path(source: str, shown: str) -> None:
+    from emobench_core.report.card_notes import public_source
+
+    assert public_source(source) == shown
