@@ -159,9 +159,13 @@ def confusion_grid(study: Study, path: Path) -> None:
     _save(fig, path)
 
 
+CONFUSION_INCHES = 3.5
+"""The side of one model's confusion matrix on the page (:func:`confusion_figure`)."""
+
+
 def confusion_figure(study: Study, s: ModelSummary) -> Figure:
     """``s``'s confusion matrix alone (the page lays one per model out in the page's width)."""
-    fig = new_figure(3.5, 3.5)
+    fig = new_figure(CONFUSION_INCHES, CONFUSION_INCHES)
     confusion_panel(fig.add_subplot(), study, s, fontsize=7.5)
     return fig
 

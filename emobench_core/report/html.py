@@ -278,7 +278,7 @@ def page(
             "<h2>Confusion matrices</h2>",
             '<p class="note">Share of each true class (row) predicted as each class (column), '
             "summed over seeds.</p>",
-            f'<div class="figs">{confusion}</div>',
+            confusion,
             "<h2>Pareto views</h2>",
             '<p class="note">A figure wider than the screen scrolls sideways in its box.</p>',
             f'<div class="figs">{pareto}</div>',

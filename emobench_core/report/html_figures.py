@@ -20,7 +20,12 @@ from html import escape
 import matplotlib
 from matplotlib.figure import Figure
 
-from emobench_core.report.figures import confusion_figure, pareto_figure
+from emobench_core.report.figures import (
+    CONFUSION_INCHES,
+    confusion_figure,
+    grid_rows,
+    pareto_figure,
+)
 from emobench_core.report.pareto_points import panels
 from emobench_core.study.records import AXIS_LABELS, CPU_PROBE_AXES, Study
 
@@ -53,12 +58,22 @@ def _figure(body: str) -> str:
     return f'<figure class="fig">{body}</figure>'
 
 
+GAP_PX = 12
+"""The gap between the page's figures (``.figs`` in ``page.css``)."""
+
+
 def confusion_svgs(st: Study) -> str:
-    """One confusion matrix per current row, laid out by the page (no empty place)."""
-    return "".join(
+    """One confusion matrix per current row, in a box as wide as the longest row of
+    :func:`~.figures.grid_rows` (4 models: 2 + 2), the figures centred in it: no empty place at
+    any width that holds that row (a narrower screen holds fewer a row, down to one)."""
+    side = round(CONFUSION_INCHES * 96)  # CSS px: the SVG's width is in points, 72 an inch
+    cols = max(grid_rows(len(st.summaries)), default=1)
+    body = "".join(
         _figure(svg(confusion_figure(st, s), f"cm{i}", f"confusion matrix of {s.label}"))
         for i, s in enumerate(st.summaries)
     )
+    width = cols * side + (cols - 1) * GAP_PX
+    return f'<div class="figs cm" style="max-width:{width}px">{body}</div>'
 
 
 def pareto_svgs(st: Study) -> str:

@@ -21,22 +21,13 @@ from html import escape
 
 from emobench_core.report.figures import f1_range, ink
 from emobench_core.report.machines import own_machines, probe_machine, row_machine
+from emobench_core.study.recommend import significant
 from emobench_core.study.records import ModelSummary, Study
 
 
 def h(text: object) -> str:
     """``text`` escaped for HTML text and attribute values."""
     return escape(str(text), quote=True)
-
-
-def sig(value: float, digits: int = 3) -> str:
-    """``value`` with ``digits`` significant digits, in plain notation (``0.547``, ``59.7``,
-    ``1340``)."""
-    return f"{float(f'{value:.{digits}g}'):.{max(digits - 1 - _exponent(value), 0)}f}"
-
-
-def _exponent(value: float) -> int:
-    return int(f"{abs(value):e}".split("e")[1]) if value else 0
 
 
 @dataclass(frozen=True)
@@ -116,7 +107,7 @@ def columns(st: Study) -> list[Column]:
         return Cell(text, s.accuracy_mean, title=f"95% interval [{iv.low:.4f}, {iv.high:.4f}]")
 
     def cost(value: float | None, machine: str) -> Cell:
-        return Cell("—", None) if value is None else Cell(sig(value), value, title=machine)
+        return Cell("—", None) if value is None else Cell(significant(value), value, title=machine)
 
     def own_latency(s: ModelSummary) -> Cell:
         return cost(s.latency_p50_ms, row_machine(s))

@@ -10,11 +10,15 @@
     return cmp(b.macro_f1, a.macro_f1) || cmp(lat(a), lat(b)) || cmp(a.params, b.params);
   }
 
-  function amount(quantity, v) {  // rounded as emobench recommend's budget: 4.39M, 0.547 ms
+  function amount(quantity, v, over) {  // study.recommend._fmt: 4.39M, 0.547 ms, 59.7 MB
     if (quantity === "params") {
       return v >= 1e6 ? (v / 1e6).toFixed(2) + "M" : (v / 1e3).toFixed(1) + "k";
     }
-    return String(Number(v.toPrecision(3))) + (quantity === "latency" ? " ms" : " MB");
+    var digits = 3;  // over a bound, as many more digits as show it over
+    while (over !== undefined && v > over && digits < 17 && Number(v.toPrecision(digits)) <= over) {
+      digits += 1;
+    }
+    return String(Number(v.toPrecision(digits))) + (quantity === "latency" ? " ms" : " MB");
   }
 
   function recommend(budget) {
@@ -36,9 +40,9 @@
       LIMITS.forEach(function (l) {
         var bound = budget[l[0]], value = c[l[1]];
         if (bound === null) { return; }
-        if (value === null) { reasons.push(l[2] + " not measured"); }
+        if (value === null) { reasons.push(l[2] + " not measured (" + l[0] + "=" + bound + ")"); }
         else if (value > bound) {
-          reasons.push(l[2] + " " + amount(l[2], value) + " > " + amount(l[2], bound));
+          reasons.push(l[2] + " " + amount(l[2], value, bound) + " > " + l[0] + "=" + bound);
         }
       });
       if (reasons.length) { excluded[c.label] = reasons.join("; "); } else { fits.push(c); }

@@ -166,41 +166,116 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def committed_board():
-    """The leaderboard of the committed study: cpu rows trained on an Intel Xeon, stale rows
-    on an H100, the CPU probe run on an AMD EPYC."""
+def committed_page():
+    """The page of the committed study: cpu rows trained on an Intel Xeon, stale rows on an
+    H100, the CPU probe run on an AMD EPYC (BERT-Tiny: 1.34 ms on the Xeon, 0.547 on the EPYC)."""
     from emobench_core.report import html
     from emobench_core.schema.latency import load_latency
     from emobench_core.schema.run import load_results
 
     results = load_results([ROOT / "results" / "cpu", ROOT / "results" / "gpu"])
     latency = load_latency(ROOT / "results" / "latency-cpu.json")
-    return html.leaderboard(build_study(results, n_resamples=RESAMPLES, latency=latency))
+    st = build_study(results, n_resamples=RESAMPLES, latency=latency)
+    return html.page(st, title="committed", command="emobench report")
 
 
-def _columns(board: str) -> list[str]:
+def _board(html: str) -> str:
+    start = html.index('<table id="leaderboard"')
+    return html[start : html.index("</table>", start)]
+
+
+def _heads(html: str) -> list[tuple[str, str]]:
+    """The leaderboard's header cells: (class attribute, text)."""
+    board = _board(html)
     head = board[board.index("<thead>") : board.index("</thead>")]
-    return [re.sub(r"<[^>]+>", " ", th) for th in re.findall(r"<th[^>]*>(.*?)</th>", head)]
+    cells = re.findall(r"<th(?=[\s>])([^>]*)>(.*?)</th>", head, re.S)
+    return [
+        (re.search(r'class="([^"]*)"', attrs).group(1) if "class=" in attrs else "", text)
+        for attrs, text in cells
+    ]
 
 
-def test_each_latency_column_names_the_machine_that_measured_it(committed_board):
+def _text(markup: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", markup).split())
+
+
+def test_the_default_view_shows_the_trade_off_in_few_columns(committed_page):
+    """At 1,280 px the table shows at most 10 columns (the rest one click away in the column
+    picker), on a phone (``wide`` hidden under 720 px) 4: model, macro-F1, parameters and
+    latency. The 13 columns all shown made the table 2,006 px wide."""
+    heads = _heads(committed_page)
+    shown = [_text(t) for c, t in heads if "more" not in c.split()]
+    phone = [_text(t) for c, t in heads if not {"more", "wide"} & set(c.split())]
+    assert len(heads) == 13 and len(shown) <= 10, shown
+    assert [t.split(" (")[0].split(" ±")[0] for t in phone] == [
+        "model",
+        "macro-F1",
+        "params",
+        "CPU p50 b1",
+    ], phone
+    css = re.search(r"<style>(.*?)</style>", committed_page, re.S).group(1)
+    assert "#leaderboard .more { display: none; }" in css
+    phone_css = css[css.index("@media (max-width: 720px)") :]
+    assert "#leaderboard .wide { display: none; }" in phone_css
+    picker = committed_page[committed_page.index('<details class="picker">') :]
+    picked = re.findall(
+        r'<input type="checkbox" data-col="([^"]+)">', picker.split("</details>")[0]
+    )
+    assert len(picked) == len(heads) - len(phone)  # every column not always shown
+
+
+def test_each_latency_column_names_the_machine_that_measured_it(committed_page):
     """BERT-Tiny's two latencies (1.34 and 0.547 ms) disagree because two CPUs measured them;
     each column says which (the issue: the headers did not)."""
-    latency = [c for c in _columns(committed_board) if "p50" in c or "latency" in c]
+    heads = [_text(t) for _, t in _heads(committed_page)]
+    latency = [t for t in heads if "p50" in t or "latency" in t]
     assert len(latency) == 2, latency
     probe, own = sorted(latency, key=lambda c: "probe" not in c)
     assert "AMD EPYC, 2 threads" in probe
     assert "cpu: Intel(R) Xeon(R) Processor, 2 threads" in own
     assert "cuda: NVIDIA H100 80GB HBM3" in own
-    memory = [c for c in _columns(committed_board) if "MiB" in c]
-    assert memory and all("AMD EPYC" in c or "Intel" in c for c in memory)
+    memory = [t for t in heads if "MiB" in t]
+    assert len(memory) == 2 and all("AMD EPYC" in t or "Intel" in t for t in memory), memory
 
 
-def test_the_leaderboard_shows_rounded_figures(committed_board):
-    """Scores with 3 decimals, costs with 3 significant digits (the tooltips keep 4 decimals
-    of the interval)."""
-    body = committed_board[committed_board.index("<tbody>") :]
-    shown = re.sub(r"<[^>]+>", " ", body)
-    assert "0.848 ± 0.003" in shown and "0.547" in shown  # BERT-Tiny (KD), the probe's latency
-    long = [x for x in re.findall(r"\d+\.\d{4,}", shown) if not re.fullmatch(r"0\.0\d{3}", x)]
-    assert not long, long[:5]  # 0.0897 ms has 3 significant digits
+def test_the_page_text_shows_rounded_figures(committed_page):
+    """No figure the page shows has more than 4 decimals (its data blob for the script keeps
+    the floats; tooltips keep 4 decimals of an interval): scores with 3 decimals, costs with 3
+    significant digits."""
+    visible = re.sub(r"<(script|style)\b.*?</\1>", " ", committed_page, flags=re.S)
+    text = _text(visible)
+    long = re.findall(r"\d+\.\d{5,}", text)
+    assert not long, long[:5]
+    board = _text(_board(committed_page)[_board(committed_page).index("<tbody>") :])
+    assert "0.848 ± 0.003" in board and " 0.547 " in board  # BERT-Tiny (KD), the probe's
+    assert " 1.34 " in board and " 59.7 " in board  # its own latency, the probe's memory
+
+
+def test_the_committed_figures_are_inline_svg_with_text_of_9_px_or_more(committed_page):
+    """Every figure is an inline ``<svg>`` (no PNG to blur on a phone), its text as text with
+    a font size of at least 9 CSS px at the figure's own size: user units are points, 4/3 px."""
+    svgs = re.findall(r"<svg .*?</svg>", committed_page, re.S)
+    assert len(svgs) >= 7 and "<img" not in committed_page  # 4 confusion + the Pareto views
+    for s in svgs:
+        assert re.match(r'<svg [^>]*width="[0-9.]+pt"', s), s[:200]
+        texts = re.findall(r"<text\b[^>]*>", s)
+        sizes = [float(x) for x in re.findall(r"font-size: ?([0-9.]+)px", " ".join(texts))]
+        assert texts and len(sizes) == len(texts), s[:200]
+        assert min(sizes) * 4 / 3 >= 9, min(sizes)
+
+
+def test_the_confusion_matrices_fill_their_rows(committed_page):
+    """The 4 matrices sit 2 + 2 in a box 2 figures wide (3 + 1 left a third of the image blank);
+    their box is as wide as the longest row of ``grid_rows``."""
+    from emobench_core.report.figures import grid_rows
+
+    block = re.search(r'<div class="figs cm" style="max-width:(\d+)px">', committed_page)
+    assert block is not None
+    n = committed_page.count('aria-label="confusion matrix of ')
+    side = re.search(
+        r'aria-label="confusion matrix of [^"]*"[^>]* width="([0-9.]+)pt"', committed_page
+    )
+    assert n == 4 and side is not None
+    px = float(side.group(1)) * 4 / 3
+    cols = (int(block.group(1)) + 12) / (px + 12)
+    assert cols == pytest.approx(2, abs=0.01) and grid_rows(n) == [2, 2]
