@@ -96,7 +96,7 @@ def per_class_heatmap(study: Study, path: Path) -> None:
     ax.set_xticks(range(len(study.labels)), list(study.labels))
     ax.set_yticks(range(len(labels)), labels)
     for i, j in np.ndindex(data.shape):
-        share = (data[i, j] - lo) / (hi - lo)
+        share = float((data[i, j] - lo) / (hi - lo))
         ax.text(j, i, f"{data[i, j]:.3f}", ha="center", va="center", color=ink(share), fontsize=8)
     ax.set_title(f"Per-{study.class_noun} F1 (mean over seeds; colours span the data's range)")
     fig.colorbar(image, ax=ax, label="F1")
