@@ -11,15 +11,19 @@ re-rendering the same study gives byte-identical files; the data report's figure
 from __future__ import annotations
 
 import math
+import textwrap
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from emobench_core.report.labels import Point, freeze_layout, place_labels
+from emobench_core.report.machines import device_machines, probe_machine
 from emobench_core.report.pareto_points import (
     KD,
     LINK,
@@ -31,7 +35,7 @@ from emobench_core.report.pareto_points import (
     panels,
     short_label,
 )
-from emobench_core.study.records import AXIS_LABELS, CPU_PROBE_AXES, Study
+from emobench_core.study.records import AXIS_LABELS, CPU_PROBE_AXES, ModelSummary, Study
 
 FILES = {
     "per_class_f1": "results_per_class_f1.png",
@@ -67,65 +71,103 @@ def _save(fig: Figure, path: Path) -> None:
     save_png(fig, path, dpi=100)
 
 
+def f1_range(values: Sequence[float]) -> tuple[float, float]:
+    """The colour scale of the per-class F1 heatmaps: the data's range, lowest to highest, so
+    the scale shows the differences the rows have rather than all of 0-1 (where every cell of a
+    usable model looks alike)."""
+    lo, hi = min(values), max(values)
+    return (lo, hi) if hi > lo else (lo - 0.01, hi + 0.01)
+
+
+def ink(share: float) -> str:
+    """Text colour readable on viridis at ``share`` (0-1) of the scale."""
+    return "black" if share > 0.55 else "white"
+
+
 def per_class_heatmap(study: Study, path: Path) -> None:
-    """Models (rows, leaderboard order) x emotions, cells annotated with the mean F1."""
+    """Models (rows, leaderboard order) x classes, cells annotated with the mean F1, coloured
+    over the data's range (:func:`f1_range`)."""
     labels = [s.label for s in study.summaries]
     data = np.array([[s.per_class_f1[e] for e in study.labels] for s in study.summaries])
+    lo, hi = f1_range(data.ravel().tolist())
     fig = new_figure(8, 1.2 + 0.45 * len(labels))
     ax = fig.add_subplot()
-    image = ax.imshow(data, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    image = ax.imshow(data, cmap="viridis", vmin=lo, vmax=hi, aspect="auto")
     ax.set_xticks(range(len(study.labels)), list(study.labels))
     ax.set_yticks(range(len(labels)), labels)
     for i, j in np.ndindex(data.shape):
-        ax.text(
-            j,
-            i,
-            f"{data[i, j]:.3f}",
-            ha="center",
-            va="center",
-            color="black" if data[i, j] > 0.6 else "white",
-            fontsize=8,
-        )
-    ax.set_title(f"Per-{study.class_noun} F1 (mean over seeds)")
+        share = float((data[i, j] - lo) / (hi - lo))
+        ax.text(j, i, f"{data[i, j]:.3f}", ha="center", va="center", color=ink(share), fontsize=8)
+    ax.set_title(f"Per-{study.class_noun} F1 (mean over seeds; colours span the data's range)")
     fig.colorbar(image, ax=ax, label="F1")
     _save(fig, path)
 
 
+def grid_rows(n: int) -> list[int]:
+    """Panels per row of a grid of ``n``: about square, at most 4 a row, the rows as even as can
+    be (longer first; :func:`confusion_grid` centres a shorter one, so no place stays empty):
+    4 panels are 2 + 2, 5 are 3 + 2, 7 are 3 + 2 + 2."""
+    if n <= 3:
+        return [n] if n else []
+    rows = max(round(math.sqrt(n)), -(-n // 4))
+    base, extra = divmod(n, rows)
+    return [base + 1] * extra + [base] * (rows - extra)
+
+
+def confusion_panel(ax: Axes, study: Study, s: ModelSummary, fontsize: float = 7) -> None:
+    """``s``'s row-normalised confusion matrix (summed over seeds) on ``ax``."""
+    cm = np.asarray(s.confusion, dtype=float)
+    norm = np.divide(
+        cm,
+        cm.sum(axis=1, keepdims=True),
+        out=np.zeros_like(cm),
+        where=cm.sum(axis=1, keepdims=True) > 0,
+    )
+    edges = np.arange(len(norm) + 1) - 0.5  # vector cells (the page's SVG has no raster)
+    ax.pcolormesh(edges, edges, norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(edges[-1], edges[0])  # the first class on top, as a matrix reads
+    ax.set_aspect("equal")
+    for i, j in np.ndindex(norm.shape):
+        colour = "white" if norm[i, j] > 0.5 else "black"
+        ax.text(
+            j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=fontsize, color=colour
+        )
+    names = list(study.labels)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=fontsize)
+    ax.set_yticks(range(len(names)), names, fontsize=fontsize)
+    ax.set_title(textwrap.fill(s.label, 44), fontsize=fontsize + 1.5)
+    ax.set_xlabel("predicted", fontsize=fontsize)
+    ax.set_ylabel("true", fontsize=fontsize)
+
+
 def confusion_grid(study: Study, path: Path) -> None:
-    """One row-normalised confusion matrix (summed over seeds) per model."""
-    n = len(study.summaries)
-    cols = min(3, n)
-    rows = math.ceil(n / cols)
-    fig = new_figure(4.2 * cols, 3.9 * rows)
-    for k, s in enumerate(study.summaries):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        cm = np.asarray(s.confusion, dtype=float)
-        norm = np.divide(
-            cm,
-            cm.sum(axis=1, keepdims=True),
-            out=np.zeros_like(cm),
-            where=cm.sum(axis=1, keepdims=True) > 0,
-        )
-        ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-        for i, j in np.ndindex(norm.shape):
-            ax.text(
-                j,
-                i,
-                f"{norm[i, j]:.2f}",
-                ha="center",
-                va="center",
-                fontsize=6,
-                color="white" if norm[i, j] > 0.5 else "black",
-            )
-        ax.set_xticks(
-            range(len(study.labels)), list(study.labels), rotation=45, ha="right", fontsize=7
-        )
-        ax.set_yticks(range(len(study.labels)), list(study.labels), fontsize=7)
-        ax.set_title(s.label, fontsize=9)
-        ax.set_xlabel("predicted", fontsize=7)
-        ax.set_ylabel("true", fontsize=7)
+    """One row-normalised confusion matrix (summed over seeds) per model, in rows of
+    :func:`grid_rows` (a shorter last row centred: no empty place in the grid)."""
+    rows = grid_rows(len(study.summaries))
+    cols = max(rows)
+    fig = new_figure(4.2 * cols, 3.9 * len(rows))
+    grid = fig.add_gridspec(len(rows), 2 * cols)
+    done = 0
+    for r, count in enumerate(rows):
+        start = cols - count  # in half places: a shorter row is centred
+        for j in range(count):
+            ax = fig.add_subplot(grid[r, start + 2 * j : start + 2 * j + 2])
+            confusion_panel(ax, study, study.summaries[done])
+            done += 1
     fig.suptitle("Confusion matrices, share of each true class")
     _save(fig, path)
+
+
+CONFUSION_INCHES = 3.5
+"""The side of one model's confusion matrix on the page (:func:`confusion_figure`)."""
+
+
+def confusion_figure(study: Study, s: ModelSummary) -> Figure:
+    """``s``'s confusion matrix alone (the page lays one per model out in the page's width)."""
+    fig = new_figure(CONFUSION_INCHES, CONFUSION_INCHES)
+    confusion_panel(fig.add_subplot(), study, s, fontsize=7.5)
+    return fig
 
 
 def _tick(value: float, _pos: object = None) -> str:
@@ -134,6 +176,17 @@ def _tick(value: float, _pos: object = None) -> str:
         if value >= scale:
             return f"{value / scale:g}{unit}"
     return f"{value:g}"
+
+
+def _measured_on(study: Study, axis: str, device: str, rows: Sequence[ModelSummary]) -> str:
+    """``"\nmeasured on <machine>"`` for a latency or memory panel (which CPU or GPU timed it)."""
+    if axis in CPU_PROBE_AXES:
+        machine = probe_machine(study)
+    elif axis in ("latency_p50_ms", "peak_memory_mb"):
+        machine = device_machines(rows).get(device)
+    else:
+        return ""
+    return f"\nmeasured on {machine}" if machine else ""
 
 
 REACH = 0.05
@@ -159,11 +212,17 @@ XPAD = 2.2
 
 
 def pareto_scatter(study: Study, axis: str, path: Path) -> None:
+    """:func:`pareto_figure` of every device, written to ``path``."""
+    _save(pareto_figure(study, axis), path)
+
+
+def pareto_figure(study: Study, axis: str, devices: Collection[str] | None = None) -> Figure:
     """Macro-F1 (mean, 95% interval as an error bar) against ``axis`` (log scale), one panel
     per device: the front joined, dominated rows grey, stale rows hollow orange (not ranked),
     each distilled row linked to its non-distilled twin; labels placed without overlaps; a
-    far-out row (:data:`FAR_POINTS`) noted in the panel title instead of squashing the axis."""
-    shown_panels = panels(study, axis)
+    far-out row (:data:`FAR_POINTS`) noted in the panel title instead of squashing the axis.
+    ``devices``: only these devices' panels (the page draws one figure per panel)."""
+    shown_panels = [(d, rows) for d, rows in panels(study, axis) if devices is None or d in devices]
     fig = new_figure(max(6.8 * len(shown_panels), 8.5), 5.4)
     jobs = []
     for k, (device, rows) in enumerate(shown_panels):
@@ -212,6 +271,7 @@ def pareto_scatter(study: Study, axis: str, path: Path) -> None:
             if i in far
         ]
         title = device if not all(r == "stale" for *_, r in rows) else f"{device}: stale rows only"
+        title += _measured_on(study, axis, device, [s for s, _, _ in rows])
         if notes:
             title += "\nbelow the axis: " + "; ".join(notes)
         ax.set_title(title, fontsize=9)
@@ -242,7 +302,7 @@ def pareto_scatter(study: Study, axis: str, path: Path) -> None:
                 for s, c, r in order
             ],
         )
-    _save(fig, path)
+    return fig
 
 
 def render_figures(study: Study, figures_dir: Path) -> dict[str, Path]:

@@ -1,11 +1,14 @@
 """The leaderboard as one self-contained HTML page: ``emobench report ... --html FILE``.
 
-Styles, script, data and figures (PNG, base64) are inlined; the page loads nothing. It shows the
-leaderboard as a sortable table (tiers, intervals; stale rows marked and never recommended), the
-budget controls with the recommended model and runner-up, the per-emotion F1 as a heatmap, the
-confusion matrices and Pareto views of RESULTS.md, the deployment rows and the run record (what
-was run, and the ``--notes`` file, whose markdown subset is turned into HTML by
-:func:`markdown_html`). Same study, same bytes: nothing reads the clock.
+Styles, script, data and figures (inline SVG) are inlined; the page loads nothing. It shows the
+leaderboard as a compact sortable table with a column picker (tiers, intervals, each latency and
+memory column naming its machine; stale rows marked and never recommended:
+:mod:`~emobench_core.report.html_leaderboard`), the budget controls with the recommended model
+and runner-up, the per-emotion F1 as a heatmap over the data's range, the confusion matrices and
+Pareto views of RESULTS.md (:mod:`~emobench_core.report.html_figures`), the deployment rows and
+the run record (what was run, and the ``--notes`` file, whose markdown subset is turned into
+HTML by :func:`markdown_html`). It reads at 1,280 px without sideways scrolling and on a 390 px
+phone. Same study, same bytes: nothing reads the clock.
 
 The style sheet and the script are files beside this module (``page.css``, ``page.js``, package
 data), inlined as they are. The script sorts the leaderboard by a clicked column and applies the
@@ -20,7 +23,6 @@ test_html_recommender.py`` checks the port under Node.js, ``test_html_browser.py
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import re
@@ -29,7 +31,8 @@ from html import escape
 from pathlib import Path
 
 from emobench_core.report.deploy import markdown_rows
-from emobench_core.report.tables import score
+from emobench_core.report.html_figures import confusion_svgs, pareto_svgs
+from emobench_core.report.html_leaderboard import h, heatmap, leaderboard
 from emobench_core.schema.deploy import DeployReport
 from emobench_core.study.budgets import (
     CPU_PROBE_NOTE,
@@ -38,7 +41,7 @@ from emobench_core.study.budgets import (
     candidates,
 )
 from emobench_core.study.recommend import DEVICES
-from emobench_core.study.records import ALPHA, AXIS_LABELS, ModelSummary, Study
+from emobench_core.study.records import ALPHA, Study
 
 RULE = (
     "emobench recommend: on the budget's device, the current rows within every limit (an "
@@ -52,79 +55,6 @@ RULE = (
 
 LEFT = ' class="l"'
 """A left-aligned cell (text columns)."""
-
-
-def _h(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
-def _cell(text: object, sort: object = None, cls: str = "") -> str:
-    value = "" if sort is None else (f"{sort:.10g}" if isinstance(sort, float) else str(sort))
-    klass = f' class="{cls}"' if cls else ""
-    return f'<td{klass} data-v="{_h(value)}">{text}</td>'
-
-
-def _num(value: float | None, digits: int) -> tuple[str, float | None]:
-    return ("—", None) if value is None else (f"{value:.{digits}f}", value)
-
-
-def _bar(s: ModelSummary, lo: float, hi: float) -> str:
-    def pos(v: float) -> float:  # every interval a single point (hi == lo): the middle
-        return 50.0 if hi <= lo else 100 * min(max((v - lo) / (hi - lo), 0.0), 1.0)
-
-    ci = s.macro_f1_ci
-    return (
-        f'<span class="bar" title="95% interval [{ci.low:.4f}, {ci.high:.4f}]"><span style="left:'
-        f'{pos(ci.low):.1f}%;width:{pos(ci.high) - pos(ci.low):.1f}%"></span><i style="left:'
-        f'calc({pos(s.macro_f1_mean):.1f}% - 1px)"></i></span>'
-    )
-
-
-def leaderboard(st: Study) -> str:
-    """The sortable table: current rows with their tier, then the stale rows, marked."""
-    rows = [*st.summaries, *st.stale]
-    ranked = st.summaries or rows
-    lo = min(s.macro_f1_ci.low for s in ranked)
-    hi = max(s.macro_f1_ci.high for s in ranked)
-    heads = ["tier", "model", "budget", "init", "device", "seeds", "macro-F1 [95% CI]"]
-    heads += ["accuracy", "params (M)", "p50 b1 (ms, own device)", "CPU p50 b1 (ms)"]
-    heads += ["CPU inference (MiB)", "train peak (MiB)"]
-    body = []
-    for s in rows:
-        stale = s in st.stale
-        tier = "stale" if stale else str(st.tier_of(s.label))
-        badge = ' <span class="badge stale">stale</span>' if stale else ""
-        cpu_lat, cpu_lat_v = _num(s.cpu_latency_p50_ms, 3)
-        cpu_mem, cpu_mem_v = _num(s.cpu_inference_mb, 1)
-        why = f' title="{_h("; ".join(s.stale))}"' if stale else ""
-        cells = [
-            _cell(tier, 99 if stale else int(tier)),
-            _cell(_h(s.label) + badge, s.label, "l"),
-            _cell("", "", "l budget"),
-            _cell(_h(s.init), s.init, "l"),
-            _cell(_h(s.device), s.device, "l"),
-            _cell(s.n_seeds, s.n_seeds),
-            _cell(
-                _h(score(s.macro_f1_mean, s.macro_f1_std, s.macro_f1_ci)) + _bar(s, lo, hi),
-                s.macro_f1_mean,
-            ),
-            _cell(_h(score(s.accuracy_mean, s.accuracy_std, s.accuracy_ci)), s.accuracy_mean),
-            _cell(f"{s.params_total / 1e6:.2f}", s.params_total),
-            _cell(f"{s.latency_p50_ms:.3f}", s.latency_p50_ms),
-            _cell(cpu_lat, cpu_lat_v),
-            _cell(cpu_mem, cpu_mem_v),
-            _cell(f"{s.peak_memory_mb:.0f}", s.peak_memory_mb),
-        ]
-        klass = ' class="stale"' if stale else ""
-        body.append(f'<tr{klass} data-label="{_h(s.label)}"{why}>{"".join(cells)}</tr>')
-    head = "".join(
-        f'<th class="l">{_h(h)}</th>' if i in (1, 2, 3, 4) else f"<th>{_h(h)}</th>"
-        for i, h in enumerate(heads)
-    )
-    return (
-        f'<div class="wrap"><table id="leaderboard" class="sortable"><thead><tr>{head}</tr>'
-        f"</thead><tbody>{''.join(body)}</tbody></table></div>"
-    )
 
 
 def _candidates(st: Study) -> list[dict[str, object]]:
@@ -146,9 +76,9 @@ def _control(limit: str, label: str, values: Sequence[float]) -> str:
     known = [v for v in values if v is not None and v > 0]
     lo, hi = (min(known) / 2, max(known) * 2) if known else (0.1, 1000.0)
     return (
-        f'<div><label for="{limit}">{_h(label)}</label>'
+        f'<div><label for="{limit}">{h(label)}</label>'
         f'<input type="range" id="{limit}-range" min="0" max="1000" value="1000" '
-        f'data-lo="{lo:.6g}" data-hi="{hi:.6g}" aria-label="{_h(label)} (slider)">'
+        f'data-lo="{lo:.6g}" data-hi="{hi:.6g}" aria-label="{h(label)} (slider)">'
         f'<input type="number" id="{limit}" min="0" step="any" placeholder="no limit"> '
         '<span class="muted">empty: no limit</span></div>'
     )
@@ -164,8 +94,8 @@ def budget_controls(st: Study, cands: Sequence[Mapping[str, object]]) -> str:
 
     devices = "".join(f'<option value="{d}">{d}</option>' for d in DEVICES)
     presets = " ".join(
-        f'<button type="button" data-budget="{_h(json.dumps(dataclasses.asdict(b)))}">'
-        f"{_h(name)}</button>"
+        f'<button type="button" data-budget="{h(json.dumps(dataclasses.asdict(b)))}">'
+        f"{h(name)}</button>"
         for name, b in TYPICAL_BUDGETS
     )
     return (
@@ -182,43 +112,8 @@ def budget_controls(st: Study, cands: Sequence[Mapping[str, object]]) -> str:
         '<span id="rec-best-detail"></span></div><div>Runner-up: <strong id="rec-runner-up">'
         '</strong><span id="rec-runner-up-detail"></span></div>'
         '<div id="rec-note" class="muted"></div></div>'
-        f'<p class="note">Rule: {_h(RULE)}{" " + _h(CPU_PROBE_NOTE) if probe else ""}</p>'
+        f'<p class="note">Rule: {h(RULE)}{" " + h(CPU_PROBE_NOTE) if probe else ""}</p>'
     )
-
-
-def _colour(v: float) -> tuple[str, str]:
-    from matplotlib import colormaps
-
-    r, g, b, _ = colormaps["viridis"](min(max(v, 0.0), 1.0))
-    return f"#{round(255 * r):02x}{round(255 * g):02x}{round(255 * b):02x}", (
-        "black" if v > 0.6 else "white"
-    )
-
-
-def heatmap(st: Study) -> str:
-    """Per-emotion F1 (mean over seeds) of every row, coloured like the figure of RESULTS.md."""
-    body = []
-    for s in [*st.summaries, *st.stale]:
-        cells = []
-        for e in st.labels:
-            bg, fg = _colour(s.per_class_f1[e])
-            iv = s.per_class_ci[e]
-            cells.append(
-                f'<td class="v" style="background:{bg};color:{fg}" title="{_h(e)}: 95% '
-                f'interval [{iv.low:.4f}, {iv.high:.4f}]">{s.per_class_f1[e]:.3f}</td>'
-            )
-        klass = ' class="stale"' if s in st.stale else ""
-        body.append(f'<tr{klass}><td class="l">{_h(s.label)}</td>{"".join(cells)}</tr>')
-    head = "".join(f"<th>{_h(e)}</th>" for e in st.labels)
-    return (
-        f'<table class="heat"><thead><tr><th class="l">model</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def _img(path: Path, alt: str) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<figure><img alt="{_h(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
 def _deploy(deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]]) -> str:
@@ -229,15 +124,15 @@ def _deploy(deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]]) -> st
         body = "".join(
             "<tr>"
             + "".join(
-                f"<td{LEFT if i in left else ''}>{_h(c.replace('`', ''))}</td>"
+                f"<td{LEFT if i in left else ''}>{h(c.replace('`', ''))}</td>"
                 for i, c in enumerate(row)
             )
             + "</tr>"
             for row in rows
         )
-        head = "".join(f"<th{LEFT if i in left else ''}>{_h(h)}</th>" for i, h in enumerate(heads))
+        head = "".join(f"<th{LEFT if i in left else ''}>{h(x)}</th>" for i, x in enumerate(heads))
         out.append(
-            f'<h3>{_h(label)}</h3><p class="note">CPU: {_h(report.environment.get("cpu_model"))}'
+            f'<h3>{h(label)}</h3><p class="note">CPU: {h(report.environment.get("cpu_model"))}'
             f', {report.threads} threads.</p><div class="wrap"><table><thead><tr>{head}</tr>'
             f"</thead><tbody>{body}</tbody></table></div>"
         )
@@ -340,21 +235,17 @@ def page(
     *,
     title: str,
     command: str,
-    figures: Mapping[str, Path],
     deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]] = (),
     notes: tuple[str, str] | None = None,
 ) -> str:
-    """The whole page (``figures``: key -> PNG of :func:`~.figures.render_figures`)."""
+    """The whole page; its figures are drawn from ``st`` as inline SVG
+    (:mod:`~emobench_core.report.html_figures`)."""
     cands = _candidates(st)
     data = {"rule": RULE, "candidates": cands, "alpha": ALPHA}
     data["pvalues"] = architecture_pvalues(st.summaries)
     blob = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
-    pareto = "".join(
-        _img(path, f"macro-F1 vs {AXIS_LABELS[key.removeprefix('pareto_')]}")
-        for key, path in figures.items()
-        if key.startswith("pareto_")
-    )
-    confusion = _img(figures["confusion"], "confusion matrices") if "confusion" in figures else ""
+    confusion = confusion_svgs(st) if st.summaries else ""
+    pareto = pareto_svgs(st) if st.summaries else ""
     stale = (
         f'<p class="note">{len(st.stale)} stale row(s), marked, were trained by older code or '
         "another recipe: shown, never ranked or recommended (hover a row for what changed).</p>"
@@ -370,9 +261,9 @@ def page(
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">",
-            f"<title>{_h(title)}</title><style>\n{asset('page.css')}</style></head><body>",
-            f"<h1>{_h(title)}</h1>",
-            f'<p class="note">Rendered by <code>{_h(command)}</code> from saved results JSON; '
+            f"<title>{h(title)}</title><style>\n{asset('page.css')}</style></head><body>",
+            f"<h1>{h(title)}</h1>",
+            f'<p class="note">Rendered by <code>{h(command)}</code> from saved results JSON; '
             "self-contained (nothing is loaded from the network).</p>",
             "<h2>Budget</h2>",
             budget_controls(st, cands),
@@ -385,9 +276,12 @@ def page(
             f"<h2>Per-{escape(st.class_noun)} F1</h2>",
             heatmap(st),
             "<h2>Confusion matrices</h2>",
+            '<p class="note">Share of each true class (row) predicted as each class (column), '
+            "summed over seeds.</p>",
             confusion,
             "<h2>Pareto views</h2>",
-            pareto,
+            '<p class="note">A figure wider than the screen scrolls sideways in its box.</p>',
+            f'<div class="figs">{pareto}</div>',
             "<h2>Deployment</h2>",
             _deploy(deploy),
             "<h2>Run record</h2>",

@@ -10,6 +10,17 @@
     return cmp(b.macro_f1, a.macro_f1) || cmp(lat(a), lat(b)) || cmp(a.params, b.params);
   }
 
+  function amount(quantity, v, over) {  // study.recommend._fmt: 4.39M, 0.547 ms, 59.7 MB
+    if (quantity === "params") {
+      return v >= 1e6 ? (v / 1e6).toFixed(2) + "M" : (v / 1e3).toFixed(1) + "k";
+    }
+    var digits = 3;  // over a bound, as many more digits as show it over
+    while (over !== undefined && v > over && digits < 17 && Number(v.toPrecision(digits)) <= over) {
+      digits += 1;
+    }
+    return String(Number(v.toPrecision(digits))) + (quantity === "latency" ? " ms" : " MB");
+  }
+
   function recommend(budget) {
     var onDevice = data.candidates.filter(function (c) { return c.device === budget.device; });
     function fail(why) {
@@ -29,8 +40,10 @@
       LIMITS.forEach(function (l) {
         var bound = budget[l[0]], value = c[l[1]];
         if (bound === null) { return; }
-        if (value === null) { reasons.push(l[2] + " not measured"); }
-        else if (value > bound) { reasons.push(l[2] + " " + value + " > " + bound); }
+        if (value === null) { reasons.push(l[2] + " not measured (" + l[0] + "=" + bound + ")"); }
+        else if (value > bound) {
+          reasons.push(l[2] + " " + amount(l[2], value, bound) + " > " + l[0] + "=" + bound);
+        }
       });
       if (reasons.length) { excluded[c.label] = reasons.join("; "); } else { fits.push(c); }
     });
@@ -168,6 +181,20 @@
     });
   }
 
+  function picker() {  // the column picker: each box shows or hides its column's cells
+    document.querySelectorAll(".picker input[data-col]").forEach(function (box) {
+      var col = box.getAttribute("data-col");
+      var head = document.querySelector("#leaderboard th[data-col='" + col + "']");
+      box.checked = getComputedStyle(head).display !== "none";
+      box.addEventListener("change", function () {
+        document.querySelectorAll("#leaderboard .c-" + col).forEach(function (cell) {
+          cell.style.display = box.checked ? "table-cell" : "none";
+        });
+      });
+    });
+  }
+
+  picker();
   LIMITS.forEach(slider);
   document.getElementById("device").addEventListener("change", apply);
   document.getElementById("rank_by").addEventListener("change", apply);

@@ -273,7 +273,6 @@ def render_report(inputs: ReportInputs) -> str:
             st,
             title=title,
             command=" ".join(command),
-            figures=figures,
             deploy=deploy,
             notes=notes,
         )

@@ -100,7 +100,8 @@ class Budget:
     def describe(self) -> str:
         """E.g. ``"cpu, latency <= 5 ms, params <= 30.00M"``."""
         parts = [
-            f"{noun} <= {_fmt(quantity, value)}" for _, quantity, _, noun, _, value in self.limits()
+            f"{noun} <= {_fmt(quantity, value, exact=True)}"
+            for _, quantity, _, noun, _, value in self.limits()
         ]
         return ", ".join([self.device, *parts]) if parts else f"{self.device}, no limits"
 
@@ -133,13 +134,35 @@ class Recommendation:
         return dataclasses.asdict(self)
 
 
-def _fmt(quantity: str, value: float | None) -> str:
+def significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits in plain notation (``0.547``, ``59.7``,
+    ``1340``): a measurement shown as far as it tells models apart, not to its float's last
+    digit (``0.5471510003189906``). The page's script rounds the same way (``page.js``)."""
+    text = f"{value:.{digits}g}"
+    return f"{float(text):.0f}" if "e+" in text else text
+
+
+def _fmt(
+    quantity: str, value: float | None, *, over: float | None = None, exact: bool = False
+) -> str:
+    """A measured ``value`` of ``quantity`` with its unit, rounded (:func:`significant`); over
+    a bound ``over``, with as many more digits as show it over; ``exact``: a bound as given."""
     if value is None:
         return "unknown"
     if quantity == "params":
         return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.1f}k"
     unit = "ms" if quantity == "latency_ms" else "MB"
-    return f"{value:g} {unit}"
+    if exact:
+        return f"{value:g} {unit}"
+    digits = 3
+    while (
+        over is not None
+        and value > over
+        and digits < 17
+        and float(significant(value, digits)) <= over
+    ):
+        digits += 1
+    return f"{significant(value, digits)} {unit}"
 
 
 def _num(value: float) -> str:
@@ -153,7 +176,7 @@ def _violations(c: Candidate, budget: Budget) -> list[str]:
         if value is None:
             reasons.append(f"{noun} not measured ({limit}={_num(bound)})")
         elif value > bound:
-            reasons.append(f"{noun} {_fmt(quantity, value)} > {limit}={_num(bound)}")
+            reasons.append(f"{noun} {_fmt(quantity, value, over=bound)} > {limit}={_num(bound)}")
     return reasons
 
 
@@ -171,7 +194,7 @@ def _no_fit_message(on_device: Sequence[Candidate], budget: Budget) -> str:
         top = min(known, key=attrgetter(quantity))
         value = getattr(top, quantity)
         unit = " params" if quantity == "params" else ""
-        hint = f"{best} is {top.label} at {_fmt(quantity, value)}{unit}"
+        hint = f"{best} is {top.label} at {_fmt(quantity, value, over=bound)}{unit}"
         hints.append(f"{hint} — raise {flag}" if value > bound else f"{hint} (within {limit})")
     return f"no model meets {head} on {budget.device}; " + "; ".join(hints)
 

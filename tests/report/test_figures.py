@@ -160,3 +160,57 @@ def test_committed_study_labels_do_not_overlap(drawn, axis, tmp_path):
         boxes = _boxes(ax)
         for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
             assert not box_a.overlaps(box_b), f"{ax.get_title()}: {a!r} and {b!r} overlap"
+
+
+GRID = [(n, "random") for n in ("bert-tiny", "bert-mini", "bert-small", "distilbert", "minilm-l6")]
+GRID += [("minilm-l6", "pretrained"), ("bert-tiny", "pretrained")]
+
+
+def _study_of(n: int):
+    """A study of ``n`` current rows (one seed each)."""
+    rows = [
+        make_result(
+            name,
+            init,
+            "transformer",
+            "cpu",
+            42,
+            0.05 + 0.02 * i,
+            10**6 * (i + 1),
+            0.5 + i,
+            100,
+            500,
+            model_index=i,
+        )
+        for i, (name, init) in enumerate(GRID[:n])
+    ]
+    st = build_study(rows, n_resamples=50)
+    assert len(st.summaries) == n
+    return st
+
+
+@pytest.mark.parametrize("n", [4, 5, 7])
+def test_the_confusion_grid_leaves_no_empty_place(drawn, n, tmp_path):
+    """Each row of matrices spans most of the figure's width: 4 models are 2 x 2 (not 3 + 1,
+    a third of the image blank), a shorter last row is centred."""
+    figures.confusion_grid(_study_of(n), tmp_path / "c.png")
+    (fig,) = drawn
+    boxes = [ax.get_position() for ax in fig.axes]
+    assert len(boxes) == n
+    left, right = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+    rows: dict[float, list] = {}
+    for b in boxes:
+        rows.setdefault(round(b.y0, 3), []).append(b)
+    for row in rows.values():
+        span = max(b.x1 for b in row) - min(b.x0 for b in row)
+        assert span >= 0.6 * (right - left), f"a row of {len(row)} of {n} leaves places empty"
+        middle = (max(b.x1 for b in row) + min(b.x0 for b in row)) / 2
+        assert abs(middle - (left + right) / 2) < 0.05 * (right - left)  # centred
+
+
+def test_the_per_class_colour_scale_spans_the_data(study, drawn, tmp_path):
+    """The heatmap's colours run from the lowest to the highest F1 shown, not over 0-1."""
+    figures.per_class_heatmap(study, tmp_path / "h.png")
+    (image,) = drawn[0].axes[0].images
+    values = [s.per_class_f1[e] for s in study.summaries for e in study.labels]
+    assert (image.norm.vmin, image.norm.vmax) == (min(values), max(values))

@@ -107,8 +107,14 @@ def synthetic(tmp_path_factory):
 class Page:
     """The page opened offline, every request but the page's own file aborted and recorded."""
 
-    def __init__(self, browser, path: Path) -> None:
-        self.context = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
+    def __init__(self, browser, path: Path, width: int = 1400) -> None:
+        phone = width < 720  # as a phone: the page's viewport meta tag applies
+        self.context = browser.new_context(
+            offline=True,
+            viewport={"width": width, "height": 844 if phone else 900},
+            is_mobile=phone,
+            has_touch=phone,
+        )
         self.blocked: list[str] = []
         self.errors: list[str] = []
         url = path.resolve().as_uri()
@@ -229,3 +235,73 @@ def test_clicking_a_column_sorts_the_rows(browser, committed):
     assert [tuple(r) for r in rows()] == sorted(ascending, key=lambda r: -r[0])
     assert header.get_attribute("aria-sort") == "descending"
     assert page.errors == [] and page.blocked == []
+
+
+WIDTHS = [1280, 390]
+"""A laptop and a phone (issue 30: the table was 2,006 px wide, the figures' text 3 px high)."""
+HEADS = """ths => ths.map(th => ({col: th.dataset.col, cls: th.className,
+    shown: getComputedStyle(th).display !== "none", right: th.getBoundingClientRect().right}))"""
+TEXT_PX = """texts => texts.map(t => {
+    const m = t.getScreenCTM();  // user units (points) to CSS px, rotation left out
+    return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_trade_off_shows_without_sideways_scrolling(browser, committed, width):
+    """With a budget set (its column then explains every row), the page does not scroll
+    sideways, and the leaderboard's key columns (model, macro-F1, parameters, the CPU probe's
+    latency) are on screen; at 1,280 px every column of the default view is."""
+    page = Page(browser, committed[0], width=width)
+    page.recommend(["--max-latency-ms", "0.5", "--max-memory-mb", "50"])  # long reasons
+    p = page.page
+    assert p.evaluate("document.documentElement.scrollWidth") <= width
+    heads = p.eval_on_selector_all("#leaderboard thead th", HEADS)
+    key = [h for h in heads if not {"wide", "more"} & set(h["cls"].split())]
+    assert [h["col"] for h in key] == ["model", "f1", "params", "cpu_latency"]
+    shown = [h for h in heads if h["shown"]]
+    assert all(h["shown"] and h["right"] <= width for h in key), heads
+    if width >= 1280:
+        assert len(shown) >= 9 and all(h["right"] <= width for h in shown), shown
+    else:
+        assert shown == key, shown
+    wrap = "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+    scroll, client = p.eval_on_selector("#leaderboard", wrap)
+    assert scroll <= client, (scroll, client)
+    reasons = p.eval_on_selector_all("#leaderboard td.budget", "cs => cs.map(c => c.textContent)")
+    want = "over: latency 0.547 ms > max_latency_ms=0.5; memory 59.7 MB > max_memory_mb=50"
+    assert want in reasons, reasons  # BERT-Tiny's row
+    text = p.inner_text("body") + " ".join(reasons)  # (the column is hidden on a phone)
+    assert not re.findall(r"\d\.\d{5,}", text), re.findall(r"\S*\d\.\d{5,}\S*", text)[:5]
+    assert page.errors == [] and page.blocked == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_figures_text_is_9_px_or_more(browser, committed, width):
+    """Every figure is inline SVG whose text renders at 9 CSS px or more (the page never shrinks
+    a figure; a figure wider than a phone scrolls in its own box)."""
+    page = Page(browser, committed[0], width=width)
+    p = page.page
+    assert p.locator("img").count() == 0
+    assert p.locator("figure.fig svg").count() >= 7  # 4 confusion matrices, the Pareto views
+    sizes = p.eval_on_selector_all("figure.fig svg text", TEXT_PX)
+    assert len(sizes) > 100 and min(sizes) >= 9, min(sizes)
+    widths = p.eval_on_selector_all(
+        "figure.fig", "fs => fs.map(f => f.getBoundingClientRect().right)"
+    )
+    assert max(widths) <= width  # the box scrolls, not the page
+    assert page.errors == [] and page.blocked == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_confusion_matrices_leave_no_empty_place(browser, committed, width):
+    """At 1,280 px the 4 matrices sit 2 + 2 (the PNG's 3 + 1 left a third of it blank), on a
+    phone one a row."""
+    from emobench_core.report.figures import grid_rows
+
+    page = Page(browser, committed[0], width=width)
+    tops = page.page.eval_on_selector_all(
+        ".figs.cm figure.fig", "fs => fs.map(f => Math.round(f.getBoundingClientRect().top))"
+    )
+    rows = [tops.count(t) for t in sorted(set(tops))]
+    assert rows == (grid_rows(len(tops)) if width >= 1280 else [1] * len(tops)), rows

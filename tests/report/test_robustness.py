@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from emobench_core.metrics.stats import Interval
-from emobench_core.report.html import _bar
+from emobench_core.report.html_leaderboard import _bar
 from emobench_core.report.render import write_text_atomic
 from emobench_core.report.tables import table
 

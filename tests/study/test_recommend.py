@@ -208,3 +208,24 @@ def test_a_significant_gap_is_a_cost_and_breaks_the_tie():
     assert "gives up 1.0 macro-F1 points (significant, Holm p 0.002)" in format_recommendation(
         rec, Budget()
     )
+
+
+def test_measured_figures_are_rounded_in_the_text():
+    """A probe's latency and memory print with 3 significant digits, not their float's last
+    digit (issue 30: ``0.5471510003189906``, ``0.547151 ms``, ``59.7031 MB``); a reason keeps
+    the digits that show a value over its bound, and a budget's own bound prints as given."""
+    tiny = _cand("bert-tiny", 0.848, 0.5471510003189906, 4_386_436, 59.703125)
+    svm = _cand("tfidf-svm", 0.839, 0.08967400412075222, 749_862, 33.59375)
+    budget = Budget(max_latency_ms=0.547, max_memory_mb=40.25)
+    rec = recommend([tiny, svm], budget)
+    assert rec.excluded == {
+        "bert-tiny": "latency 0.5472 ms > max_latency_ms=0.547; "
+        "memory 59.7 MB > max_memory_mb=40.25"
+    }
+    text = format_recommendation(recommend([tiny, svm], Budget()), Budget())
+    assert "latency 0.0897 ms, 749.9k params, peak memory 33.6 MB" in text
+    assert "latency 0.547 ms, 4.39M params, peak memory 59.7 MB" in text
+    assert not re.findall(r"\d\.\d{5,}", text), text
+    assert Budget(max_latency_ms=0.54715).describe() == "cpu, latency <= 0.54715 ms"
+    with pytest.raises(BudgetError, match=r"fastest is tfidf-svm at 0.0897 ms — raise"):
+        recommend([tiny, svm], Budget(max_latency_ms=0.05))
