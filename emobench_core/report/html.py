@@ -1,11 +1,12 @@
 """The leaderboard as one self-contained HTML page: ``emobench report ... --html FILE``.
 
 Styles, script, data and figures (PNG, base64) are inlined; the page loads nothing. It shows the
-leaderboard as a sortable table (tiers, intervals; stale rows marked and never recommended), the
-budget controls with the recommended model and runner-up, the per-emotion F1 as a heatmap, the
-confusion matrices and Pareto views of RESULTS.md, the deployment rows and the run record (what
-was run, and the ``--notes`` file, whose markdown subset is turned into HTML by
-:func:`markdown_html`). Same study, same bytes: nothing reads the clock.
+size ladder, the budget controls with the recommended model and runner-up, the leaderboard of
+current rows as a sortable table (tiers, intervals), the archive of stale rows with what changed
+(never ranked or recommended), the per-emotion F1 as a heatmap, the confusion matrices and Pareto
+views of RESULTS.md, the deployment rows and the run record (what was run, and the ``--notes``
+file, whose markdown subset is turned into HTML by :func:`markdown_html`). Same study, same
+bytes: nothing reads the clock.
 
 The style sheet and the script are files beside this module (``page.css``, ``page.js``, package
 data), inlined as they are. The script sorts the leaderboard by a clicked column and applies the
@@ -29,6 +30,7 @@ from html import escape
 from pathlib import Path
 
 from emobench_core.report.deploy import markdown_rows
+from emobench_core.report.sections_stale import archive_html
 from emobench_core.report.tables import score
 from emobench_core.schema.deploy import DeployReport
 from emobench_core.study.budgets import (
@@ -81,11 +83,13 @@ def _bar(s: ModelSummary, lo: float, hi: float) -> str:
 
 
 def leaderboard(st: Study) -> str:
-    """The sortable table: current rows with their tier, then the stale rows, marked."""
-    rows = [*st.summaries, *st.stale]
-    ranked = st.summaries or rows
-    lo = min(s.macro_f1_ci.low for s in ranked)
-    hi = max(s.macro_f1_ci.high for s in ranked)
+    """The sortable table of the ranked rows with their tier: the current rows (stale ones are
+    in the archive below it), or with `--include-stale` every row, stale ones labelled so."""
+    rows = list(st.summaries)
+    if not rows:
+        return '<p class="muted">No current rows: every result is in the archive below.</p>'
+    lo = min(s.macro_f1_ci.low for s in rows)
+    hi = max(s.macro_f1_ci.high for s in rows)
     heads = ["tier", "model", "budget", "init", "device", "seeds", "macro-F1 [95% CI]"]
     heads += ["accuracy", "params (M)", "p50 b1 (ms, own device)", "CPU p50 b1 (ms)"]
     heads += ["CPU inference (MiB)", "train peak (MiB)"]
@@ -343,8 +347,9 @@ def page(
     figures: Mapping[str, Path],
     deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]] = (),
     notes: tuple[str, str] | None = None,
+    ladder: str = "",
 ) -> str:
-    """The whole page (``figures``: key -> PNG of :func:`~.figures.render_figures`)."""
+    """The whole page (``figures``: PNGs of :func:`~.figures.render_figures`; ``ladder``: HTML)."""
     cands = _candidates(st)
     data = {"rule": RULE, "candidates": cands, "alpha": ALPHA}
     data["pvalues"] = architecture_pvalues(st.summaries)
@@ -355,12 +360,6 @@ def page(
         if key.startswith("pareto_")
     )
     confusion = _img(figures["confusion"], "confusion matrices") if "confusion" in figures else ""
-    stale = (
-        f'<p class="note">{len(st.stale)} stale row(s), marked, were trained by older code or '
-        "another recipe: shown, never ranked or recommended (hover a row for what changed).</p>"
-        if st.stale
-        else ""
-    )
     best = st.summaries[0] if st.summaries else None
     n_test = "" if best is None else f" of the {best.n_test:,} test examples"
     return "\n".join(
@@ -374,6 +373,7 @@ def page(
             f"<h1>{_h(title)}</h1>",
             f'<p class="note">Rendered by <code>{_h(command)}</code> from saved results JSON; '
             "self-contained (nothing is loaded from the network).</p>",
+            ladder,
             "<h2>Budget</h2>",
             budget_controls(st, cands),
             "<h2>Leaderboard</h2>",
@@ -381,7 +381,7 @@ def page(
             f'<p class="note">Click a column to sort. Scores: mean ± std over seeds [95% interval '
             f"of the seed mean{n_test}]; the bar shows the interval and the mean. Tiers: rows "
             "not significantly below their tier's leader (paired bootstrap, Holm-adjusted).</p>",
-            stale,
+            archive_html(st),
             f"<h2>Per-{escape(st.class_noun)} F1</h2>",
             heatmap(st),
             "<h2>Confusion matrices</h2>",
