@@ -16,7 +16,15 @@ from collections.abc import Mapping, Sequence
 from emobench_core.metrics.seeds import WELCH, SeedEstimate
 from emobench_core.report.blocks import Block, Table
 from emobench_core.report.tables import env_value, p_value
-from emobench_core.study.ladder import BESIDE, LADDER, PRETRAINED_TWIN, SizeLadder, Step, cost
+from emobench_core.study.ladder import (
+    BESIDE,
+    LADDER,
+    PRETRAINED_TWIN,
+    Rung,
+    SizeLadder,
+    Step,
+    cost,
+)
 from emobench_core.study.records import ALPHA, Study
 
 PUBLISHED: dict[str, tuple[str, ...]] = {
@@ -56,9 +64,15 @@ def _factor(step: Step, attr: str, scale: float, unit: str, digits: int) -> str:
     return f"{a / scale:.{digits}f} → {b / scale:.{digits}f}{unit} ({f:.2f}×)"
 
 
+def _rung_name(r: Rung) -> str:
+    return f"{r.name} ({'random init' if r.init == 'random' else r.init})"
+
+
 def _missing(step: Step, device: str) -> str:
-    names = ", ".join(f"{r.name} ({r.init} init)" for r in step.missing)
-    why = "; ".join(f"{r.name}: {', '.join(r.elsewhere)}" for r in step.missing if r.elsewhere)
+    names = ", ".join(_rung_name(r) for r in step.missing)
+    why = "; ".join(
+        f"{_rung_name(r)}: {', '.join(r.elsewhere)}" for r in step.missing if r.elsewhere
+    )
     if step.missing:
         return (
             f"{_arrow(step)}: not yet measured: no current row of {names} on {device}"
@@ -219,6 +233,21 @@ def ladder_blocks(
         f"{env_value(probe.environment.get('cpu_model'))} ({probe.threads} torch thread(s)), "
         "joined by architecture (random weights)"
     )
+    trained = sorted(
+        {
+            m
+            for lad in ladders
+            if lad.device == "cpu"
+            for r in lad.rungs
+            if r.row
+            for m in r.machines
+        }
+    )
+    if probe is not None and trained and trained != [probe.environment.get("cpu_model")]:
+        cpu += (
+            f" (not the CPU the rows were trained on, {', '.join(trained)}: the latency and the "
+            "training-time factors come from different machines)"
+        )
     beside = "; ".join(f"{b} beside, against {a}" for a, b in BESIDE)
     out: list[Block] = [
         ("h2", TITLE),

@@ -16,6 +16,8 @@ from emobench_core.metrics.ranking import holm
 from emobench_core.report.blocks import html, markdown_lines
 from emobench_core.report.render import DEFAULT_ANCHORS, ReportInputs, load_anchors, render_report
 from emobench_core.report.sections_ladder import PUBLISHED_TITLE, TITLE, ladder_blocks
+from emobench_core.schema.latency import RANDOM_WEIGHTS, LatencyReport, ModelLatency
+from emobench_core.schema.records import LatencyStats
 from emobench_core.study.build import build_study
 from emobench_core.study.ladder import size_ladders
 
@@ -173,7 +175,7 @@ def test_a_stale_row_is_not_used():
     text = text_of(results)
     assert (
         "- bert-small → bert-mini: not yet measured: no current row of bert-small (random init) "
-        "on cpu (bert-small: stale rows on cpu)." in text
+        "on cpu (bert-small (random init): stale rows on cpu)." in text
     )
 
 
@@ -213,3 +215,40 @@ def test_the_report_and_the_page_open_the_study_with_the_ladder(tmp_path):
     assert 'data-label="bert-mini (random init)"' in board
     archive = page.split("<h2>Archive: stale rows (not current)</h2>", 1)[1].split("<h2>", 1)[0]
     assert '<td class="l">bert-tiny (random init)</td>' in archive and "epochs: 10" in archive
+
+
+def _probe(cpu_model: str) -> LatencyReport:
+    def stats(p50: float) -> LatencyStats:
+        return LatencyStats(p50, p50, p50, p50, 0.0, p50, p50, 200, 20, 1.0)
+
+    models = {
+        name: ModelLatency(
+            kind="transformer",
+            params_total=params,
+            params_non_embedding=params // 2,
+            b1=stats(p50),
+            b1_by_length={},
+            token_lengths={},
+            tokenizer_b1=stats(0.05),
+            throughput_b32=1000.0,
+            inference_peak_rss_mb=50.0,
+            process_peak_rss_mb=450.0,
+            weights=RANDOM_WEIGHTS,
+        )
+        for name, p50, params in (("bert-mini", 1.8, 11_170_000), ("bert-tiny", 0.6, 4_390_000))
+    }
+    env = {"cpu_model": cpu_model, "cpu_count": 2}
+    rule = {"warmup": 20, "min_iters": 200, "min_seconds": 2.0}
+    return LatencyReport(threads=2, environment=env, rule=rule, models=models, isolated=True)
+
+
+def test_the_latency_factor_comes_from_the_probe_and_names_its_machine(full):
+    results, _, _ = full
+    text = text_of(results, latency=_probe("Test CPU @ 2.0GHz"))
+    row = next(line for line in text.splitlines() if line.startswith("| bert-mini → bert-tiny"))
+    assert "1.800 → 0.600 ms (3.00×)" in row
+    assert "CPU latency probe on Test CPU @ 2.0GHz (2 torch thread(s))" in text
+    assert "different machines" not in text
+    other = text_of(results, latency=_probe("Other CPU"))
+    assert "probe on Other CPU" in other
+    assert "not the CPU the rows were trained on, Test CPU @ 2.0GHz" in other
