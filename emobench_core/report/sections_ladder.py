@@ -231,7 +231,7 @@ def ladder_blocks(
         if probe is None
         else "CPU latency is the batch-1 p50 of the CPU latency probe on "
         f"{env_value(probe.environment.get('cpu_model'))} ({probe.threads} torch thread(s)), "
-        "joined by architecture (random weights)"
+        "joined by architecture, random weights"
     )
     trained = sorted(
         {
