@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from emobench_core.metrics.seeds import WELCH, SeedEstimate
 from emobench_core.report.blocks import Block, Table
-from emobench_core.report.tables import env_value, p_value
+from emobench_core.report.tables import env_value, optional, p_value
 from emobench_core.study.ladder import (
     BESIDE,
     LADDER,
@@ -82,7 +82,8 @@ def _missing(step: Step, device: str) -> str:
     return f"{_arrow(step)}: not comparable (the two rows were scored on different test sets)."
 
 
-def _rungs(ladder: SizeLadder) -> list[Block]:
+def _rungs(ladder: SizeLadder, probe: bool) -> list[Block]:
+    """The measured rungs; the CPU latency column only with a probe (``--latency``)."""
     rows = [
         (
             r.name,
@@ -90,15 +91,16 @@ def _rungs(ladder: SizeLadder) -> list[Block]:
             str(r.row.n_seeds),
             f"{r.row.accuracy_mean:.4f}",
             f"{r.row.macro_f1_mean:.4f}",
-            "—" if r.row.cpu_latency_p50_ms is None else f"{r.row.cpu_latency_p50_ms:.3f}",
-            "—" if r.train_s_median is None else f"{r.train_s_median:.1f}",
+            *([optional(r.row.cpu_latency_p50_ms, 3)] if probe else []),
+            optional(r.train_s_median, 1),
             f"{r.row.device}: {'; '.join(r.machines) or 'not recorded'}",
         )
         for r in ladder.rungs
         if r.row is not None
     ]
     heads: tuple[str, ...] = ("architecture", "params (M)", "seeds", "accuracy", "macro-F1")
-    heads += ("CPU p50 b1 (ms)", "train s (median over seeds)", "trained on")
+    heads += ("CPU p50 b1 (ms)",) if probe else ()
+    heads += ("train s (median over seeds)", "trained on")
     out: list[Block] = [Table(heads, tuple(rows))] if rows else []
     machines = {m for r in ladder.rungs if r.row is not None for m in r.machines}
     if len(machines) > 1:
@@ -114,6 +116,7 @@ def _rungs(ladder: SizeLadder) -> list[Block]:
 
 def _steps(ladder: SizeLadder, st: Study) -> list[Block]:
     measured = [s for s in ladder.steps if s.measured]
+    probe = st.latency is not None
     out: list[Block] = []
     if measured:
         rows = [
@@ -123,7 +126,7 @@ def _steps(ladder: SizeLadder, st: Study) -> list[Block]:
                 *_test(s.accuracy, s.accuracy_holm),
                 *_test(s.macro_f1, s.macro_f1_holm),
                 _factor(s, "params_total", 1e6, "M", 2),
-                _factor(s, "cpu_latency_p50_ms", 1, " ms", 3),
+                *([_factor(s, "cpu_latency_p50_ms", 1, " ms", 3)] if probe else []),
                 _factor(s, "train_s_median", 1, " s", 0)
                 + (" (different machines)" if s.frm.machines != s.to.machines else ""),
             )
@@ -131,7 +134,8 @@ def _steps(ladder: SizeLadder, st: Study) -> list[Block]:
         ]
         heads: tuple[str, ...] = ("step (larger → smaller)", "seeds", "Δ accuracy [95% CI]")
         heads += ("p", "Holm p")
-        heads += ("Δ macro-F1 [95% CI]", "p", "Holm p", "parameters", "CPU p50 b1", "train time")
+        heads += ("Δ macro-F1 [95% CI]", "p", "Holm p", "parameters")
+        heads += ("CPU p50 b1", "train time") if probe else ("train time",)
         out.append(Table(heads, tuple(rows)))
         out.append(("p", f"The {st.class_noun} that loses most at each step:"))
         out.append(Table(_emotion_heads(st), tuple(_emotion_row(s) for s in measured)))
@@ -201,7 +205,7 @@ def _published(anchors: Sequence[Mapping[str, str]] | None) -> list[Block]:
 
 def _pretraining(ladder: SizeLadder, st: Study) -> list[Block]:
     p = ladder.pretraining
-    out: list[Block] = [("h3", f"Pretraining effect measured here ({PRETRAINED_TWIN})")]
+    out: list[Block] = [("h3", f"What pretraining adds, measured here ({PRETRAINED_TWIN})")]
     if not p.measured:
         return [*out, ("p", _missing(p, ladder.device))]
     heads = ("comparison", "seeds", "Δ accuracy [95% CI]", "p", "Δ macro-F1 [95% CI]", "p")
@@ -255,9 +259,9 @@ def ladder_blocks(
             "p",
             f"How much is lost at each step down {' → '.join(LADDER)} ({beside}), measured here "
             "on current random-init rows only: stale rows (older code or recipe) and distilled "
-            "rows never enter, and pretrained weights of these architectures were out of reach, "
-            "so each is trained from scratch. A step whose rows are missing is named below as "
-            "not yet measured.",
+            "rows never enter; each rung is its architecture trained from scratch here (the "
+            "published pretrained numbers are quoted apart, below). A step whose rows are "
+            "missing is named as not yet measured.",
         ),
         (
             "p",
@@ -281,7 +285,7 @@ def ladder_blocks(
     for lad in ladders:
         if len(ladders) > 1:
             out.append(("h3", f"On {lad.device}"))
-        out += _rungs(lad)
+        out += _rungs(lad, st.latency is not None)
         out += _steps(lad, st)
         out += _pretraining(lad, st)
     return [*out, *_published(anchors)]
