@@ -8,6 +8,8 @@
 #      idle device; this pass writes the final results JSON and the pytest-benchmark JSON.
 # Usage: scripts/run_profile.sh PROFILE OUT_DIR [extra pytest args...]
 #   EMOBENCH_WORKERS (default 8) sets the training workers; 1 runs pass 1 without xdist.
+#   EMOBENCH_ISOLATE=1 runs pass 1 one case per pytest process, serially, in collection order,
+#   so each training's peak memory is its own (not what an earlier training left behind).
 #   One shard of K on this machine: add `--splits K --group i` (pytest-split, balanced on
 #   .test_durations); give every shard the same EMOBENCH_CACHE_DIR on a shared filesystem.
 set -euo pipefail
@@ -20,11 +22,14 @@ mkdir -p "$out/results"
 py=${PYTHON:-python3}
 common=(--emobench-profile "$profile" --emobench-cache-dir "$cache")
 # the regression gate (--emobench-baseline) judges pass 2's results only: pass 1 trains
-pass1=() pass2=("$@")
+# a -k of the caller narrows pass 1's own -k quality (pytest keeps only the last -k)
+pass1=() pass2=("$@") quality="quality"
 while [ $# -gt 0 ]; do
   case $1 in
     --emobench-baseline) [ $# -gt 1 ] && shift ;;  # and its value
     --emobench-baseline=*) ;;
+    -k) [ $# -gt 1 ] && { quality="quality and ($2)"; shift; } ;;
+    -k*) quality="quality and (${1#-k})" ;;
     *) pass1+=("$1") ;;
   esac
   shift
@@ -33,8 +38,21 @@ xdist=()
 [ "$workers" -gt 1 ] && xdist=(-p xdist -n "$workers" --dist loadgroup)
 start=$(date +%s)
 rc1=0 rc2=0
-"$py" -m pytest bench "${xdist[@]}" -k quality --benchmark-disable \
-  --emobench-results-dir "$out/pass1" "${common[@]}" "${pass1[@]}" -q -rs 2>&1 | tee "$out/pass1.log" || rc1=$?
+if [ "${EMOBENCH_ISOLATE:-0}" = 1 ]; then
+  : > "$out/pass1.log"
+  mapfile -t cases < <("$py" -m pytest bench --collect-only -q -k "$quality" "${common[@]}" \
+    "${pass1[@]}" | grep '::' || true)
+  for case in "${cases[@]}"; do
+    echo "== $case $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" \
+      | tee -a "$out/pass1.log"
+    "$py" -m pytest "$case" --benchmark-disable --emobench-results-dir "$out/pass1" \
+      "${common[@]}" "${pass1[@]}" -q -rs 2>&1 | tee -a "$out/pass1.log" || rc1=$?
+  done
+else
+  "$py" -m pytest bench "${xdist[@]}" -k "$quality" --benchmark-disable \
+    --emobench-results-dir "$out/pass1" "${common[@]}" "${pass1[@]}" -q -rs 2>&1 \
+    | tee "$out/pass1.log" || rc1=$?
+fi
 mid=$(date +%s)
 "$py" -m pytest bench --emobench-results-dir "$out/results" \
   --benchmark-json "$out/results/bench.json" "${common[@]}" "${pass2[@]}" -q -rs 2>&1 | tee "$out/pass2.log" \

@@ -36,8 +36,18 @@ def environment(device: str) -> dict[str, Any]:
         # the device this process was given (`pytest bench -n N`: one per xdist worker)
         "device_id": device_in_use(device),
         "xdist_worker": os.environ.get(WORKER_ENV),
+        # 1, 5 and 15-minute load averages when recorded: other work on the CPUs inflates every
+        # time measured before this point (a 15-minute window covers most trainings here)
+        "load_average": _load_average(),
     }
     return env
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):  # not on every platform
+        return None
 
 
 def _cpu_model() -> str:

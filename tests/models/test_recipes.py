@@ -88,12 +88,14 @@ def test_distilbert_keeps_its_own_rate_unless_one_is_asked() -> None:
         equal.recipe.lr_for("random") == 5e-4 and equal.sources["learning_rate_random"] == "option"
     )
     assert resolve_recipe(distilbert).sources["learning_rate_random"] == "registry"
-    small = resolve_recipe(get_spec("bert-small"))
-    assert small.recipe == Recipe().replace(
+    minilm = resolve_recipe(get_spec("minilm-l6"))
+    assert minilm.recipe == Recipe().replace(
         learning_rate_random=SHARED_LEARNING_RATE_RANDOM, epochs_random=Recipe().epochs
     )
     assert (
-        small.sources["epochs_random"] == small.sources["learning_rate_random"] == "shared default"
+        minilm.sources["epochs_random"]
+        == minilm.sources["learning_rate_random"]
+        == "shared default"
     )
 
 

@@ -10,15 +10,19 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "run_profile.sh"
 
 FAKE_PYTHON = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$ARGS_LOG"
+case "$*" in
+  *--collect-only*) printf '%s\\n' 'bench/t.py::q[a-s42]' 'bench/t.py::q[b-s42]' '2 tests';;
+esac
 """
 
 
-def _passes(tmp_path: Path, *args: str, workers: str = "2") -> list[str]:
+def _passes(tmp_path: Path, *args: str, workers: str = "2", isolate: str = "0") -> list[str]:
     fake = tmp_path / "python"
     fake.write_text(FAKE_PYTHON)
     fake.chmod(0o755)
     log = tmp_path / "args.log"
     env = {**os.environ, "PYTHON": str(fake), "ARGS_LOG": str(log), "EMOBENCH_WORKERS": workers}
+    env["EMOBENCH_ISOLATE"] = isolate
     subprocess.run(["bash", str(SCRIPT), "ci", str(tmp_path / "out"), *args], env=env, check=True)
     return log.read_text().splitlines()
 
@@ -38,3 +42,18 @@ def test_the_gate_runs_in_the_measurement_pass_only(tmp_path: Path) -> None:
 def test_one_worker_trains_without_xdist(tmp_path: Path) -> None:
     training, _ = _passes(tmp_path, "--emobench-seeds", "42", workers="1")
     assert "-p xdist" not in training and "--emobench-seeds 42" in training
+
+
+def test_isolation_trains_each_case_in_its_own_process(tmp_path: Path) -> None:
+    """EMOBENCH_ISOLATE=1: one pytest process per quality case, so each peak memory is its own."""
+    collect, *training, measurement = _passes(tmp_path, "--emobench-seeds", "42", isolate="1")
+    assert "--collect-only" in collect and "-k quality" in collect
+    assert [t.split()[2] for t in training] == ["bench/t.py::q[a-s42]", "bench/t.py::q[b-s42]"]
+    assert all("--emobench-seeds 42" in t and "-n" not in t.split() for t in training)
+    assert "--benchmark-json" in measurement
+
+
+def test_a_caller_k_narrows_the_training_pass_and_selects_the_measurement(tmp_path: Path) -> None:
+    training, measurement = _passes(tmp_path, "-k", "bert-small and not kd")
+    assert "-k quality and (bert-small and not kd)" in training
+    assert "-k bert-small and not kd" in measurement
