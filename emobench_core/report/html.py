@@ -1,14 +1,15 @@
 """The leaderboard as one self-contained HTML page: ``emobench report ... --html FILE``.
 
 Styles, script, data and figures (inline SVG) are inlined; the page loads nothing. It shows the
-leaderboard as a compact sortable table with a column picker (tiers, intervals, each latency and
-memory column naming its machine; stale rows marked and never recommended:
-:mod:`~emobench_core.report.html_leaderboard`), the budget controls with the recommended model
-and runner-up, the per-emotion F1 as a heatmap over the data's range, the confusion matrices and
-Pareto views of RESULTS.md (:mod:`~emobench_core.report.html_figures`), the deployment rows and
-the run record (what was run, and the ``--notes`` file, whose markdown subset is turned into
-HTML by :func:`markdown_html`). It reads at 1,280 px without sideways scrolling and on a 390 px
-phone. Same study, same bytes: nothing reads the clock.
+size ladder, the budget controls with the recommended model and runner-up, the leaderboard of
+current rows as a compact sortable table with a column picker (tiers, intervals, each latency and
+memory column naming its machine: :mod:`~emobench_core.report.html_leaderboard`), the archive of
+stale rows with what changed (never ranked or recommended), the per-emotion F1 as a heatmap over
+the data's range, the confusion matrices and Pareto views of RESULTS.md
+(:mod:`~emobench_core.report.html_figures`), the deployment rows and the run record (what was
+run, and the ``--notes`` file, whose markdown subset is turned into HTML by
+:func:`markdown_html`). It reads at 1,280 px without sideways scrolling and on a 390 px phone.
+Same study, same bytes: nothing reads the clock.
 
 The style sheet and the script are files beside this module (``page.css``, ``page.js``, package
 data), inlined as they are. The script sorts the leaderboard by a clicked column and applies the
@@ -33,6 +34,7 @@ from pathlib import Path
 from emobench_core.report.deploy import markdown_rows
 from emobench_core.report.html_figures import confusion_svgs, pareto_svgs
 from emobench_core.report.html_leaderboard import h, heatmap, leaderboard
+from emobench_core.report.sections_stale import archive_html
 from emobench_core.schema.deploy import DeployReport
 from emobench_core.study.budgets import (
     CPU_PROBE_NOTE,
@@ -237,21 +239,16 @@ def page(
     command: str,
     deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]] = (),
     notes: tuple[str, str] | None = None,
+    ladder: str = "",
 ) -> str:
     """The whole page; its figures are drawn from ``st`` as inline SVG
-    (:mod:`~emobench_core.report.html_figures`)."""
+    (:mod:`~emobench_core.report.html_figures`); ``ladder``: the size ladder's HTML."""
     cands = _candidates(st)
     data = {"rule": RULE, "candidates": cands, "alpha": ALPHA}
     data["pvalues"] = architecture_pvalues(st.summaries)
     blob = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     confusion = confusion_svgs(st) if st.summaries else ""
     pareto = pareto_svgs(st) if st.summaries else ""
-    stale = (
-        f'<p class="note">{len(st.stale)} stale row(s), marked, were trained by older code or '
-        "another recipe: shown, never ranked or recommended (hover a row for what changed).</p>"
-        if st.stale
-        else ""
-    )
     best = st.summaries[0] if st.summaries else None
     n_test = "" if best is None else f" of the {best.n_test:,} test examples"
     return "\n".join(
@@ -265,14 +262,16 @@ def page(
             f"<h1>{h(title)}</h1>",
             f'<p class="note">Rendered by <code>{h(command)}</code> from saved results JSON; '
             "self-contained (nothing is loaded from the network).</p>",
+            ladder,
             "<h2>Budget</h2>",
             budget_controls(st, cands),
             "<h2>Leaderboard</h2>",
             leaderboard(st),
             f'<p class="note">Click a column to sort. Scores: mean ± std over seeds [95% interval '
             f"of the seed mean{n_test}]; the bar shows the interval and the mean. Tiers: rows "
-            "not significantly below their tier's leader (paired bootstrap, Holm-adjusted).</p>",
-            stale,
+            "not significantly below their tier's leader on seed-mean macro-F1 (the architecture "
+            "test, seeds as the unit, Holm-adjusted).</p>",
+            archive_html(st),
             f"<h2>Per-{escape(st.class_noun)} F1</h2>",
             heatmap(st),
             "<h2>Confusion matrices</h2>",

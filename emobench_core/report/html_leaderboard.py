@@ -174,11 +174,14 @@ def _picker(cols: Sequence[Column]) -> str:
 
 
 def leaderboard(st: Study) -> str:
-    """The column picker and the sortable table: current rows with their tier, then the stale
-    rows, marked."""
+    """The column picker and the sortable table of the ranked rows with their tier: the current
+    rows (stale ones are in the archive below it), or with `--include-stale` every row, stale
+    ones labelled so."""
+    if not st.summaries:
+        return '<p class="muted">No current rows: every result is in the archive below.</p>'
     cols = columns(st)
     body = []
-    for s in [*st.summaries, *st.stale]:
+    for s in st.summaries:
         stale = s in st.stale
         cells = [c.cell(s).td(f"c-{c.key} {c.show}") for c in cols]
         why = f' title="{h("; ".join(s.stale))}"' if stale else ""

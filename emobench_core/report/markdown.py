@@ -22,10 +22,12 @@ from typing import Any
 from emobench_core.report import (
     sections_data,
     sections_distillation,
+    sections_ladder,
     sections_leaderboard,
     sections_stale,
     sections_study,
 )
+from emobench_core.report.blocks import markdown_lines
 from emobench_core.report.deploy import markdown_lines as deploy_lines
 from emobench_core.report.perf import markdown_lines as perf_lines
 from emobench_core.report.tables import cols, env_value, table
@@ -34,6 +36,7 @@ from emobench_core.schema.deploy import DeployReport
 from emobench_core.schema.perf import PerfReport
 from emobench_core.schema.run import RunResult
 from emobench_core.study.distillation import DistillationGain
+from emobench_core.study.ladder import SizeLadder
 from emobench_core.study.records import Study
 
 ANCHOR_FIELDS = ("model", "accuracy", "macro_f1", "split", "recipe", "source")
@@ -64,6 +67,8 @@ class ReportData:
     deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]] = ()
     """(label, report, cache entry -> run id of the run that trained it)."""
     data: tuple[str, DataReport] | None = None
+    ladder: Sequence[SizeLadder] = ()
+    """The size ladder per device (:func:`~emobench_core.study.ladder.size_ladders`)."""
 
     @property
     def current(self) -> bool:
@@ -183,6 +188,13 @@ NO_CURRENT = (
 )
 
 
+def size_ladder(d: ReportData) -> list[str]:
+    """The "Size ladder" section that opens the study; nothing without a computed ladder."""
+    if not d.ladder:
+        return []
+    return markdown_lines(sections_ladder.ladder_blocks(d.ladder, d.study, d.anchors))
+
+
 def data_section(d: ReportData) -> list[str]:
     """The "Data" section, from an ``emobench data`` report (``--data-report``)."""
     return [] if d.data is None else sections_data.data_section(*d.data, d.study, d.figures)
@@ -253,6 +265,7 @@ def training_cost(d: ReportData) -> list[str]:
 
 SECTIONS: tuple[Section, ...] = (
     header,
+    size_ladder,
     data_section,
     what_was_run,
     run_record,

@@ -26,11 +26,13 @@ from typing import Any
 
 from emobench_core.errors import ResultsError
 from emobench_core.metrics.significance import DEFAULT_RESAMPLES
+from emobench_core.report.blocks import html as blocks_html
 from emobench_core.report.figures import render_figures
 from emobench_core.report.html import page
 from emobench_core.report.markdown import ANCHOR_FIELDS, ReportData, markdown
 from emobench_core.report.sections_data import FIGURE as DATA_FIGURE
 from emobench_core.report.sections_data import plot_class_shares
+from emobench_core.report.sections_ladder import ladder_blocks
 from emobench_core.schema.data_report import load_data_report
 from emobench_core.schema.deploy import load_deploy
 from emobench_core.schema.latency import LatencyReport
@@ -38,6 +40,7 @@ from emobench_core.schema.perf import load_perf
 from emobench_core.schema.run import RunResult
 from emobench_core.study.build import build_study
 from emobench_core.study.distillation import distillation_gains
+from emobench_core.study.ladder import size_ladders
 from emobench_core.study.staleness import stale_reasons
 
 DEFAULT_ANCHORS = Path(__file__).with_name("anchors.toml")
@@ -199,6 +202,7 @@ def render_report(inputs: ReportInputs) -> str:
     if title_for(st) != TITLE:  # published numbers are of dair-ai/emotion only
         anchors = None
     ranked = [r for r in results if i.include_stale or not stale_reasons(r)]
+    ladders = size_ladders(st, results)
     figures = render_figures(st, figures_dir) if st.summaries else {}
     figs = {k: _rel(p, base) for k, p in figures.items()}
     files = [_rel(p, base) for p in sorted(i.sources)] or sorted(
@@ -265,6 +269,7 @@ def render_report(inputs: ReportInputs) -> str:
             perf=perf,
             deploy=deploy,
             data=data,
+            ladder=ladders,
         )
     )
     write_text_atomic(out_path, text)
@@ -275,6 +280,7 @@ def render_report(inputs: ReportInputs) -> str:
             command=" ".join(command),
             deploy=deploy,
             notes=notes,
+            ladder=blocks_html(ladder_blocks(ladders, st, anchors)),
         )
         write_text_atomic(Path(i.html_path), html)
     return text
