@@ -28,8 +28,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="CPU latency and inference memory of each architecture, measured on this "
         "machine.",
     )
-    # default: every registered model, looked up when the command runs (not to build --help)
-    p.add_argument("--models", default=None, help="comma-separated; default: all")
+    # default: every registered model with a latency probe, looked up when the command runs
+    p.add_argument(
+        "--models", default=None, help="comma-separated; default: every one with a latency probe"
+    )
     p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
     p.add_argument("--threads", type=int, help="torch threads; default: the usable CPUs")
     add_data_arguments(p)
@@ -49,14 +51,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def latency(ns: argparse.Namespace) -> int:
-    from emobench_core.models.registry import model_names
+    from emobench_core.models.backends.capabilities import LATENCY_PROBE
+    from emobench_core.models.registry import REGISTRY, kind_supports
     from emobench_core.report.latency import TABLE_HEADERS, length_note, table_rows
     from emobench_core.report.tables import plain_table
     from emobench_core.scenarios.probe import probe_models
 
     with bad_input(ValueError):  # the probe's own checks (threads, latency rule)
         report = probe_models(
-            ",".join(model_names()) if ns.models is None else ns.models,
+            ",".join(n for n, s in REGISTRY.items() if kind_supports(s.kind, LATENCY_PROBE))
+            if ns.models is None
+            else ns.models,
             data_dir=data_request(ns),
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,
