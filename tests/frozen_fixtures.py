@@ -10,12 +10,23 @@ from pathlib import Path
 ST_MODULES = [
     {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
     {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-    {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+    {
+        "idx": 2,
+        "name": "2",
+        "path": "2_Normalize",
+        "type": "sentence_transformers.models.Normalize",
+    },
 ]
 
 
-def write_pooling(folder: Path, *, mean: bool = True, cls: bool = False, normalize: bool = True,
-                  max_seq_length: int = 32) -> None:
+def write_pooling(
+    folder: Path,
+    *,
+    mean: bool = True,
+    cls: bool = False,
+    normalize: bool = True,
+    max_seq_length: int = 32,
+) -> None:
     """sentence-transformers' pooling files in ``folder``."""
     modules = ST_MODULES if normalize else ST_MODULES[:2]
     (folder / "modules.json").write_text(json.dumps(modules), encoding="utf-8")

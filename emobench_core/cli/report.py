@@ -109,6 +109,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="data report of `emobench data --output DIR` (DIR/data-report.json), rendered as "
         "the opening 'Data' section; default: none",
     )
+    p.add_argument(
+        "--mteb",
+        type=Path,
+        metavar="FILE",
+        help="report of `emobench mteb-protocol --output FILE`, rendered as the 'MTEB "
+        "EmotionClassification protocol' section; default: none",
+    )
+    p.add_argument(
+        "--efficiency",
+        type=Path,
+        metavar="FILE",
+        help="report of `emobench efficiency --output FILE`, rendered as the 'Data "
+        "efficiency' section with its figure; default: none",
+    )
     p.set_defaults(func=report, configure_logging=False)
     return p
 
@@ -164,6 +178,8 @@ def report(ns: argparse.Namespace) -> int:
         allow_mixed=ns.allow_mixed,
         data_report_path=ns.data_report,
         html_path=ns.html,
+        mteb_path=ns.mteb,
+        efficiency_path=ns.efficiency,
     )
     render_report(inputs)
     print(f"wrote {ns.output}" + ("" if ns.html is None else f" and {ns.html}"))

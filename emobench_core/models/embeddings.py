@@ -123,7 +123,11 @@ def content_hash(folder: str | Path) -> str:
     h = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
-        if not path.is_file() or path.suffix == ".md" or any(p.startswith(".") for p in rel.split("/")):
+        if (
+            not path.is_file()
+            or path.suffix == ".md"
+            or any(p.startswith(".") for p in rel.split("/"))
+        ):
             continue
         h.update(f"{rel}\0{_file_sha256(path)}\n".encode())
     return h.hexdigest()
@@ -252,7 +256,9 @@ def cached_embeddings(
         vectors = _embed_memo(encoder, texts, batch_size)
         seconds = time.perf_counter() - start
         np.save(staging / EMBEDDINGS_FILE, vectors)
-        (staging / TIMING_FILE).write_text(json.dumps({"seconds": seconds, "device": encoder.device}))
+        (staging / TIMING_FILE).write_text(
+            json.dumps({"seconds": seconds, "device": encoder.device})
+        )
 
     entry, hit = cache.get_or_build(embedding_key(encoder, texts), build)
     seconds = float(json.loads((entry / TIMING_FILE).read_text())["seconds"])

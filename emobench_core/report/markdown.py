@@ -22,6 +22,7 @@ from typing import Any
 from emobench_core.report import (
     sections_data,
     sections_distillation,
+    sections_efficiency,
     sections_leaderboard,
     sections_stale,
     sections_study,
@@ -64,6 +65,10 @@ class ReportData:
     deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]] = ()
     """(label, report, cache entry -> run id of the run that trained it)."""
     data: tuple[str, DataReport] | None = None
+    mteb: tuple[str, Any] | None = None
+    """(label, MtebReport) of ``--mteb``."""
+    efficiency: tuple[str, Any, Any, str | None] | None = None
+    """(label, EfficiencyReport, EfficiencySummary, figure) of ``--efficiency``."""
 
     @property
     def current(self) -> bool:
@@ -251,6 +256,16 @@ def training_cost(d: ReportData) -> list[str]:
     return perf_lines(d.perf)
 
 
+def mteb_protocol(d: ReportData) -> list[str]:
+    """MTEB's EmotionClassification protocol reproduced (``--mteb``)."""
+    return [] if d.mteb is None else sections_efficiency.mteb_section(*d.mteb)
+
+
+def data_efficiency(d: ReportData) -> list[str]:
+    """The data-efficiency curve (``--efficiency``)."""
+    return [] if d.efficiency is None else sections_efficiency.efficiency_section(*d.efficiency)
+
+
 SECTIONS: tuple[Section, ...] = (
     header,
     data_section,
@@ -267,6 +282,8 @@ SECTIONS: tuple[Section, ...] = (
     distillation,
     recommendations,
     training_cost,
+    mteb_protocol,
+    data_efficiency,
     bench_records,
     environment,
     reference_numbers,

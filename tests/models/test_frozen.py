@@ -54,7 +54,11 @@ def test_minilm_declares_mean_pooling_normalised_at_256_tokens() -> None:
 def test_a_plain_folder_gets_mean_pooling_and_an_unknown_pooling_is_refused(
     tmp_path: Path,
 ) -> None:
-    assert read_pooling(tmp_path, 99).key() == {"mode": "mean", "normalize": False, "max_length": 99}
+    assert read_pooling(tmp_path, 99).key() == {
+        "mode": "mean",
+        "normalize": False,
+        "max_length": 99,
+    }
     write_pooling(tmp_path, mean=True, cls=True)
     with pytest.raises(RegistryError, match="exactly one of mean, cls or max"):
         read_pooling(tmp_path)

@@ -114,7 +114,11 @@ class FrozenEncoderBackend(Backend):
             fit_start = time.perf_counter()
             y = {s: np.asarray(job.dsd[s]["label"]) for s in ("train", "validation")}
             head, history, best_i, best_f1 = fit_head(
-                vectors["train"], y["train"], vectors["validation"], y["validation"], job.recipe.seed
+                vectors["train"],
+                y["train"],
+                vectors["validation"],
+                y["validation"],
+                job.recipe.seed,
             )
             fit_s = time.perf_counter() - fit_start
         save_pipeline(head, staging / HEAD_FILE)
