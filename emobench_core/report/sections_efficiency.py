@@ -70,15 +70,19 @@ def mteb_section(label: str, report: MtebReport) -> list[str]:
     else:
         notes.append("No published MTEB score of this encoder is on record here.")
     unconverged = sum(not e.converged for e in report.experiments)
+    pool = enc["pooling"]
+    published_data = f" (MTEB's: {pub['dataset_revision']})" if pub.get("dataset_revision") else ""
     return [
         "## MTEB EmotionClassification protocol, reproduced",
         "",
         f"MTEB's protocol as its own code defines it: {p['n_experiments']} experiments, each "
         f"fitting {p['classifier']} on {p['samples_per_label']} training rows per label "
         f"(MTEB's undersampling, seed {p['seed']}) and scoring the {p['eval_split']} split; main "
-        f"score: mean {p['main_score']}. Encoder: {enc['source']} (pooling "
-        f"{enc['pooling']['mode']}, normalised {enc['pooling']['normalize']}, at most "
-        f"{enc['pooling']['max_length']} tokens), frozen. Followed: "
+        f"score: mean {p['main_score']}. Encoder: {enc['source']}, frozen ({pool['mode']} pooling"
+        f"{', L2-normalised' if pool['normalize'] else ''}, at most {pool['max_length']} tokens). "
+        f"Data: {report.data.get('source', '?')}, fingerprint "
+        f"{str(report.data.get('fingerprint'))[:12]}"
+        f"{published_data}. Followed: "
         + "; ".join(p["mteb_files"])
         + ". Spread: standard deviation over the experiments (which differ only in the "
         "sampled training rows).",
