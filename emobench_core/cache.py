@@ -75,6 +75,11 @@ class CheckpointCache:
         checkpoints)."""
         return CheckpointCache(self.root / "tokens")
 
+    def embeddings(self) -> CheckpointCache:
+        """The cache of sentence embeddings of frozen encoders, in ``root / "embeddings"``,
+        keyed by the encoder's content, the texts and the pooling."""
+        return CheckpointCache(self.root / "embeddings")
+
     def verify(self, key: str) -> str | None:
         """``None`` if the entry is complete and intact, else why it cannot be trusted."""
         folder = self.entry(key)

@@ -67,8 +67,28 @@ ROOT = Path(__file__).resolve().parents[1]
                 "results/cpu/RESULTS.html",
             ],
         ),
+        (
+            "results/frozen/RESULTS.md",
+            [
+                "--no-bench",
+                "--results",
+                "results/cpu",
+                "results/frozen",
+                "--allow-mixed",
+                "--mteb",
+                "results/mteb/all-minilm-l6-v2.json",
+                "--efficiency",
+                "results/efficiency/efficiency.json",
+                "--output",
+                "results/frozen/RESULTS.md",
+                "--figures-dir",
+                "results/frozen/figures",
+                "--html",
+                "results/frozen/RESULTS.html",
+            ],
+        ),
     ],
-    ids=["study", "cpu-profile"],
+    ids=["study", "cpu-profile", "frozen"],
 )
 def test_committed_report_rerenders_byte_for_byte(
     rendered: str, argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -31,8 +31,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="CPU latency and inference memory of each architecture, measured on this "
         "machine.",
     )
-    # default: every registered model, looked up when the command runs (not to build --help)
-    p.add_argument("--models", default=None, help="comma-separated; default: all")
+    # default: every registered model with a latency probe, looked up when the command runs
+    p.add_argument(
+        "--models", default=None, help="comma-separated; default: every one with a latency probe"
+    )
     p.add_argument("--output", type=Path, required=True, help="JSON report to write (required)")
     add_overwrite_argument(p)
     p.add_argument("--threads", type=int, help="torch threads; default: the usable CPUs")
@@ -53,7 +55,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def latency(ns: argparse.Namespace) -> int:
-    from emobench_core.models.registry import model_names, parse_models
+    from emobench_core.models.backends.capabilities import LATENCY_PROBE
+    from emobench_core.models.registry import REGISTRY, kind_supports, parse_models
     from emobench_core.schema.latency import SCHEMA_NAME
 
     request = data_request(ns)
@@ -68,7 +71,9 @@ def latency(ns: argparse.Namespace) -> int:
 
     with bad_input(ValueError):  # the probe's own checks (threads, latency rule)
         report = probe_models(
-            ",".join(model_names()) if ns.models is None else ns.models,
+            ",".join(n for n, s in REGISTRY.items() if kind_supports(s.kind, LATENCY_PROBE))
+            if ns.models is None
+            else ns.models,
             data_dir=request,
             vocab_dir=ns.vocab_dir,
             threads=ns.threads,

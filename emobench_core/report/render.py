@@ -32,6 +32,7 @@ from emobench_core.report.html import page
 from emobench_core.report.markdown import ANCHOR_FIELDS, ReportData, markdown
 from emobench_core.report.sections_data import FIGURE as DATA_FIGURE
 from emobench_core.report.sections_data import plot_class_shares
+from emobench_core.report.sections_efficiency import load_inputs
 from emobench_core.report.sections_ladder import ladder_blocks
 from emobench_core.schema.data_report import load_data_report
 from emobench_core.schema.deploy import load_deploy
@@ -156,6 +157,8 @@ class ReportInputs:
             with the "Data" section, its class chart drawn into ``figures_dir``.
         html_path: Where to write the self-contained leaderboard page
             (:func:`emobench_core.report.html.page`) too, or ``None``.
+        mteb_path: An ``emobench mteb-protocol`` report: adds its section.
+        efficiency_path: An ``emobench efficiency`` report: adds its section and figure.
     """
 
     results: Sequence[RunResult]
@@ -176,6 +179,8 @@ class ReportInputs:
     allow_mixed: bool = False
     data_report_path: Path | None = None
     html_path: Path | None = None
+    mteb_path: Path | None = None
+    efficiency_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.n_resamples < 1:
@@ -253,6 +258,10 @@ def render_report(inputs: ReportInputs) -> str:
         command += ["--deploy", label]
         files.append(label)
         deploy.append((label, load_deploy(path), trained_by))
+    extra = load_inputs(i.mteb_path, i.efficiency_path, lambda p: _rel(p, base), figures_dir)
+    command += extra[0]
+    files += extra[1]
+    figs.update(extra[2])
     command += [] if i.html_path is None else ["--html", _rel(i.html_path, base)]
     text = markdown(
         ReportData(
@@ -270,6 +279,8 @@ def render_report(inputs: ReportInputs) -> str:
             deploy=deploy,
             data=data,
             ladder=ladders,
+            mteb=extra[3],
+            efficiency=extra[4],
         )
     )
     write_text_atomic(out_path, text)

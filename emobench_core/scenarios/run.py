@@ -156,6 +156,7 @@ def train_checkpoint(
         teacher_logits=logits,
         token_cache=cache.tokens(),
         data_fp=data_fp,
+        embedding_cache=cache.embeddings(),
     )
 
     def build(staging: Path) -> None:

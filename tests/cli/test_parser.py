@@ -33,6 +33,8 @@ COMMANDS = (
     "predict",
     "perf",
     "tune",
+    "mteb-protocol",
+    "efficiency",
     "data",
     "report",
     "latency",

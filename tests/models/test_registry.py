@@ -53,7 +53,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def test_model_names_in_registry_order() -> None:
-    assert model_names() == [*TRANSFORMERS, "tfidf-svm"]
+    assert model_names() == [*TRANSFORMERS, "minilm-l6-frozen", "tfidf-svm"]
     assert model_names(transformers_only=True) == TRANSFORMERS
 
 

@@ -47,6 +47,8 @@ class TrainJob:
     teacher_logits: np.ndarray | None = None
     token_cache: CheckpointCache | None = None
     data_fp: str | None = None
+    embedding_cache: CheckpointCache | None = None
+    """Where sentence embeddings are cached by content (a frozen encoder's)."""
 
 
 @dataclass(frozen=True)
