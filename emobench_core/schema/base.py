@@ -129,7 +129,7 @@ class ResultFile:
             raise
         except ValueError as exc:  # the field and its problem: one line, never a traceback
             problem = " ".join(str(exc).split())  # one line, whatever the keys hold
-            raise ResultsError(f"{origin}: {problem}; {fix}") from None
+            raise ResultsError(f"{origin} has a malformed {cls.WHAT}: {problem}; {fix}") from None
         try:
             return cls._from_fields(fields)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:

@@ -122,9 +122,8 @@ def _check_type(value: Any, hint: Any, where: str) -> None:
     elif hint is bool:
         if not isinstance(value, bool):
             raise Bad(where, f"is {_short(value)}, not true or false")
-    elif hint is str:
-        if not isinstance(value, str):
-            raise Bad(where, f"is {_short(value)}, not a string")
+    elif hint is str and not isinstance(value, str):
+        raise Bad(where, f"is {_short(value)}, not a string")
     if hint in (int, float):
         if isinstance(value, float) and not math.isfinite(value):
             raise Bad(where, f"is {value}, not a finite number")
