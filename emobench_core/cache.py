@@ -45,6 +45,37 @@ def cache_key(parts: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
+MODEL_FILE_SUFFIXES = (
+    ".safetensors",
+    ".bin",
+    ".pt",
+    ".pth",
+    ".h5",
+    ".msgpack",
+    ".onnx",
+    ".json",
+    ".txt",
+    ".model",
+)
+"""The files of a local model folder that decide what training starts from: weights (and
+shard indexes), ``config.json``, tokenizer files (``vocab.txt``, ``tokenizer.json``,
+``merges.txt``, SentencePiece ``*.model``)."""
+
+
+def folder_digest(folder: Path) -> str:
+    """The sha256 of a local model folder's content (:data:`MODEL_FILE_SUFFIXES`, by relative
+    path; hidden files and folders left out), so a folder is keyed by what it holds, not where
+    it lies: replace its weights and the key changes."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in MODEL_FILE_SUFFIXES:
+            h.update(f"{rel.as_posix()}\0{_sha256(path)}\n".encode())
+    return h.hexdigest()
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

@@ -53,11 +53,14 @@ def load(ns: argparse.Namespace) -> Predictor:
 
     path = ns.checkpoint
     if path.is_file():
+        from emobench_core.scenarios.entry_check import check_labels
         from emobench_core.scenarios.export import find_entry
         from emobench_core.schema.run import load_result
 
         result = load_result(path)
-        return load_predictor(find_entry(result, checkpoint_cache(ns), path), result.labels)
+        model = load_predictor(find_entry(result, checkpoint_cache(ns), path), result.labels)
+        check_labels(result, model.labels, f"run {result.run_id} ({path})", "export another run")
+        return model
     if not path.is_dir():
         raise FileNotFoundError(
             f"--checkpoint {path} does not exist; pass a model folder or a run's results JSON"

@@ -120,9 +120,7 @@ def read_split(path: Path, text: str = "text", label: str = "label") -> RawSplit
             f"{path}: missing column(s) {', '.join(missing)} (found: {found or 'none'}); "
             f"the file needs columns {text} and {label} (--text-column, --label-column)"
         )
-    labels = frame[label].tolist()
-    if suffix == ".csv":  # CSV cells are strings: "3" is the id 3, "joy" a name
-        labels = [int(v) if v.strip().isdigit() else v for v in labels]
+    labels = frame[label].tolist()  # ids and names read alike in every format: labels.read_label
     positions = [f"{path}, row {i}" for i in range(1, len(labels) + 1)]
     names = _parquet_classlabel(path, label) if suffix == ".parquet" else None
     return RawSplit(str(path), frame[text].tolist(), labels, positions, names)

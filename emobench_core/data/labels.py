@@ -6,12 +6,21 @@ a folder copies (dair-ai/emotion: ids 0-5 or names, every class in training), el
 distinct string labels of the training split. Which one is recorded (``labels_source``). Light
 (no ``datasets`` import): rows come in as plain lists.
 
+Every format's labels are read one way first (:func:`read_label`), whether the file is JSON
+Lines, CSV, parquet or a hub dataset: an integer, a float with an integer value (``1.0``) or a
+string of one (``"3"``, ``" 1.0 "``) is a label id; any other string is a name, its surrounding
+spaces trimmed. Names that differ only in case (``Joy``, ``joy``) are refused in one line, never
+merged and never made two classes.
+
     emobench run --models tfidf-svm --data-dir my-data/   # my-data/labels.txt names the ids
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import numbers
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +71,45 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+_ID_TEXT = re.compile(r"[+-]?\d+(\.0*)?")
+"""A string that reads as a label id: ``"3"``, ``"-1"``, ``"1.0"``."""
+
+
+def read_label(value: Any) -> Any:
+    """One label as every format reads it: an id (``int``) when ``value`` is an integer, a
+    float with an integer value or a string of one; a name (``str``, trimmed) for any other
+    string; anything else unchanged (booleans, fractions, null: refused later, with the row)."""
+    if isinstance(value, bool):
+        return value
+    if _is_id(value):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        as_float = float(value)
+        return int(as_float) if math.isfinite(as_float) and as_float.is_integer() else value
+    if isinstance(value, str):
+        text = value.strip()
+        if _ID_TEXT.fullmatch(text):
+            return int(text.split(".")[0])
+        return text
+    return value
+
+
+def _read_labels(splits: dict[str, RawSplit]) -> dict[str, RawSplit]:
+    return {
+        split: dataclasses.replace(raw, labels=[read_label(v) for v in raw.labels])
+        for split, raw in splits.items()
+    }
+
+
+def _case_hint(value: Any, names: Sequence[str]) -> str:
+    """`` (it differs only in case from 'joy')`` when a name does, else nothing."""
+    if isinstance(value, str):
+        for name in names:
+            if name.casefold() == value.casefold():
+                return f" (it differs only in case from {name!r}; names are case-sensitive)"
+    return ""
+
+
 def _ids(raw: RawSplit, names: Sequence[str], unknown: str) -> list[int]:
     """Every label of ``raw`` as an id of ``names`` (an id in range, or a name)."""
     index = {n: i for i, n in enumerate(names)}
@@ -72,7 +120,8 @@ def _ids(raw: RawSplit, names: Sequence[str], unknown: str) -> list[int]:
         elif isinstance(value, str) and value in index:
             out.append(index[value])
         else:
-            raise DataError(f"{where}: unknown label {short(value)}; {unknown}")
+            hint = _case_hint(value, names)
+            raise DataError(f"{where}: unknown label {short(value)}{hint}; {unknown}")
     return out
 
 
@@ -135,6 +184,7 @@ def _from_strings(
     for value, where in rows:
         if not value.strip():
             raise DataError(f"{where}: empty label {short(value)}; {hint}")
+    _refuse_case_variants(rows)
     train = splits["train"]
     names = tuple(sorted(set(train.labels)))
     for value, where in rows:
@@ -145,6 +195,20 @@ def _from_strings(
                 f"labelled {short(value)} or drop the row"
             )
     return names
+
+
+def _refuse_case_variants(rows: Sequence[tuple[str, str]]) -> None:
+    """Names that differ only in case are one class written two ways, or two classes named
+    too alike: neither is guessed."""
+    first: dict[str, tuple[str, str]] = {}
+    for value, where in rows:
+        seen, seen_where = first.setdefault(value.casefold(), (value, where))
+        if seen != value:
+            raise DataError(
+                f"{where}: label {short(value)} differs only in case from {short(seen)} "
+                f"({seen_where}); names are not merged nor made two classes: write every row of "
+                "the class the same way (or list both in labels.txt if they are two classes)"
+            )
 
 
 def resolve_labels(
@@ -166,6 +230,7 @@ def resolve_labels(
         DataError: An unknown label, label sets that differ between splits, fewer than two
             classes, or a class without training rows; one line naming the file and row.
     """
+    splits = _read_labels(splits)
     classlabel = _classlabel(splits)
     if declared is not None and classlabel is not None and declared.names != classlabel.names:
         raise DataError(

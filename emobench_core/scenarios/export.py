@@ -30,6 +30,7 @@ from emobench_core.models.predict import onnx_variant
 from emobench_core.models.registry import backend_of_kind
 from emobench_core.models.tokenizer_files import ship_tokenizer
 from emobench_core.outputs import Guard, check_output_dir, publish_staged, staging_for
+from emobench_core.scenarios.entry_check import check_identity, check_sample, confined
 from emobench_core.schema.export import CARD_FILE, INT8, INT8_DIR, MODEL, Exported
 from emobench_core.schema.run import NO_INIT, RunResult
 
@@ -54,16 +55,19 @@ def recreate_hint(result: RunResult, cache: CheckpointCache) -> str:
 
 
 def find_entry(result: RunResult, cache: CheckpointCache, source: str | Path = "") -> Path:
-    """The intact cache entry that ``result`` names.
+    """The intact cache entry that ``result`` names, and that trained ``result``'s run.
 
     Raises:
-        ExportError: the result names none, or it is missing from ``cache`` or fails its
-            checksums; one line naming the run, the folder and how to re-create it.
+        ExportError: the result names none, or a name that is not a plain entry of ``cache``,
+            or it is missing from ``cache``, fails its checksums, or records another run's
+            training or test predictions (:mod:`.entry_check`); one line naming the run, the
+            folder and how to re-create it.
     """
     run = f"run {result.run_id}" + (f" ({source})" if source else "")
     name = result.environment.get("cache_entry")
     if not name:
         raise ExportError(f"{run} names no checkpoint-cache entry; {recreate_hint(result, cache)}")
+    folder = confined(name, cache, run)
     problem = cache.verify(str(name))
     if problem == "missing":
         raise ExportError(
@@ -72,10 +76,11 @@ def find_entry(result: RunResult, cache: CheckpointCache, source: str | Path = "
         )
     if problem is not None:
         raise ExportError(
-            f"{run}: cache entry {cache.entry(str(name))} cannot be trusted ({problem}); "
+            f"{run}: cache entry {folder} cannot be trusted ({problem}); "
             f"{recreate_hint(result, cache)}"
         )
-    return cache.entry(str(name))
+    check_identity(result, folder, run, recreate_hint(result, cache))
+    return folder
 
 
 def _files(folder: Path) -> tuple[str, ...]:
@@ -146,9 +151,10 @@ def export_model(
     Args:
         card: The model card (``README.md``) of one exported folder, given every folder
             shipped (the model's card names its variants).
-        data: Returns the run's splits; called only for the int8 variant, whose test metrics
-            and agreement with the run's predictions it measures (checked against the run's
-            data fingerprint).
+        data: Returns the run's splits (checked against the run's data fingerprint): the
+            shipped weights must predict a sample of its test split as the run did
+            (:func:`~.entry_check.check_sample`), and the int8 variant's test metrics and
+            agreement are measured on it. ``None``: neither (no int8 variant).
         onnx: Also write the int8 variant where the model kind has one (the ``onnx`` extra
             must be installed).
 
@@ -176,14 +182,25 @@ def export_model(
     try:
         backend.export(entry, staging, result.labels)
         shipped = [_as_run_measured(result, backend.library_name, staging)]
+        dsd = None
+        if data is not None:  # the shipped weights must predict the run's test split as it did
+            dsd = data()
+            _check_data(result, dsd)
+            shipped_model = backend.predictor(staging, result.labels)
+            check_sample(
+                result,
+                shipped_model.scores,
+                shipped_model.labels,
+                list(dsd["test"]["text"]),
+                f"run {result.run_id}",
+                recreate_hint(result, CheckpointCache(entry.parent)),
+            )
         if onnx and backend.export_int8(entry, staging / INT8_DIR, result.labels) is not None:
-            if data is None:
+            if dsd is None:
                 raise ExportError(
                     f"the int8 variant of run {result.run_id} is measured on the run's test "
                     "split: pass its data (--data-dir), or --no-onnx"
                 )
-            dsd = data()
-            _check_data(result, dsd)
             shipped.append(_measure_int8(result, staging / INT8_DIR, dsd, settings))
         for item in shipped:
             ship_tokenizer(staging / item.subfolder)  # the model's limit; no load-time keys

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from emobench_core.cache import CheckpointCache
+from emobench_core.cache import CheckpointCache, folder_digest
 from emobench_core.config import Recipe, RecipeRequest
 from emobench_core.data.dataset import Dataset
 from emobench_core.data.fingerprint import as_dataset
@@ -50,10 +50,16 @@ def cache_parts(
     device: str,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything that determines a fine-tuned checkpoint (the cache key)."""
+    """Everything that determines a fine-tuned checkpoint (the cache key). A local model
+    folder is named by its content (:func:`~emobench_core.cache.folder_digest`), not its path;
+    what of the machine shapes the weights comes in ``extra`` (the backend's
+    :meth:`~emobench_core.models.backends.base.Backend.machine_parts`)."""
+    source = spec.source
+    if Path(source).is_dir():
+        source = f"local folder sha256:{folder_digest(Path(source))}"
     return {
         "model": spec.name,
-        "source": spec.source,
+        "source": source,
         "config": spec.config,
         "kind": spec.kind,
         "init": init,
@@ -143,6 +149,9 @@ def train_checkpoint(
             ),
         }
     own_parts: dict[str, Any] = {**backend.key_parts, **(extra or {})}  # e.g. the SVM's format
+    machine = backend.machine_parts(own, device)
+    if machine:  # kinds the machine does not shape (the SVM) keep their keys
+        own_parts["machine"] = machine
     parts = cache_parts(spec, init_used, own, data_fp, device, own_parts)
     job = TrainJob(
         spec=spec,

@@ -55,6 +55,10 @@ def read_json(path: Path, *, missing: str, remake: str) -> Any:
         raise ResultsError(
             f"{path} is not valid JSON ({exc}); it may be truncated — {remake}"
         ) from exc
+    except RecursionError:  # absurdly nested arrays or objects
+        raise ResultsError(
+            f"{path} nests its JSON too deeply to be a results file; {remake}"
+        ) from None
 
 
 class ResultFile:
@@ -90,6 +94,12 @@ class ResultFile:
         return None
 
     @classmethod
+    def _check(cls, data: dict[str, Any]) -> None:
+        """Check ``data`` (current schema, no schema keys) before it is built; raise any
+        ValueError whose message names the field (:meth:`from_dict` adds the file and the fix).
+        By default nothing beyond what building checks."""
+
+    @classmethod
     def _fix(cls, origin: str) -> str:
         return f"re-create it with `{cls.WRITTEN_BY}`"
 
@@ -113,6 +123,13 @@ class ResultFile:
                 )
             data = upgraded
         fields = {k: v for k, v in data.items() if k not in ("schema", "schema_version")}
+        try:
+            cls._check(fields)
+        except ResultsError:
+            raise
+        except ValueError as exc:  # the field and its problem: one line, never a traceback
+            problem = " ".join(str(exc).split())  # one line, whatever the keys hold
+            raise ResultsError(f"{origin} has a malformed {cls.WHAT}: {problem}; {fix}") from None
         try:
             return cls._from_fields(fields)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:

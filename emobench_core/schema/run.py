@@ -17,6 +17,7 @@ from typing import Any
 
 from emobench_core.errors import ResultsError
 from emobench_core.schema.base import ResultFile
+from emobench_core.schema.checks import check_run
 from emobench_core.schema.records import LatencyStats, Metrics, TrainingInfo
 
 SCHEMA_VERSION = 1
@@ -130,6 +131,10 @@ class RunResult(ResultFile):
     files written before it was recorded."""
 
     @classmethod
+    def _check(cls, data: dict[str, Any]) -> None:
+        check_run(data, cls)
+
+    @classmethod
     def _from_fields(cls, data: dict[str, Any]) -> RunResult:
         eff = data["efficiency"]
         kd = data.get("distillation")
@@ -205,6 +210,8 @@ def _is_run_result(path: Path) -> bool:
         head = json.loads(path.read_text(encoding="utf-8"))
     except OSError:  # e.g. a folder named *.json
         return False
+    except RecursionError:  # absurd nesting: no results file; load_result words it
+        return True
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ResultsError(
             f"{path} is not valid JSON ({exc}); it may be a truncated result — delete it and "

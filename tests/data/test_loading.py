@@ -214,7 +214,7 @@ BAD_INPUTS = {
     ),
     "label -1 in csv": (
         _rows_file("csv", [("fine", 1), ("bad", -1)]),
-        r"train\.csv, row 2: invalid label '-1'; allowed",
+        r"train\.csv, row 2: invalid label -1; allowed",
     ),
     "label bool": (
         _write_raw("train.jsonl", _jsonl({"text": "x", "label": True})),

@@ -103,6 +103,12 @@ class Backend(ABC):
     probe_needs_fit: ClassVar[bool] = False
     probe_weights: ClassVar[str] = ""
 
+    def machine_parts(self, recipe: Recipe, device: str) -> dict[str, Any]:
+        """What of this machine shapes the weights this kind trains from one seed (the
+        effective precision, the CPU's kernel family, the thread count): part of the cache
+        key, so another machine never reuses this one's entry. None by default."""
+        return {}
+
     def init_label(self, init: str) -> str:
         """The init a result records: ``init`` itself, or ``n/a`` for a kind without the
         :data:`~.capabilities.RANDOM_INIT` choice."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from emobench_core.config import Recipe
 from emobench_core.errors import RegistryError
+from emobench_core.measure.hardware import cpu_kernel_family
 from emobench_core.measure.latency import (
     count_parameters,
     dir_size_bytes,
@@ -33,7 +34,7 @@ from emobench_core.models.backends.capabilities import (
 from emobench_core.models.kinds import register_kind
 from emobench_core.models.spec import TRANSFORMER_KIND, ModelSpec
 from emobench_core.schema.latency import RANDOM_WEIGHTS
-from emobench_core.training.trainer import fine_tune
+from emobench_core.training.trainer import fine_tune, precision
 
 
 def predict_logits(
@@ -168,6 +169,19 @@ class TransformerBackend(Backend):
     """The training sample of ``max_train_rows`` is always drawn with seed 0. Same seed, same
     CPU, same thread count: the same predictions. CUDA kernels are not forced to be
     deterministic."""
+
+    def machine_parts(self, recipe: Recipe, device: str) -> dict[str, Any]:
+        """The effective precision (bf16 autocast or fp32: the request meets the hardware),
+        and on a CPU its kernel family and torch's thread count; on CUDA the GPU's name."""
+        import torch
+
+        parts: dict[str, Any] = {"precision": precision(recipe, device)}
+        if device == "cpu":
+            parts["cpu_kernels"] = cpu_kernel_family()
+            parts["threads"] = torch.get_num_threads()
+        elif torch.cuda.is_available():
+            parts["gpu"] = torch.cuda.get_device_name()
+        return parts
 
     def train(self, staging: Path, job: TrainJob) -> Trained:
         from transformers import set_seed
