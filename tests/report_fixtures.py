@@ -8,6 +8,7 @@ for fear) and love (mistaken for joy), so surprise is the hardest emotion by con
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,11 @@ def predictions(truth: np.ndarray, base_error: float, rng_seed: int) -> np.ndarr
     return np.where(rng.random(truth.size) < rate, target, truth)
 
 
+def _slug(text: str) -> str:
+    """A file-name-safe id, as the product writes them (results files are checked on read)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
+
+
 def _latency(p50: float) -> LatencyStats:
     return LatencyStats(
         p50, p50 * 1.2, p50 * 1.5, p50 * 1.05, p50 * 0.1, p50 * 0.9, p50 * 2, 100, 10, p50 / 10
@@ -116,11 +122,11 @@ def make_result(
         "device": device,
         "gpu_name": "Test GPU" if device == "cuda" else None,
         "git_commit": "0123456789abcdef0123456789abcdef01234567",
-        "cache_entry": f"{name}-{init}-{seed}",
+        "cache_entry": _slug(f"{name}-{init}-{seed}"),
         "cache_hit": False,
     }
     return RunResult(
-        run_id=f"{name}-{init.replace('/', '')}-s{seed}-abcdef12",
+        run_id=_slug(f"{name}-{init.replace('/', '')}-s{seed}-abcdef12"),
         model=ModelInfo(
             name, f"hub:{name}", init, kind, f"{name} (test)", params, params // 2, params * 4
         ),

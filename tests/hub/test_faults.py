@@ -40,7 +40,8 @@ FAULTS = {
     "hub down": (
         lambda hub: hub.stop(),
         "bert-tiny",
-        ("could not load 'dair-ai/emotion'", "no connection to 127.0.0.1", "--data-dir"),
+        # the whole selection's weights are checked first (fail fast), before the data loads
+        ("pretrained weights of 'bert-tiny'", "no connection to 127.0.0.1", "--init random"),
     ),
     "no such repository": (
         lambda hub: None,

@@ -41,9 +41,12 @@ def test_export_pushes_the_folder_and_pipeline_loads_it_back(hub, emobench, user
     assert f"pushed shipped to {REPO}" in push.stdout
     shipped = tmp_path / "shipped"
     local = {
-        p.relative_to(shipped).as_posix(): p.read_bytes() for p in shipped.rglob("*") if p.is_file()
+        p.relative_to(shipped).as_posix(): p.read_bytes()
+        for p in shipped.rglob("*")
+        if p.is_file() and p.name != ".emobench-output"  # the output marker stays local
     }
     served = hub.repo("model", REPO).commits[-1][1]
+    assert ".emobench-output" not in served  # the output marker is not uploaded
     assert "README.md" in local and "config.json" in local
     assert {k: served[k] for k in local} == local  # every file, the card included, as written
 
