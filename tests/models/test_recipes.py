@@ -89,14 +89,9 @@ def test_distilbert_keeps_its_own_rate_unless_one_is_asked() -> None:
     )
     assert resolve_recipe(distilbert).sources["learning_rate_random"] == "registry"
     minilm = resolve_recipe(get_spec("minilm-l6"))
-    assert minilm.recipe == Recipe().replace(
-        learning_rate_random=SHARED_LEARNING_RATE_RANDOM, epochs_random=Recipe().epochs
-    )
-    assert (
-        minilm.sources["epochs_random"]
-        == minilm.sources["learning_rate_random"]
-        == "shared default"
-    )
+    assert minilm.recipe.lr_for("random") == 1e-4 and minilm.recipe.epochs_for("random") == 4
+    assert minilm.recipe.lr_for("pretrained") == Recipe().learning_rate  # tuned for random only
+    assert minilm.sources["learning_rate_random"].startswith("registry (results/tune/")
 
 
 def test_epochs_random_wins_over_epochs_for_random_init_only() -> None:
