@@ -21,7 +21,7 @@ why); here each candidate is labelled with the baseline's precision to measure w
 would say.
 
     python scripts/gate_alarm.py --baseline results/baseline/ci \
-        --fresh bf16=/work/runs/alarm/bf16/pass1 fp32=/work/runs/alarm/fp32/pass1 \
+        --fresh bf16=runs/alarm/bf16/pass1 fp32=runs/alarm/fp32/pass1 \
         --output results/baseline/alarm.json
 """
 
