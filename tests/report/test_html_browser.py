@@ -62,8 +62,10 @@ def browser():
 
 @pytest.fixture(scope="module")
 def committed(tmp_path_factory):
-    """The page of the committed results (current CPU rows, stale GPU rows, the CPU probe)."""
-    out = tmp_path_factory.mktemp("committed")
+    """The page of the committed results (current CPU rows, stale GPU rows, the CPU probe),
+    written deep below the results so that the paths it names (relative to the page) are long
+    unbreakable words, as on a CI machine whose checkout sits far from its temporary folder."""
+    out = tmp_path_factory.mktemp("committed").joinpath(*["deep"] * 12)
     results = ["--results", str(ROOT / "results" / "cpu"), str(ROOT / "results" / "gpu")]
     latency = ["--latency", str(ROOT / "results" / "latency-cpu.json")]
     argv = ["report", "--no-bench", *results, "--allow-mixed", *latency, "--bootstrap", "200"]
