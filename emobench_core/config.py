@@ -26,7 +26,11 @@ Init = Literal["pretrained", "random"]
 INITS: tuple[str, ...] = ("pretrained", "random")
 SHARED_LEARNING_RATE_RANDOM = 5e-4
 """The random-init rate of an architecture without its own choice in the registry."""
-ADDED_LATER: dict[str, Any] = {"compile": False, "attn_implementation": None}
+ADDED_LATER: dict[str, Any] = {
+    "compile": False,
+    "attn_implementation": None,
+    "cpu_attn_implementation": None,
+}
 """Recipe fields added after results files began to record the recipe, each with the value
 those older files implied (what the code of their time did). :meth:`Recipe.to_dict` leaves such
 a field out while it holds that value, so cache keys, recorded recipes and the staleness check
@@ -98,8 +102,13 @@ class Recipe:
     """``torch.compile`` the model for training (the Trainer's ``torch_compile``): pays only in
     runs long enough to repay the compile time (``emobench perf --ab compile=true``)."""
     attn_implementation: str | None = None
-    """The attention kernel, ``"sdpa"`` or ``"eager"``; ``None``: transformers' own choice
-    (sdpa for BERT and DistilBERT in transformers 5)."""
+    """The attention kernel on every device, ``"sdpa"`` or ``"eager"``; ``None``:
+    ``cpu_attn_implementation`` on a CPU, transformers' own choice on CUDA (sdpa for BERT and
+    DistilBERT in transformers 5). See :meth:`attention`."""
+    cpu_attn_implementation: str | None = None
+    """The attention kernel when training on a CPU and ``attn_implementation`` is ``None``;
+    ``None``: transformers' own choice. The registry sets it per architecture where it was
+    measured faster (:attr:`~emobench_core.models.spec.ModelSpec.cpu_attn_implementation`)."""
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, Any, bool, str]] = [
@@ -145,9 +154,20 @@ class Recipe:
         ]
         attn, attn_ok = self.attn_implementation, self.attn_implementation in ATTN_IMPLEMENTATIONS
         checks.append(("attn_implementation", attn, attn_ok, "be sdpa, eager or None"))
+        cpu_attn = self.cpu_attn_implementation
+        cpu_ok = cpu_attn in ATTN_IMPLEMENTATIONS
+        checks.append(("cpu_attn_implementation", cpu_attn, cpu_ok, "be sdpa, eager or None"))
         for name, value, ok, rule in checks:
             if not ok:
                 raise ValueError(f"`recipe.{name}` ({value!r}) must {rule}")
+
+    def attention(self, device: str) -> str | None:
+        """The attention kernel this recipe trains with on ``device`` (``None``: transformers'
+        own choice): ``attn_implementation`` where set, else ``cpu_attn_implementation`` on a
+        CPU."""
+        if self.attn_implementation is not None:
+            return self.attn_implementation
+        return self.cpu_attn_implementation if device == "cpu" else None
 
     def lr_for(self, init: str) -> float:
         """The learning rate this recipe uses for weights initialised as ``init``."""

@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
                 "--perf",
                 "results/perf/perf-cpu-steps.json",
                 "--perf",
+                "results/perf/perf-cpu-attn.json",
+                "--perf",
                 "results/perf/perf-gpu-1.json",
                 "--perf",
                 "results/perf/perf-gpu-2.json",

@@ -90,7 +90,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=[],
         metavar="FIELD=VALUE",
         help="a variant of the recipe timed beside it: a recipe field (compile=true, "
-        "attn_implementation=eager, cpu_bf16=false, batch_size=64) or threads=N (repeatable)",
+        "attn_implementation=sdpa, cpu_bf16=false, batch_size=64) or threads=N (repeatable)",
     )
     p.add_argument(
         "--ab-runs",

@@ -54,6 +54,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", default="42,43", help="default: 42,43")
     p.add_argument(
+        "--recipe",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="tune under the recipe with this field changed, e.g. cpu_attn_implementation=sdpa "
+        "(repeatable; recorded in the report's recipe); default: the recipe as it is",
+    )
+    p.add_argument(
         "--output",
         required=True,
         type=Path,
@@ -79,8 +87,24 @@ def _check_grid(grid: dict[str, list[Any]]) -> None:
             raise UsageError(f"{option}: {bad[0]!r} must be {rule}")
 
 
-def run_tune(ns: argparse.Namespace) -> int:
+def _recipe(changes: list[str]) -> Any:
+    """The recipe with each ``FIELD=VALUE`` of ``--recipe`` applied, in order."""
     from emobench_core.config import Recipe
+    from emobench_core.scenarios.perf_step import parse_ab
+
+    recipe = Recipe()
+    for change in changes:
+        try:
+            variant = parse_ab(change, recipe, option="--recipe")
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        if variant.threads:
+            raise UsageError(f"--recipe {change!r}: threads is not a recipe field")
+        recipe = variant.recipe
+    return recipe
+
+
+def run_tune(ns: argparse.Namespace) -> int:
     from emobench_core.models.registry import parse_models
     from emobench_core.schema.tune import TuneReport
 
@@ -90,6 +114,7 @@ def run_tune(ns: argparse.Namespace) -> int:
         "seeds": _numbers(int, ns.seeds, "--seeds"),
     }
     _check_grid(grid)
+    recipe = _recipe(ns.recipe)
     specs = parse_models(ns.models)
     request = data_request(ns)
     guard = preflight.guard(ns, "tune", data=request, inputs=preflight.model_inputs(specs))
@@ -102,6 +127,16 @@ def run_tune(ns: argparse.Namespace) -> int:
             raise UsageError(
                 f"{ns.output} holds a tune of another grid ({report.grid}); pass another "
                 "--output or the same grid to resume"
+            )
+        if report.recipe != recipe.to_dict():
+            changed = sorted(
+                k
+                for k in {*report.recipe, *recipe.to_dict()}
+                if report.recipe.get(k) != recipe.to_dict().get(k)
+            )
+            raise UsageError(
+                f"{ns.output} holds a tune under another recipe (it differs in "
+                f"{', '.join(changed)}); pass another --output or the same --recipe to resume"
             )
     preflight.check_device(ns.device)
     preflight.check_data(request)
@@ -116,10 +151,10 @@ def run_tune(ns: argparse.Namespace) -> int:
         report = TuneReport.load(ns.output)
     else:
         command = shlex.join(["emobench", *sys.argv[1:]])
-        report = new_report(dsd, Recipe(), grid, ns.device, dsd.source, command)
+        report = new_report(dsd, recipe, grid, ns.device, dsd.source, command)
     tune(
         [(s, ns.init) for s in specs],
-        Recipe(),
+        recipe,
         dsd,
         report,
         ns.output,

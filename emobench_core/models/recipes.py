@@ -22,7 +22,7 @@ from emobench_core.config import (
     Recipe,
     RecipeRequest,
 )
-from emobench_core.models.spec import ModelSpec
+from emobench_core.models.spec import CPU_ATTENTION_SOURCE, ModelSpec
 
 ASKED = "option"
 """The source of a field the request gave (an option, a profile or a caller)."""
@@ -55,6 +55,8 @@ def resolve_recipe(spec: ModelSpec, request: RecipeRequest | None = None) -> Res
       (``"registry (FILE)"``, the committed tuning run it cites), else the shared ``epochs``.
     - ``learning_rate_random``: the request's, else the registry's, else
       :data:`~emobench_core.config.SHARED_LEARNING_RATE_RANDOM`.
+    - ``cpu_attn_implementation``: the request's, else the registry's for ``spec``
+      (``"registry (results/perf/perf-cpu-attn.json)"``), else transformers' own choice.
     - Any other field: the request's, else :class:`~emobench_core.config.Recipe`'s default.
 
     The result has every field concrete: it is what trains and what a results file records.
@@ -82,6 +84,9 @@ def resolve_recipe(spec: ModelSpec, request: RecipeRequest | None = None) -> Res
             sources["learning_rate_random"] = cited
         else:
             values["learning_rate_random"] = SHARED_LEARNING_RATE_RANDOM
+    if "cpu_attn_implementation" not in request and spec.cpu_attn_implementation is not None:
+        values["cpu_attn_implementation"] = spec.cpu_attn_implementation
+        sources["cpu_attn_implementation"] = f"registry ({CPU_ATTENTION_SOURCE})"
     return ResolvedRecipe(request, Recipe(**values), sources)
 
 

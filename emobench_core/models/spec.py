@@ -16,6 +16,9 @@ from typing import Any
 SKLEARN_KIND = "sklearn"
 TRANSFORMER_KIND = "transformer"
 MINILM_DIR_ENV = "EMOBENCH_MINILM_DIR"
+CPU_ATTENTION_SOURCE = "results/perf/perf-cpu-attn.json"
+"""The committed step benchmark the registry's CPU attention kernels were chosen on (with the
+earlier ``results/perf/perf-cpu-steps.json``: a kernel is chosen where it was faster in both)."""
 
 
 def bert_config(hidden: int, layers: int, heads: int) -> dict[str, Any]:
@@ -66,6 +69,9 @@ class ModelSpec:
             one (``Recipe.learning_rate_random``) does not train it; see :func:`recipe_for`.
         epochs_random: This architecture's random-init epoch budget, chosen with its rate.
         recipe_source: The committed run the two were chosen on (``emobench tune``'s report).
+        cpu_attn_implementation: This architecture's attention kernel for training on a CPU
+            (``Recipe.cpu_attn_implementation``) where one was measured faster than
+            transformers' own choice; the measurement is :data:`CPU_ATTENTION_SOURCE`.
         license: The Hub licence id an exported model states (its card; ``emobench export
             --license`` overrides it): that of the weights and vocabulary it is built from.
     """
@@ -79,4 +85,5 @@ class ModelSpec:
     learning_rate_random: float | None = None
     epochs_random: int | None = None
     recipe_source: str | None = None
+    cpu_attn_implementation: str | None = None
     license: str | None = None

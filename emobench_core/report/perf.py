@@ -53,7 +53,7 @@ def _where(report: PerfReport) -> str:
         f"{report.device.upper()}: {machine}, {report.threads} threads; {stack}; commit {commit}; "
         f"data {str(report.data.get('fingerprint', ''))[:12]} "
         f"({report.data.get('rows', {}).get('train', '?')} training rows); seed {report.seed}; "
-        f"{report.epochs} epochs"
+        + (f"{report.epochs} epochs" if report.rows else "step benchmark only, no fine-tuning")
     )
 
 

@@ -138,9 +138,10 @@ def leaderboard(st: Study) -> list[str]:
         + (
             ""
             if st.latency is None
-            else " The CPU columns come from the CPU latency probe below (this machine, each "
-            "architecture with random weights), joined by architecture: a distilled row takes "
-            "its student's; — marks a row without a probe entry."
+            else " The CPU columns come from the CPU latency probe below (every "
+            "architecture measured in one run on the machine it names, with random weights), "
+            "joined by architecture: a distilled row takes its student's; — marks a row "
+            "without a probe entry."
         ),
         "",
         precision_note(best.n_test, p=round(best.accuracy_mean, 2)),
@@ -166,7 +167,7 @@ def cpu_probe(st: Study) -> list[str]:
         "figures are only lower bounds; they are left out of the fronts and recommendations."
     )
     return [
-        "## CPU latency and memory (this machine)",
+        "## CPU latency and memory (one machine, one run)",
         "",
         f"Measured by `emobench latency` on {env_value(env.get('cpu_model'))} "
         f"({env_value(env.get('cpu_count'))} CPUs) with {lat.threads} torch thread(s); Python "

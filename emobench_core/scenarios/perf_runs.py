@@ -292,11 +292,11 @@ LEAN_CHANGE = (
 )
 
 
-def prepared(model: Any, recipe: Recipe) -> Any:
-    """``model`` with the recipe's attention kernel, compiled where the recipe asks: what a
-    training loop calls (the ``Trainer`` does the same from the recipe)."""
-    if recipe.attn_implementation is not None:
-        model.set_attn_implementation(recipe.attn_implementation)
+def prepared(model: Any, recipe: Recipe, device: str = "cpu") -> Any:
+    """``model`` with the recipe's attention kernel on ``device``, compiled where the recipe
+    asks: what a training loop calls (the ``Trainer`` does the same from the recipe)."""
+    if (kernel := recipe.attention(device)) is not None:
+        model.set_attn_implementation(kernel)
     if recipe.compile:
         import torch
 
@@ -356,7 +356,7 @@ def run_lean(
         else contextlib.nullcontext()
     )
     model.train().to(device)
-    forward = prepared(model, recipe)
+    forward = prepared(model, recipe, device)
     for _ in range(recipe.epochs):
         order = list(LengthGroupedSampler(recipe.batch_size, lengths=train.lengths.tolist()))
         for i in range(0, len(order), recipe.batch_size):

@@ -6,7 +6,7 @@ of them, spread over the epoch, are trained one at a time with the forward pass,
 and the optimizer step (clipping, fused AdamW, zeroing) each timed, after ``warmup`` untimed steps
 (which absorb ``torch.compile``'s compile time), and a few more run under ``torch.profiler`` to
 split the time by kind of kernel. Each *variant* repeats this with one thing changed: a recipe
-field (``compile=true``, ``attn_implementation=eager``, ``cpu_bf16=false``, ``batch_size=64``),
+field (``compile=true``, ``attn_implementation=sdpa``, ``cpu_bf16=false``, ``batch_size=64``),
 the thread count (``threads=1``), or the word embeddings frozen (what their dense gradient and
 update cost). The FLOP count is :mod:`emobench_core.measure.flops`'s; the peak is
 :mod:`emobench_core.measure.matmul`'s.
@@ -69,8 +69,9 @@ def _value(text: str) -> Any:
     return text.strip()
 
 
-def parse_ab(spec: str, recipe: Recipe) -> Variant:
-    """A variant from ``FIELD=VALUE`` (a recipe field) or ``threads=N``.
+def parse_ab(spec: str, recipe: Recipe, option: str = "--ab") -> Variant:
+    """A variant from ``FIELD=VALUE`` (a recipe field) or ``threads=N``; ``option`` names the
+    command-line option in the errors.
 
     Raises:
         ValueError: Not ``FIELD=VALUE``, an unknown field, or a value the recipe refuses.
@@ -78,16 +79,20 @@ def parse_ab(spec: str, recipe: Recipe) -> Variant:
     name, sep, raw = spec.partition("=")
     name = name.strip().replace("-", "_")
     if not sep or not name:
-        raise ValueError(f"--ab {spec!r} must be FIELD=VALUE, e.g. compile=true or threads=1")
+        raise ValueError(f"{option} {spec!r} must be FIELD=VALUE, e.g. compile=true or threads=1")
     value = _value(raw)
     if name == THREADS:
         if not isinstance(value, int) or value < 1:
-            raise ValueError(f"--ab {spec!r}: threads must be a whole number >= 1")
+            raise ValueError(f"{option} {spec!r}: threads must be a whole number >= 1")
         return Variant(f"threads={value}", recipe, threads=value)
     known = [f.name for f in dataclasses.fields(Recipe)]
     if name not in known:
-        raise ValueError(f"--ab {spec!r}: {name!r} is not a recipe field ({', '.join(known)})")
-    return Variant(f"{name}={value!r}", recipe.replace(**{name: value}))
+        raise ValueError(f"{option} {spec!r}: {name!r} is not a recipe field ({', '.join(known)})")
+    try:
+        changed = recipe.replace(**{name: value})
+    except ValueError as e:
+        raise ValueError(f"{option} {spec!r}: {e}") from None
+    return Variant(f"{name}={value!r}", changed)
 
 
 def variants(recipe: Recipe, specs: Sequence[str], *, embedding_cost: bool) -> list[Variant]:
@@ -164,7 +169,7 @@ def time_variant(
         model.train()
         if variant.frozen_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
-        forward = prepared(model, recipe)
+        forward = prepared(model, recipe, device)
         opt = lean_optimizer(model, recipe, recipe.lr_for(init))
         bf16 = precision(recipe, device) == BF16
         autocast = torch.autocast(device_type=device, dtype=torch.bfloat16) if bf16 else None

@@ -24,9 +24,9 @@ from emobench_core.study.recommend import (
 from emobench_core.study.records import BudgetOutcome, ModelSummary
 
 CPU_PROBE_NOTE = (
-    "CPU latency and memory were measured on this CPU by `emobench latency` from each "
-    "architecture (random weights: latency does not depend on weight values); memory is the "
-    "inference peak RSS, not the training peak."
+    "CPU latency and memory were measured by `emobench latency` on the CPU its report names, "
+    "from each architecture (random weights: latency does not depend on weight values); memory "
+    "is the inference peak RSS, not the training peak."
 )
 """Appended to a CPU recommendation built from the probe."""
 

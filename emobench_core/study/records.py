@@ -36,7 +36,7 @@ PARETO_AXES: dict[str, str] = {
 """Cost axes of the Pareto fronts (attribute of :class:`ModelSummary` -> axis label)."""
 
 CPU_PROBE_AXES: dict[str, str] = {
-    "cpu_latency_p50_ms": "CPU batch-1 latency p50, this machine (ms)",
+    "cpu_latency_p50_ms": "CPU batch-1 latency p50, CPU probe (ms)",
     "cpu_inference_mb": "CPU inference memory (MiB)",
 }
 """Cost axes from the CPU latency probe (``--latency``): one front over every row that has a

@@ -197,8 +197,8 @@ def fine_tune(
     else:
         tokenized, hit = cached_tokenize(dsd, tokenizer, recipe.max_length, token_cache, data_fp)
     tokenize_s = time.perf_counter() - tok_start
-    if recipe.attn_implementation is not None:
-        model.set_attn_implementation(recipe.attn_implementation)
+    if (kernel := recipe.attention(device)) is not None:
+        model.set_attn_implementation(kernel)
     args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
     train, val, collator = _datasets(tokenized, tokenizer, recipe, teacher_logits)
     trainer_cls: Any = Trainer

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from export_fixtures import Runs, train_runs
+from fault_tools import hashes
 
 from emobench_core.cache import MANIFEST, CheckpointCache, cache_key
 from emobench_core.cli import main
@@ -128,14 +129,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory, emotion_dir: Path, vocab_dir:
     return train_runs(tmp_path_factory.mktemp("fault-keys"), emotion_dir, vocab_dir)
 
 
-def digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
-
-
 def run_json(runs: Runs, folder: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
     doc = json.loads(runs.bert_json.read_text(encoding="utf-8"))
     edit(doc)
@@ -172,7 +165,7 @@ def export_argv(path: Path, cache: Path, runs: Runs, out: Path) -> list[str]:
 
 
 def refused(argv: list[str], root: Path, capsys: pytest.CaptureFixture[str], *needles: str) -> str:
-    before = digest(root)
+    before = hashes(root)
     code = main(argv)
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
@@ -180,7 +173,7 @@ def refused(argv: list[str], root: Path, capsys: pytest.CaptureFixture[str], *ne
     assert len(lines) == 1 and "Traceback" not in err, err
     for needle in needles:
         assert needle in lines[0], lines[0]
-    assert digest(root) == before
+    assert hashes(root) == before
     assert not (root / "out").exists()
     return lines[0]
 

@@ -8,7 +8,6 @@ line, never made extra classes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fault_tools import hashes
 
 from emobench_core.cli import main
 from emobench_core.data.loading import load_data
@@ -90,14 +90,6 @@ def test_one_file_mixing_spellings_reads_them_as_one_class(tmp_path: Path) -> No
     assert read(folder) == EXPECTED
 
 
-def digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_names_differing_only_in_case_are_refused_in_one_line(
     fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -109,14 +101,14 @@ def test_names_differing_only_in_case_are_refused_in_one_line(
         return "Neg" if len(calls) == 2 else NAMES[i]
 
     folder = write(tmp_path / "d", fmt, spell, labels_txt=False)
-    before = digest(tmp_path)
+    before = hashes(tmp_path)
     code = main(["--quiet", "data", "--data-dir", str(folder), "--output", str(tmp_path / "o")])
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
     assert f"{folder / 'train'}.{fmt}" in lines[0]
     assert "'Neg'" in lines[0] and "'neg'" in lines[0] and "differs only in case" in lines[0]
-    assert digest(tmp_path) == before and not (tmp_path / "o").exists()
+    assert hashes(tmp_path) == before and not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

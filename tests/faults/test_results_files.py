@@ -8,13 +8,13 @@ end in one line naming the file and the field, exit 2, no traceback, nothing wri
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fault_tools import hashes
 
 from emobench_core.cli import main
 from emobench_core.errors import ResultsError
@@ -118,14 +118,6 @@ CASES: list[tuple[str, Edit, str]] = [
 ]
 
 
-def digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
 def broken(tmp_path: Path, edit: Edit) -> Path:
     doc = copy.deepcopy(json.loads(GOOD.read_text(encoding="utf-8")))
     edit(doc)
@@ -147,7 +139,7 @@ def argv(command: str, bad: Path, tmp_path: Path) -> list[str]:
 def assert_one_line_exit_2(
     command: str, bad: Path, field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = digest(tmp_path)
+    before = hashes(tmp_path)
     code = main(argv(command, bad, tmp_path))
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
@@ -155,7 +147,7 @@ def assert_one_line_exit_2(
     assert len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith(f"emobench {command}: error: {bad}"), lines[0]
     assert field in lines[0], lines[0]
-    assert digest(tmp_path) == before
+    assert hashes(tmp_path) == before
     assert not (tmp_path / "out").exists()
 
 
@@ -188,12 +180,12 @@ def test_json_nested_past_the_parsers_limit_is_one_line(
     bad = tmp_path / "runs" / "deep.json"
     bad.parent.mkdir()
     bad.write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
-    before = digest(tmp_path)
+    before = hashes(tmp_path)
     code = main(["--quiet", "report", "--no-bench", "--results", str(bad), "--output", "o.md"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert str(bad) in err and "nests" in err
-    assert digest(tmp_path) == before
+    assert hashes(tmp_path) == before
 
 
 def test_a_results_folder_with_an_absurdly_nested_file_is_one_line(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from emobench_core.config import Recipe, RecipeRequest
-from emobench_core.models.recipes import recipe_for
+from emobench_core.models.recipes import recipe_for, resolve_recipe
 from emobench_core.models.registry import REGISTRY
+from emobench_core.models.spec import CPU_ATTENTION_SOURCE
 from emobench_core.schema.tune import TuneReport
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,3 +37,37 @@ def test_the_choice_applies_to_random_init_and_an_explicit_value_wins(spec) -> N
     assert chosen.epochs_for("pretrained") == Recipe().epochs  # pretrained keeps the shared
     explicit = recipe_for(spec, RecipeRequest(epochs=2, learning_rate_random=3e-4))
     assert (explicit.epochs_for("random"), explicit.lr_for("random")) == (2, 3e-4)
+
+
+EAGER = [s for s in REGISTRY.values() if s.cpu_attn_implementation is not None]
+
+
+def test_the_cpu_attention_choices_are_the_faster_kernels_of_their_benchmarks() -> None:
+    """The registry trains an architecture with eager attention on a CPU exactly where its step
+    was faster with it than with transformers' own kernel in both committed step benchmarks
+    (two idle runs), BERT-Tiny apart (its ci baselines keep sdpa)."""
+    import json
+
+    faster = set()
+    for run in ("results/perf/perf-cpu-steps.json", CPU_ATTENTION_SOURCE):
+        steps = json.loads((ROOT / run).read_text(encoding="utf-8"))["steps"]
+        step_s = {(r["model"], r["variant"]): r["step_s"] for r in steps}
+        models = {m for m, _ in step_s}
+        won = {
+            m for m in models if step_s[(m, "attn_implementation='eager'")] < step_s[(m, "recipe")]
+        }
+        faster = won if not faster else faster & won
+    assert {s.name for s in EAGER} == faster - {"bert-tiny"}
+    assert {s.name for s in EAGER} == {"bert-mini", "bert-small", "distilbert"}
+    assert all(s.cpu_attn_implementation == "eager" for s in EAGER)
+
+
+@pytest.mark.parametrize("spec", EAGER, ids=lambda s: s.name)
+def test_the_cpu_attention_choice_is_resolved_cited_and_a_request_wins(spec) -> None:
+    resolved = resolve_recipe(spec, RecipeRequest())
+    assert resolved.recipe.attention("cpu") == "eager"
+    assert resolved.recipe.attention("cuda") is None  # measured on the CPU only
+    assert CPU_ATTENTION_SOURCE in resolved.sources["cpu_attn_implementation"]
+    asked = resolve_recipe(spec, RecipeRequest(cpu_attn_implementation="sdpa")).recipe
+    assert asked.attention("cpu") == "sdpa"
+    assert recipe_for(REGISTRY["bert-tiny"]).attention("cpu") is None  # its baselines: sdpa

@@ -268,8 +268,8 @@ def test_the_committed_figures_are_inline_svg_with_text_of_9_px_or_more(committe
 
 
 def test_the_confusion_matrices_fill_their_rows(committed_page):
-    """The 4 matrices sit 2 + 2 in a box 2 figures wide (3 + 1 left a third of the image blank);
-    their box is as wide as the longest row of ``grid_rows``."""
+    """The matrices sit in rows of ``grid_rows`` (4 sit 2 + 2: 3 + 1 left a third of the image
+    blank), in a box as wide as its longest row."""
     from emobench_core.report.figures import grid_rows
 
     block = re.search(r'<div class="figs cm" style="max-width:(\d+)px">', committed_page)
@@ -278,7 +278,8 @@ def test_the_confusion_matrices_fill_their_rows(committed_page):
     side = re.search(
         r'aria-label="confusion matrix of [^"]*"[^>]* width="([0-9.]+)pt"', committed_page
     )
-    assert n == 4 and side is not None
+    assert n >= 2 and side is not None  # one per current row of the committed results
     px = float(side.group(1)) * 4 / 3
     cols = (int(block.group(1)) + 12) / (px + 12)
-    assert cols == pytest.approx(2, abs=0.01) and grid_rows(n) == [2, 2]
+    assert cols == pytest.approx(max(grid_rows(n)), abs=0.01)
+    assert grid_rows(4) == [2, 2] and grid_rows(3) == [3]

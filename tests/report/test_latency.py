@@ -127,7 +127,7 @@ def test_cpu_recommendation_from_cuda_rows_uses_the_probe(results):
     assert outcomes["server CPU"].ok and outcomes["GPU"].ok
     text = outcomes["server CPU"].text
     assert f"Recommended — {KD}: " in text and "latency 0.8 ms" in text and "40 MB" in text
-    assert text.endswith(CPU_PROBE_NOTE) and "measured on this CPU" in text
+    assert text.endswith(CPU_PROBE_NOTE) and "on the CPU its report names" in text
     assert CPU_PROBE_NOTE not in outcomes["GPU"].text
     gpu = recommend_for(st.summaries, Budget(device="cuda"))
     assert "latency 0.4 ms" in gpu  # the KD row's own CUDA latency
@@ -152,7 +152,11 @@ def test_report_adds_the_section_and_the_joined_columns(tmp_path, results):
     path = tmp_path / "latency-cpu.json"
     make_latency().save(path)
     text = _render(results, tmp_path / "out", latency=make_latency(), latency_path=path)
-    heads = ("## Leaderboard", "## CPU latency and memory (this machine)", "## Significance")
+    heads = (
+        "## Leaderboard",
+        "## CPU latency and memory (one machine, one run)",
+        "## Significance",
+    )
     assert [text.index(h) for h in heads] == sorted(text.index(h) for h in heads)
     section = text[text.index(heads[1]) : text.index(heads[2])]
     assert "Test CPU @ 2.0GHz (2 CPUs) with 2 torch thread(s)" in section
@@ -166,7 +170,7 @@ def test_report_adds_the_section_and_the_joined_columns(tmp_path, results):
     assert _row(text, "## Leaderboard", "bert-mini")[-3:] == ["—", "—", "cpu"]
     pareto = _row(text, "## Pareto frontier", "model")
     assert pareto[-2:] == [
-        "front: CPU batch-1 latency p50, this machine (ms)",
+        "front: CPU batch-1 latency p50, CPU probe (ms)",
         "front: CPU inference memory (MiB)",
     ]
     assert _row(text, "## Pareto frontier", "bert-mini")[-2:] == ["—", "—"]
@@ -204,7 +208,7 @@ def test_cli_latency_options(tmp_path, results, capsys):
     argv = ["--no-bench", "--results", str(runs), "--output", str(out)]
     argv += ["--bootstrap", str(RESAMPLES), "--latency", str(path)]
     assert main(["report", *argv]) == 0
-    assert "## CPU latency and memory (this machine)" in out.read_text(encoding="utf-8")
+    assert "## CPU latency and memory (one machine, one run)" in out.read_text(encoding="utf-8")
     capsys.readouterr()
     budget = ["--results", str(runs), "--max-latency-ms", "1", "--max-memory-mb", "100"]
     assert main(["recommend", *budget, "--latency", str(path)]) == 0

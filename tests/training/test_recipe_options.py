@@ -9,6 +9,7 @@ from pathlib import Path
 
 import datasets
 import numpy as np
+import pytest
 import torch
 
 from emobench_core.config import Recipe
@@ -84,14 +85,31 @@ BASE = Recipe(epochs=2, batch_size=16, max_length=32, cpu_bf16=False, learning_r
 def test_the_attention_kernel_trains_to_the_same_predictions(
     vocab_dir: Path, tmp_path: Path
 ) -> None:
-    _, default = _train(BASE, vocab_dir, tmp_path / "default")
-    for kernel in ("eager", "sdpa"):
-        model, logits = _train(
-            BASE.replace(attn_implementation=kernel), vocab_dir, tmp_path / kernel
-        )
-        assert model.config._attn_implementation == kernel  # the option took effect
+    """Either kernel, asked for on every device or on the CPU only, trains to the predictions
+    of transformers' own choice (sdpa) when dropout is off."""
+    model, default = _train(BASE, vocab_dir, tmp_path / "default")
+    assert model.config._attn_implementation == "sdpa"  # transformers' own choice
+    variants = {
+        "eager": BASE.replace(attn_implementation="eager"),
+        "sdpa": BASE.replace(attn_implementation="sdpa"),
+        "cpu-eager": BASE.replace(cpu_attn_implementation="eager"),
+    }
+    for name, recipe in variants.items():
+        model, logits = _train(recipe, vocab_dir, tmp_path / name)
+        assert model.config._attn_implementation == name.removeprefix("cpu-")  # it took effect
         assert (logits.argmax(-1) == default.argmax(-1)).all()
         np.testing.assert_allclose(logits, default, atol=1e-4)
+
+
+def test_the_attention_kernel_of_each_device() -> None:
+    assert Recipe().attention("cpu") is None and Recipe().attention("cuda") is None
+    cpu_eager = Recipe(cpu_attn_implementation="eager")
+    assert cpu_eager.attention("cpu") == "eager"
+    assert cpu_eager.attention("cuda") is None  # transformers' choice: not measured there
+    assert cpu_eager.replace(attn_implementation="sdpa").attention("cpu") == "sdpa"
+    assert Recipe(attn_implementation="eager").attention("cuda") == "eager"
+    with pytest.raises(ValueError, match="recipe.cpu_attn_implementation"):
+        Recipe(cpu_attn_implementation="flash")
 
 
 def test_compile_trains_to_the_same_predictions(vocab_dir: Path, tmp_path: Path) -> None:
@@ -110,6 +128,8 @@ def test_compile_reaches_the_trainer_and_the_lean_loop(tmp_path: Path) -> None:
     assert on.torch_compile and not off.torch_compile
     model = _tiny_bert()
     assert prepared(model, Recipe()) is model
+    prepared(model, Recipe(cpu_attn_implementation="eager"), "cpu")
+    assert model.config._attn_implementation == "eager"  # the CPU's kernel
     compiled = prepared(model, Recipe(compile=True, attn_implementation="eager"))
     assert isinstance(compiled, torch._dynamo.eval_frame.OptimizedModule)
     assert model.config._attn_implementation == "eager"
