@@ -87,12 +87,15 @@ def _check_grid(grid: dict[str, list[Any]]) -> None:
             raise UsageError(f"{option}: {bad[0]!r} must be {rule}")
 
 
-def _recipe(changes: list[str]) -> Any:
-    """The recipe with each ``FIELD=VALUE`` of ``--recipe`` applied, in order."""
+def _recipe(changes: list[str], specs: list[Any]) -> Any:
+    """The recipe each cell starts from: the shared one with each ``FIELD=VALUE`` of
+    ``--recipe`` applied, in order, and the registry's CPU attention kernel of the models
+    (``ModelSpec.cpu_attn_implementation``) unless ``--recipe`` gives one. The grid then sets
+    the budget and the rate."""
     from emobench_core.config import Recipe
     from emobench_core.scenarios.perf_step import parse_ab
 
-    recipe = Recipe()
+    recipe, asked = Recipe(), set()
     for change in changes:
         try:
             variant = parse_ab(change, recipe, option="--recipe")
@@ -101,6 +104,15 @@ def _recipe(changes: list[str]) -> Any:
         if variant.threads:
             raise UsageError(f"--recipe {change!r}: threads is not a recipe field")
         recipe = variant.recipe
+        asked.add(change.partition("=")[0].strip().replace("-", "_"))
+    if "cpu_attn_implementation" not in asked:
+        kernels = {s.cpu_attn_implementation for s in specs}
+        if len(kernels) > 1:
+            raise UsageError(
+                "these models train with different CPU attention kernels (registry): tune them "
+                "separately, or give one with --recipe cpu_attn_implementation=KERNEL"
+            )
+        recipe = recipe.replace(cpu_attn_implementation=kernels.pop())
     return recipe
 
 
@@ -114,8 +126,8 @@ def run_tune(ns: argparse.Namespace) -> int:
         "seeds": _numbers(int, ns.seeds, "--seeds"),
     }
     _check_grid(grid)
-    recipe = _recipe(ns.recipe)
     specs = parse_models(ns.models)
+    recipe = _recipe(ns.recipe, specs)
     request = data_request(ns)
     guard = preflight.guard(ns, "tune", data=request, inputs=preflight.model_inputs(specs))
     earlier = emobench_json(TuneReport.SCHEMA_NAME)

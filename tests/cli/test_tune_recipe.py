@@ -18,27 +18,48 @@ from emobench_core.schema.tune import TuneReport
 GRID = ["--epochs", "3", "--learning-rates", "1e-3", "--seeds", "42"]
 
 
-def _argv(tmp_path: Path, *extra: str) -> list[str]:
+def _argv(tmp_path: Path, *extra: str, models: str = "bert-tiny") -> list[str]:
     data = tiny_data(tmp_path / "data")
     out = ["--output", str(tmp_path / "tune.json"), "--cache-dir", str(tmp_path / "cache")]
-    return ["tune", "--models", "bert-tiny", "--init", "random", *GRID, *out,
+    return ["tune", "--models", models, "--init", "random", *GRID, *out,
             "--data-dir", str(data), *extra]  # fmt: skip
 
 
-def test_the_grid_is_tuned_under_the_changed_recipe(tmp_path: Path, monkeypatch) -> None:
-    seen: list[Recipe] = []
+@pytest.fixture
+def seen(monkeypatch) -> list[Recipe]:
+    """The recipes ``tune`` was called with (no training)."""
+    calls: list[Recipe] = []
 
     def fake_tune(models: Any, recipe: Recipe, dsd: Any, report: TuneReport, output: Path, **k):
-        seen.append(recipe)
+        calls.append(recipe)
         report.save(output)
         return report
 
     monkeypatch.setattr(tune_module, "tune", fake_tune)
+    return calls
+
+
+def test_the_grid_is_tuned_under_the_changed_recipe(tmp_path: Path, seen) -> None:
     argv = _argv(tmp_path, "--recipe", "cpu_attn_implementation=sdpa", "--recipe", "compile=true")
     assert main(argv) == 0
     want = Recipe(cpu_attn_implementation="sdpa", compile=True)
     assert seen == [want]
     assert TuneReport.load(tmp_path / "tune.json").recipe == want.to_dict()
+
+
+def test_a_model_is_tuned_with_its_registry_attention_kernel(tmp_path: Path, seen) -> None:
+    """BERT-Mini trains with eager attention on a CPU (registry), so its grid is tuned so too,
+    unless --recipe says otherwise; models of different kernels are tuned apart."""
+    assert main(_argv(tmp_path / "a", models="bert-mini")) == 0
+    assert (
+        main(_argv(tmp_path / "b", "--recipe", "cpu_attn_implementation=sdpa", models="bert-mini"))
+        == 0
+    )
+    assert [r.attention("cpu") for r in seen] == ["eager", "sdpa"]
+    assert (
+        TuneReport.load(tmp_path / "a" / "tune.json").recipe["cpu_attn_implementation"] == "eager"
+    )
+    assert main(_argv(tmp_path / "c", models="bert-tiny,bert-mini")) == 2
 
 
 @pytest.mark.parametrize(
