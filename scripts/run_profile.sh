@@ -40,8 +40,14 @@ start=$(date +%s)
 rc1=0 rc2=0
 if [ "${EMOBENCH_ISOLATE:-0}" = 1 ]; then
   : > "$out/pass1.log"
-  mapfile -t cases < <("$py" -m pytest bench --collect-only -q -k "$quality" "${common[@]}" \
-    "${pass1[@]}" | grep '::' || true)
+  # a bad -k expression or no case selected stops here (pytest still lists every case then)
+  collected=$("$py" -m pytest bench --collect-only -q -k "$quality" "${common[@]}" \
+    "${pass1[@]}" 2>&1) || {
+    printf '%s\n' "$collected" | grep -v '::' | tail -3 >&2
+    echo "run_profile.sh: collecting the cases of -k '$quality' failed; nothing was run" >&2
+    exit 2
+  }
+  mapfile -t cases < <(printf '%s\n' "$collected" | grep '::' || true)
   for case in "${cases[@]}"; do
     echo "== $case $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" \
       | tee -a "$out/pass1.log"

@@ -11,20 +11,29 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "run_profile.sh"
 FAKE_PYTHON = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$ARGS_LOG"
 case "$*" in
+  *--collect-only*@*)  # pytest lists every case, then refuses the -k expression
+    printf '%s\\n' 'bench/t.py::q[a-s42]' "ERROR: Wrong expression passed to '-k'"; exit 4;;
   *--collect-only*) printf '%s\\n' 'bench/t.py::q[a-s42]' 'bench/t.py::q[b-s42]' '2 tests';;
 esac
 """
 
 
-def _passes(tmp_path: Path, *args: str, workers: str = "2", isolate: str = "0") -> list[str]:
+def _run(tmp_path: Path, *args: str, workers: str = "2", isolate: str = "0"):
     fake = tmp_path / "python"
     fake.write_text(FAKE_PYTHON)
     fake.chmod(0o755)
     log = tmp_path / "args.log"
     env = {**os.environ, "PYTHON": str(fake), "ARGS_LOG": str(log), "EMOBENCH_WORKERS": workers}
     env["EMOBENCH_ISOLATE"] = isolate
-    subprocess.run(["bash", str(SCRIPT), "ci", str(tmp_path / "out"), *args], env=env, check=True)
-    return log.read_text().splitlines()
+    argv = ["bash", str(SCRIPT), "ci", str(tmp_path / "out"), *args]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    return done, log.read_text().splitlines()
+
+
+def _passes(tmp_path: Path, *args: str, workers: str = "2", isolate: str = "0") -> list[str]:
+    done, passes = _run(tmp_path, *args, workers=workers, isolate=isolate)
+    assert done.returncode == 0, done.stderr
+    return passes
 
 
 def test_the_gate_runs_in_the_measurement_pass_only(tmp_path: Path) -> None:
@@ -57,3 +66,21 @@ def test_a_caller_k_narrows_the_training_pass_and_selects_the_measurement(tmp_pa
     training, measurement = _passes(tmp_path, "-k", "bert-small and not kd")
     assert "-k quality and (bert-small and not kd)" in training
     assert "-k bert-small and not kd" in measurement
+
+
+def test_a_bad_selection_runs_nothing(tmp_path: Path) -> None:
+    """A -k expression pytest refuses (it still lists every case) stops the run before any
+    training: the ladder once trained every model of the profile so."""
+    done, passes = _run(tmp_path, "-k", "minilm-l6@pretrained", isolate="1")
+    assert done.returncode == 2 and "nothing was run" in done.stderr
+    assert len(passes) == 1 and "--collect-only" in passes[0]  # no training, no measurement
+
+
+def test_the_ladder_groups_select_their_own_cases() -> None:
+    """Every group expression of run_ladder.sh is one pytest -k accepts (no '@')."""
+    import re
+
+    text = (SCRIPT.parent / "run_ladder.sh").read_text()
+    exprs = re.findall(r'^\s+\[[\w-]+\]="([^"]+)"', text, flags=re.M)
+    assert len(exprs) == 10
+    assert all(re.fullmatch(r"[\w\- ]+", e) for e in exprs), exprs
