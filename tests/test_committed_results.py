@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
         (
             "RESULTS.md",
             [
-                "results/cpu/bench.json",
+                "--no-bench",
                 "--results",
                 "results/cpu",
                 "results/gpu",
@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
         (
             "results/cpu/RESULTS.md",
             [
-                "results/cpu/bench.json",
+                "--no-bench",
                 "--results",
                 "results/cpu",
                 "--notes",
