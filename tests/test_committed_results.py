@@ -14,84 +14,84 @@ from emobench_core.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize(
-    ("rendered", "argv"),
-    [
-        (
+RENDERS = [
+    (
+        "RESULTS.md",
+        [
+            "--no-bench",
+            "--results",
+            "results/cpu",
+            "results/gpu",
+            "--allow-mixed",
+            "--latency",
+            "results/latency-cpu.json",
+            "--notes",
+            "results/RUN.md",
+            "--output",
             "RESULTS.md",
-            [
-                "--no-bench",
-                "--results",
-                "results/cpu",
-                "results/gpu",
-                "--allow-mixed",
-                "--latency",
-                "results/latency-cpu.json",
-                "--notes",
-                "results/RUN.md",
-                "--output",
-                "RESULTS.md",
-                "--figures-dir",
-                "results/figures",
-                "--perf",
-                "results/perf/perf-cpu.json",
-                "--perf",
-                "results/perf/perf-cpu-steps.json",
-                "--perf",
-                "results/perf/perf-cpu-attn.json",
-                "--perf",
-                "results/perf/perf-gpu-1.json",
-                "--perf",
-                "results/perf/perf-gpu-2.json",
-                "--perf",
-                "results/perf/perf-gpu-2-distilbert.json",
-                "--deploy",
-                "results/deploy/deploy-cpu.json",
-                "--data-report",
-                "results/data/data-report.json",
-                "--html",
-                "RESULTS.html",
-            ],
-        ),
-        (
+            "--figures-dir",
+            "results/figures",
+            "--perf",
+            "results/perf/perf-cpu.json",
+            "--perf",
+            "results/perf/perf-cpu-steps.json",
+            "--perf",
+            "results/perf/perf-cpu-attn.json",
+            "--perf",
+            "results/perf/perf-gpu-1.json",
+            "--perf",
+            "results/perf/perf-gpu-2.json",
+            "--perf",
+            "results/perf/perf-gpu-2-distilbert.json",
+            "--deploy",
+            "results/deploy/deploy-cpu.json",
+            "--data-report",
+            "results/data/data-report.json",
+            "--html",
+            "RESULTS.html",
+        ],
+    ),
+    (
+        "results/cpu/RESULTS.md",
+        [
+            "--no-bench",
+            "--results",
+            "results/cpu",
+            "--notes",
+            "results/cpu/RUN.md",
+            "--output",
             "results/cpu/RESULTS.md",
-            [
-                "--no-bench",
-                "--results",
-                "results/cpu",
-                "--notes",
-                "results/cpu/RUN.md",
-                "--output",
-                "results/cpu/RESULTS.md",
-                "--figures-dir",
-                "results/cpu/figures",
-                "--html",
-                "results/cpu/RESULTS.html",
-            ],
-        ),
-        (
+            "--figures-dir",
+            "results/cpu/figures",
+            "--html",
+            "results/cpu/RESULTS.html",
+        ],
+    ),
+    (
+        "results/frozen/RESULTS.md",
+        [
+            "--no-bench",
+            "--results",
+            "results/cpu",
+            "results/frozen",
+            "--allow-mixed",
+            "--mteb",
+            "results/mteb/all-minilm-l6-v2.json",
+            "--efficiency",
+            "results/efficiency/efficiency.json",
+            "--output",
             "results/frozen/RESULTS.md",
-            [
-                "--no-bench",
-                "--results",
-                "results/cpu",
-                "results/frozen",
-                "--allow-mixed",
-                "--mteb",
-                "results/mteb/all-minilm-l6-v2.json",
-                "--efficiency",
-                "results/efficiency/efficiency.json",
-                "--output",
-                "results/frozen/RESULTS.md",
-                "--figures-dir",
-                "results/frozen/figures",
-                "--html",
-                "results/frozen/RESULTS.html",
-            ],
-        ),
-    ],
-    ids=["study", "cpu-profile", "frozen"],
-)
+            "--figures-dir",
+            "results/frozen/figures",
+            "--html",
+            "results/frozen/RESULTS.html",
+        ],
+    ),
+]
+"""Each committed report and the ``emobench report`` arguments that render it (from the root)."""
+
+
+@pytest.mark.parametrize(("rendered", "argv"), RENDERS, ids=["study", "cpu-profile", "frozen"])
 def test_committed_report_rerenders_byte_for_byte(
     rendered: str, argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,3 +104,27 @@ def test_committed_report_rerenders_byte_for_byte(
     figures = Path(argv[argv.index("--figures-dir") + 1])
     for png in sorted((ROOT / figures).glob("*.png")):
         assert (tmp_path / figures / png.name).read_bytes() == png.read_bytes(), png.name
+
+
+def _report_commands(text: str) -> list[list[str]]:
+    """The argv after ``emobench report`` of each such command in ``text`` (lines continued
+    with a backslash joined)."""
+    import shlex
+
+    joined = text.replace("\\\n", " ")
+    return [
+        shlex.split(line.split("emobench report", 1)[1])
+        for line in joined.splitlines()
+        if line.strip().startswith("emobench report")
+    ]
+
+
+def test_the_documented_and_tox_render_commands_are_the_committed_ones() -> None:
+    """docs/results.md and tox.ini render the reports with the arguments that rendered the
+    committed ones: a reader re-rendering by them gets the same files, not a missing input."""
+    committed = [argv for _, argv in RENDERS]
+    documented = _report_commands((ROOT / "docs" / "results.md").read_text(encoding="utf-8"))
+    assert all(argv in committed for argv in documented)
+    assert all(argv in documented for argv in committed)
+    in_tox = _report_commands((ROOT / "tox.ini").read_text(encoding="utf-8"))
+    assert in_tox and all(argv in committed for argv in in_tox)
