@@ -90,7 +90,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=[],
         metavar="FIELD=VALUE",
         help="a variant of the recipe timed beside it: a recipe field (compile=true, "
-        "attn_implementation=sdpa, cpu_bf16=false, batch_size=64) or threads=N (repeatable)",
+        "attn_implementation=sdpa, cpu_bf16=false, batch_size=64), threads=N, or, timed only "
+        "(no recipe field yet), embeddings=sparse (SparseAdam on a sparse word-embedding "
+        "gradient) or weights=bf16 (bf16 weights, fp32 master copies) (repeatable)",
     )
     p.add_argument(
         "--ab-runs",

@@ -101,8 +101,9 @@ def _recipe(changes: list[str], specs: list[Any]) -> Any:
             variant = parse_ab(change, recipe, option="--recipe")
         except ValueError as e:
             raise UsageError(str(e)) from None
-        if variant.threads:
-            raise UsageError(f"--recipe {change!r}: threads is not a recipe field")
+        if variant.steps_only:
+            name = change.partition("=")[0].strip()
+            raise UsageError(f"--recipe {change!r}: {name} is not a recipe field")
         recipe = variant.recipe
         asked.add(change.partition("=")[0].strip().replace("-", "_"))
     if "cpu_attn_implementation" not in asked:

@@ -251,7 +251,7 @@ def _fine_tune(
             add(perf_runs.run_setup(step, spec, init, chosen, dsd, **common))
     if spec.name in plan.ab_runs:
         for variant in perf_step.variants(chosen, plan.ab, embedding_cost=False)[1:]:
-            if variant.threads is None:  # a thread count is no recipe field: steps only
+            if not variant.steps_only:  # no recipe field says it: timed by the steps only
                 setup = f"{AB_PREFIX}{variant.name}"
                 add(perf_runs.run_recipe(spec, init, variant.recipe, dsd, setup=setup, **kw))
     for fraction in plan.fractions if spec.name in plan.scaling else ():

@@ -18,6 +18,7 @@ import contextlib
 import math
 import shutil
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -304,16 +305,27 @@ def prepared(model: Any, recipe: Recipe, device: str = "cpu") -> Any:
     return model
 
 
-def lean_optimizer(model: Any, recipe: Recipe, lr: float) -> Any:
-    """AdamW as the Trainer builds it: weight decay on every weight but biases and LayerNorm."""
+def lean_optimizer(
+    model: Any,
+    recipe: Recipe,
+    lr: float,
+    *,
+    skip: Sequence[Any] = (),
+    masters: Mapping[Any, Any] | None = None,
+) -> Any:
+    """AdamW as the Trainer builds it: weight decay on every weight but biases and LayerNorm.
+    ``skip``: parameters another optimizer updates; ``masters``: the tensor to update in each
+    parameter's place (fp32 master copies of bf16 weights)."""
     import torch
 
     decay: list[Any] = []
     no_decay: list[Any] = []
+    skipped = {id(p) for p in skip}
     for name, p in model.named_parameters():
-        if not p.requires_grad:
+        if not p.requires_grad or id(p) in skipped:
             continue
-        (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
+        target = p if masters is None else masters[p]
+        (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(target)
     groups = [
         {"params": decay, "weight_decay": recipe.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},

@@ -7,8 +7,12 @@ and the optimizer step (clipping, fused AdamW, zeroing) each timed, after ``warm
 (which absorb ``torch.compile``'s compile time), and a few more run under ``torch.profiler`` to
 split the time by kind of kernel. Each *variant* repeats this with one thing changed: a recipe
 field (``compile=true``, ``attn_implementation=sdpa``, ``cpu_bf16=false``, ``batch_size=64``),
-the thread count (``threads=1``), or the word embeddings frozen (what their dense gradient and
-update cost). The FLOP count is :mod:`emobench_core.measure.flops`'s; the peak is
+the thread count (``threads=1``), the word embeddings' gradient made sparse and updated by
+``torch.optim.SparseAdam`` (``embeddings=sparse``), the weights held in bf16 with fp32 master
+copies in the optimizer instead of autocast (``weights=bf16``), or the word embeddings frozen
+(what their dense gradient and update cost). The last three are timed here only: they change
+how training updates the weights, so they are not recipe fields until a quality check over
+seeds adopts one. The FLOP count is :mod:`emobench_core.measure.flops`'s; the peak is
 :mod:`emobench_core.measure.matmul`'s.
 
     emobench perf --models bert-tiny,bert-small --steps 20 --ab compile=true --output perf.json
@@ -37,6 +41,12 @@ from emobench_core.training.batches import PaddedSplit
 from emobench_core.training.trainer import BF16, cached_tokenize, precision
 
 THREADS = "threads"
+EMBEDDINGS = "embeddings"
+WEIGHTS = "weights"
+SPARSE_EMBEDDINGS = "embeddings=sparse"
+BF16_WEIGHTS = "weights=bf16"
+BF16_MASTER = "bf16 weights, fp32 master weights"
+STEP_ONLY = {EMBEDDINGS: ("sparse", SPARSE_EMBEDDINGS), WEIGHTS: ("bf16", BF16_WEIGHTS)}
 
 
 @dataclass(frozen=True)
@@ -47,11 +57,31 @@ class Variant:
     recipe: Recipe
     threads: int | None = None
     frozen_embeddings: bool = False
+    sparse_embeddings: bool = False
+    bf16_weights: bool = False
+
+    @property
+    def steps_only(self) -> bool:
+        """Timed by the step benchmark only: no recipe field says it, so no fine-tuning runs it."""
+        return bool(
+            self.threads or self.frozen_embeddings or self.sparse_embeddings or self.bf16_weights
+        )
 
     @property
     def change(self) -> str:
         if self.frozen_embeddings:
             return "word embeddings frozen: no dense gradient, no optimizer update for them"
+        if self.sparse_embeddings:
+            return (
+                "word embeddings with a sparse gradient (the rows of the batch's tokens), "
+                "updated by torch.optim.SparseAdam (lazy moments, no weight decay); the rest by "
+                "the recipe's AdamW"
+            )
+        if self.bf16_weights:
+            return (
+                "weights held in bf16 (no autocast), with fp32 master copies that AdamW updates "
+                "and copies back after each step"
+            )
         return "the recipe" if self.name == RECIPE else f"the recipe with {self.name}"
 
 
@@ -70,8 +100,8 @@ def _value(text: str) -> Any:
 
 
 def parse_ab(spec: str, recipe: Recipe, option: str = "--ab") -> Variant:
-    """A variant from ``FIELD=VALUE`` (a recipe field) or ``threads=N``; ``option`` names the
-    command-line option in the errors.
+    """A variant from ``FIELD=VALUE`` (a recipe field), ``threads=N``, ``embeddings=sparse`` or
+    ``weights=bf16``; ``option`` names the command-line option in the errors.
 
     Raises:
         ValueError: Not ``FIELD=VALUE``, an unknown field, or a value the recipe refuses.
@@ -85,9 +115,19 @@ def parse_ab(spec: str, recipe: Recipe, option: str = "--ab") -> Variant:
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{option} {spec!r}: threads must be a whole number >= 1")
         return Variant(f"threads={value}", recipe, threads=value)
+    if name in STEP_ONLY:
+        allowed, variant_name = STEP_ONLY[name]
+        if value != allowed:
+            raise ValueError(f"{option} {spec!r}: {name} takes one value, {allowed}")
+        if name == EMBEDDINGS:
+            return Variant(variant_name, recipe, sparse_embeddings=True)
+        return Variant(variant_name, recipe, bf16_weights=True)
     known = [f.name for f in dataclasses.fields(Recipe)]
     if name not in known:
-        raise ValueError(f"{option} {spec!r}: {name!r} is not a recipe field ({', '.join(known)})")
+        raise ValueError(
+            f"{option} {spec!r}: {name!r} is not a recipe field ({', '.join(known)}), "
+            f"nor {THREADS}, {EMBEDDINGS} or {WEIGHTS}"
+        )
     try:
         changed = recipe.replace(**{name: value})
     except ValueError as e:
@@ -167,11 +207,12 @@ def time_variant(
     try:
         model, _ = build_for_perf(spec, init, recipe.seed, vocab_dir, device, labels)
         model.train()
+        embeddings = model.get_input_embeddings()
         if variant.frozen_embeddings:
-            model.get_input_embeddings().weight.requires_grad_(False)
+            embeddings.weight.requires_grad_(False)
         forward = prepared(model, recipe, device)
-        opt = lean_optimizer(model, recipe, recipe.lr_for(init))
-        bf16 = precision(recipe, device) == BF16
+        update = _updater(model, variant, recipe.lr_for(init))
+        bf16 = precision(recipe, device) == BF16 and not variant.bf16_weights
         autocast = torch.autocast(device_type=device, dtype=torch.bfloat16) if bf16 else None
         shape = EncoderShape.from_config(model.config.to_dict())
         batches = spread(epoch_batches(split.lengths, recipe.batch_size, recipe.seed), steps)
@@ -187,9 +228,7 @@ def time_variant(
             loss.backward()
             sync_device(device)
             t2 = time.perf_counter()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            opt.zero_grad(set_to_none=True)
+            update()
             sync_device(device)
             return t1 - t0, t2 - t1, time.perf_counter() - t2
 
@@ -225,7 +264,7 @@ def time_variant(
         init=init,
         variant=variant.name,
         change=variant.change,
-        precision=precision(recipe, device),
+        precision=BF16_MASTER if variant.bf16_weights else precision(recipe, device),
         threads=used_threads,
         batch_size=recipe.batch_size,
         steps=len(batches),
@@ -242,6 +281,78 @@ def time_variant(
         top_ops=top,
         embedding_backward_s=embedding_s,
     )
+
+
+def clip_grad_norm(params: Sequence[Any], max_norm: float) -> Any:
+    """``torch.nn.utils.clip_grad_norm_`` for gradients some of which are sparse (which it
+    refuses): one global norm over every gradient's values, every gradient scaled by it."""
+    import torch
+
+    grads = []
+    for p in params:
+        if p.grad is None:
+            continue
+        if p.grad.is_sparse:
+            p.grad = p.grad.coalesce()
+            grads.append(p.grad._values())
+        else:
+            grads.append(p.grad)
+    if not grads:
+        return torch.tensor(0.0)
+    total = torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g.float()) for g in grads])
+    )
+    scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    for g in grads:
+        g.mul_(scale.to(g.dtype))
+    return total
+
+
+def _updater(model: Any, variant: Variant, lr: float) -> Any:
+    """The optimizer part of one training step, the ``variant``'s way: clip the gradients to
+    norm 1, update, zero. The recipe's: fused AdamW over every weight."""
+    import torch
+
+    recipe = variant.recipe
+    params = [p for p in model.parameters() if p.requires_grad]
+    if variant.sparse_embeddings:
+        embeddings = model.get_input_embeddings()
+        embeddings.sparse = True
+        dense = lean_optimizer(model, recipe, lr, skip=[embeddings.weight])
+        lazy = torch.optim.SparseAdam([embeddings.weight], lr=lr)
+
+        def sparse_update() -> None:
+            clip_grad_norm(params, 1.0)
+            dense.step()
+            lazy.step()
+            dense.zero_grad(set_to_none=True)
+            lazy.zero_grad(set_to_none=True)
+
+        return sparse_update
+    if variant.bf16_weights:
+        masters = {p: p.detach().float().clone().requires_grad_(True) for p in params}
+        model.to(torch.bfloat16)  # in place: the parameters keep their identity
+        opt = lean_optimizer(model, recipe, lr, masters=masters)
+        pairs = list(masters.items())
+
+        def master_update() -> None:
+            for p, m in pairs:
+                m.grad = None if p.grad is None else p.grad.float()
+                p.grad = None
+            torch.nn.utils.clip_grad_norm_([m for _, m in pairs], 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            torch._foreach_copy_([p.data for p, _ in pairs], [m.detach() for _, m in pairs])
+
+        return master_update
+    opt = lean_optimizer(model, recipe, lr)
+
+    def recipe_update() -> None:
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    return recipe_update
 
 
 def train_split(

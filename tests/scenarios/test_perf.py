@@ -259,7 +259,8 @@ def test_perf_runs_end_to_end_on_tiny_data(
     out = tmp_path / "perf.json"
     argv = ["--quiet", "perf", "--models", "bert-tiny", "--epochs", "1", "--data-dir", str(data)]
     steps = ["--steps", "2", "--warmup-steps", "1", "--profile-steps", "1", "--squares", "64"]
-    ab = ["--ab", "attn_implementation=eager", "--ab", "threads=1", "--ab-runs", "bert-tiny"]
+    ab = ["--ab", "attn_implementation=eager", "--ab", "threads=1", "--ab", "embeddings=sparse"]
+    ab += ["--ab-runs", "bert-tiny"]  # no fine-tuning for the steps-only variants
     assert cli_main([*argv, *steps, *ab, "--scaling", "bert-tiny", "--output", str(out)]) == 0
     report = load_perf(out)
     assert report.complete and report.data["rows"]["train"] == 64
@@ -278,7 +279,13 @@ def test_perf_runs_end_to_end_on_tiny_data(
     assert [r.train_rows for r in scaling_rows(report, "bert-tiny")] == [16, 32, 64]
     assert all(r.total_s > 0 and 0 <= r.accuracy <= 1 for r in report.rows)
     variants = [s.variant for s in report.steps]
-    assert variants == ["recipe", "attn_implementation='eager'", "threads=1", FROZEN]
+    assert variants == [
+        "recipe",
+        "attn_implementation='eager'",
+        "threads=1",
+        "embeddings=sparse",
+        FROZEN,
+    ]
     assert all(s.steps == 2 and s.padded_tokens >= s.real_tokens > 0 for s in report.steps)
     assert report.steps[2].threads == 1
     assert sum(report.steps[0].kernel_shares.values()) == pytest.approx(1.0)

@@ -37,6 +37,12 @@ def test_parse_ab_reads_recipe_fields_and_threads() -> None:
     assert parse_ab("cpu_bf16=false", base).recipe.cpu_bf16 is False
     threads = parse_ab("threads=1", base)
     assert threads.threads == 1 and threads.recipe == base
+    assert threads.steps_only and not compiled.steps_only
+    sparse = parse_ab("embeddings=sparse", base)
+    assert sparse.sparse_embeddings and sparse.recipe == base and sparse.steps_only
+    weights = parse_ab("weights=bf16", base)
+    assert weights.bf16_weights and weights.recipe == base and weights.steps_only
+    assert "SparseAdam" in sparse.change and "master" in weights.change
 
 
 @pytest.mark.parametrize(
@@ -45,6 +51,8 @@ def test_parse_ab_reads_recipe_fields_and_threads() -> None:
         ("compile", "must be FIELD=VALUE"),
         ("speed=fast", "'speed' is not a recipe field"),
         ("threads=0", "threads must be a whole number >= 1"),
+        ("embeddings=dense", "embeddings takes one value, sparse"),
+        ("weights=fp16", "weights takes one value, bf16"),
         ("attn_implementation=flash", "recipe.attn_implementation"),
         ("batch_size=0", "recipe.batch_size"),
     ],
@@ -101,7 +109,9 @@ def test_step_rows_count_tokens_and_flops_of_the_batches_they_time(
 ) -> None:
     spec = get_spec("bert-tiny")
     recipe = Recipe(batch_size=8, max_length=32, cpu_bf16=False)
-    chosen = variants(recipe, ["threads=1"], embedding_cost=True)
+    chosen = variants(
+        recipe, ["threads=1", "embeddings=sparse", "weights=bf16"], embedding_cost=True
+    )
     cache = CheckpointCache(tmp_path / "tokens")
     padding, shape, rows = step_rows(
         spec,
@@ -118,7 +128,14 @@ def test_step_rows_count_tokens_and_flops_of_the_batches_they_time(
     assert shape == EncoderShape.from_config(spec.config or {})
     (pad,) = padding
     assert (pad.batch_size, pad.batches) == (8, 5)
-    assert [r.variant for r in rows] == [RECIPE, "threads=1", FROZEN]
+    assert [r.variant for r in rows] == [
+        RECIPE,
+        "threads=1",
+        "embeddings=sparse",
+        "weights=bf16",
+        FROZEN,
+    ]
+    assert rows[3].precision == "bf16 weights, fp32 master weights"
     recipe_row = rows[0]
     assert recipe_row.steps == 3 and recipe_row.precision == "fp32"
     assert recipe_row.non_embedding_params == shape.non_embedding_params
@@ -141,6 +158,60 @@ def test_step_rows_count_tokens_and_flops_of_the_batches_they_time(
     report = PerfReport("cpu", 2, 1, 42, {}, {}, "emobench perf", steps=rows, padding=padding)
     assert embedding_table(report)  # recipe minus frozen, per phase
     assert len(step_blocks(report)) == 4  # steps, kernels, embedding cost, padding
+
+
+def test_clip_grad_norm_counts_sparse_gradients_as_their_dense_twins() -> None:
+    import torch
+
+    from emobench_core.scenarios.perf_step import clip_grad_norm
+
+    torch.manual_seed(0)
+    dense, twin_e, lin, twin_l = (torch.nn.Parameter(torch.randn(6, 3)) for _ in range(4))
+    grad = torch.sparse_coo_tensor(
+        [[1, 4, 1]], torch.randn(3, 3), (6, 3), check_invariants=True
+    )  # row 1 twice: uncoalesced
+    dense.grad, twin_e.grad = grad.clone(), grad.to_dense()
+    lin.grad = torch.randn(6, 3)
+    twin_l.grad = lin.grad.clone()
+    total = clip_grad_norm([dense, lin], 0.5)
+    expected = torch.nn.utils.clip_grad_norm_([twin_e, twin_l], 0.5)
+    assert float(total) == pytest.approx(float(expected), rel=1e-6)
+    assert torch.allclose(dense.grad.to_dense(), twin_e.grad, atol=1e-6)
+    assert torch.allclose(lin.grad, twin_l.grad, atol=1e-6)
+
+
+def test_the_steps_only_updates_change_what_they_say(vocab_dir: Path) -> None:
+    import torch
+
+    from emobench_core.scenarios.perf_runs import build_for_perf
+    from emobench_core.scenarios.perf_step import _updater
+
+    spec, recipe = get_spec("bert-tiny"), Recipe(cpu_bf16=False)
+    ids = torch.tensor([[101, 1045, 2514, 102]])
+    batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": torch.tensor([1])}
+
+    # sparse embeddings: only the batch's rows of the table move; every other weight too
+    model, _ = build_for_perf(spec, "random", 42, vocab_dir, "cpu", list(LABELS))
+    table = model.get_input_embeddings().weight
+    before = table.detach().clone()
+    update = _updater(model, parse_ab("embeddings=sparse", recipe), 1e-3)
+    model(**batch).loss.backward()
+    assert table.grad is not None and table.grad.is_sparse
+    update()
+    moved = (table.detach() != before).any(dim=1).nonzero().flatten().tolist()
+    assert moved == sorted(set(ids.flatten().tolist()))
+    assert table.grad is None
+
+    # bf16 weights: the model's weights stay bf16 and move (updated through fp32 masters)
+    model, _ = build_for_perf(spec, "random", 42, vocab_dir, "cpu", list(LABELS))
+    weight = model.classifier.weight
+    update = _updater(model, parse_ab("weights=bf16", recipe), 1e-3)
+    assert weight.dtype == torch.bfloat16
+    start = weight.detach().clone()
+    model(**batch).loss.backward()
+    update()
+    assert weight.dtype == torch.bfloat16 and weight.grad is None
+    assert not torch.equal(weight.detach(), start)
 
 
 def test_schema_4_round_trips_and_a_schema_3_report_loads_with_no_step_rows(
