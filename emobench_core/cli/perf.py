@@ -92,7 +92,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="a variant of the recipe timed beside it: a recipe field (compile=true, "
         "attn_implementation=sdpa, cpu_bf16=false, batch_size=64), threads=N, or, timed only "
         "(no recipe field yet), embeddings=sparse (SparseAdam on a sparse word-embedding "
-        "gradient) or weights=bf16 (bf16 weights, fp32 master copies) (repeatable)",
+        "gradient) or weights=bf16 (bf16 weights, fp32 master copies); several joined by "
+        "commas are applied together (repeatable)",
     )
     p.add_argument(
         "--ab-runs",

@@ -69,6 +69,8 @@ class Variant:
 
     @property
     def change(self) -> str:
+        if " + " in self.name:
+            return f"the recipe with {self.name}"
         if self.frozen_embeddings:
             return "word embeddings frozen: no dense gradient, no optimizer update for them"
         if self.sparse_embeddings:
@@ -101,11 +103,31 @@ def _value(text: str) -> Any:
 
 def parse_ab(spec: str, recipe: Recipe, option: str = "--ab") -> Variant:
     """A variant from ``FIELD=VALUE`` (a recipe field), ``threads=N``, ``embeddings=sparse`` or
-    ``weights=bf16``; ``option`` names the command-line option in the errors.
+    ``weights=bf16``, or several of them joined by commas (applied together, in order:
+    ``attn_implementation=eager,embeddings=sparse``); ``option`` names the command-line option
+    in the errors.
 
     Raises:
         ValueError: Not ``FIELD=VALUE``, an unknown field, or a value the recipe refuses.
     """
+    parts = [p for p in spec.split(",") if p.strip()]
+    if len(parts) < 2:
+        return _parse_one(spec, recipe, option)
+    names, joined = [], Variant(RECIPE, recipe)
+    for part in parts:
+        one = _parse_one(part, joined.recipe, option)
+        names.append(one.name)
+        joined = Variant(
+            " + ".join(names),
+            one.recipe,
+            threads=one.threads or joined.threads,
+            sparse_embeddings=one.sparse_embeddings or joined.sparse_embeddings,
+            bf16_weights=one.bf16_weights or joined.bf16_weights,
+        )
+    return joined
+
+
+def _parse_one(spec: str, recipe: Recipe, option: str) -> Variant:
     name, sep, raw = spec.partition("=")
     name = name.strip().replace("-", "_")
     if not sep or not name:

@@ -43,6 +43,10 @@ def test_parse_ab_reads_recipe_fields_and_threads() -> None:
     weights = parse_ab("weights=bf16", base)
     assert weights.bf16_weights and weights.recipe == base and weights.steps_only
     assert "SparseAdam" in sparse.change and "master" in weights.change
+    both = parse_ab("attn_implementation=eager, embeddings=sparse", base)
+    assert both.name == "attn_implementation='eager' + embeddings=sparse"
+    assert both.recipe == base.replace(attn_implementation="eager") and both.sparse_embeddings
+    assert both.steps_only and not both.bf16_weights and both.change.endswith(both.name)
 
 
 @pytest.mark.parametrize(
@@ -53,6 +57,7 @@ def test_parse_ab_reads_recipe_fields_and_threads() -> None:
         ("threads=0", "threads must be a whole number >= 1"),
         ("embeddings=dense", "embeddings takes one value, sparse"),
         ("weights=fp16", "weights takes one value, bf16"),
+        ("compile=true,speed=fast", "'speed' is not a recipe field"),
         ("attn_implementation=flash", "recipe.attn_implementation"),
         ("batch_size=0", "recipe.batch_size"),
     ],
