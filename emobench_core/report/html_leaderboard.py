@@ -91,6 +91,8 @@ def columns(st: Study) -> list[Column]:
 
     def model(s: ModelSummary) -> Cell:
         badge = ' <span class="badge stale">stale</span>' if s in st.stale else ""
+        if s.failed:
+            badge += f' <span class="badge stale" title="{h(s.failed_note())}">failed</span>'
         return Cell(h(s.label) + badge, s.label, "l name")
 
     def f1(s: ModelSummary) -> Cell:

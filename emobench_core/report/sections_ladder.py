@@ -86,7 +86,7 @@ def _rungs(ladder: SizeLadder, probe: bool) -> list[Block]:
     """The measured rungs; the CPU latency column only with a probe (``--latency``)."""
     rows = [
         (
-            r.name,
+            f"{r.name} ‡" if r.row.failed else r.name,
             f"{r.row.params_total / 1e6:.2f}",
             str(r.row.n_seeds),
             f"{r.row.accuracy_mean:.4f}",
@@ -102,6 +102,11 @@ def _rungs(ladder: SizeLadder, probe: bool) -> list[Block]:
     heads += ("CPU p50 b1 (ms)",) if probe else ()
     heads += ("train s (median over seeds)", "trained on")
     out: list[Block] = [Table(heads, tuple(rows))] if rows else []
+    out += [
+        ("p", f"‡ {r.row.failed_note()}: a step from or to it measures that failure, not size.")
+        for r in ladder.rungs
+        if r.row is not None and r.row.failed
+    ]
     machines = {m for r in ladder.rungs if r.row is not None for m in r.machines}
     if len(machines) > 1:
         out.append(

@@ -92,7 +92,7 @@ def leaderboard(st: Study) -> list[str]:
     most = max(s.n_seeds for s in st.summaries)
     rows = [
         [
-            st.tier_of(s.label),
+            f"{st.tier_of(s.label)}{' ‡' if s.failed else ''}",
             s.label,
             s.init,
             f"{s.n_seeds}{' †' if s.n_seeds < most else ''}",
@@ -120,6 +120,7 @@ def leaderboard(st: Study) -> list[str]:
     out = ["## Leaderboard", "", table([*heads, "device"], rows), ""]
     if any(s.n_seeds < most for s in st.summaries):
         out += [f"† Fewer seeds than the {most} of other rows: less certain mean, no std.", ""]
+    out += [f"‡ {s.failed_note()}.\n" for s in st.summaries if s.failed]
     best = st.summaries[0]
     methods = sorted({s.macro_f1_ci.method for s in st.summaries})
     return out + [

@@ -26,7 +26,7 @@ def stale_blocks(st: Study, title: str = TITLE) -> list[blocks.Block]:
         return []
     rows = tuple(
         (
-            s.label,
+            f"{s.label} ‡" if s.failed else s.label,
             s.init,
             s.device,
             ", ".join(map(str, s.seeds)),
@@ -50,6 +50,7 @@ def stale_blocks(st: Study, title: str = TITLE) -> list[blocks.Block]:
         blocks.Table(
             ("model", "init", "device", "seeds", "accuracy", "macro-F1", "what changed"), rows
         ),
+        *(("p", f"‡ {s.failed_note()}.") for s in st.stale if s.failed),
     ]
 
 

@@ -8,6 +8,7 @@ the :class:`Study` that gathers everything the report shows. Data only, no compu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -120,6 +121,31 @@ class ModelSummary:
     def labels(self) -> tuple[str, ...]:
         """The class names, in label-id order (the keys of ``per_class_f1``)."""
         return tuple(self.per_class_f1)
+
+    @property
+    def constant_answer(self) -> tuple[str, float]:
+        """The best answer a model that learned nothing can give: the test set's most frequent
+        class, and the accuracy of always answering it."""
+        counts = Counter(self.y_true)
+        label, n = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
+        return self.labels[label], n / len(self.y_true)
+
+    @property
+    def failed(self) -> bool:
+        """Did not train: the 95% interval of its accuracy reaches down to the accuracy of
+        always giving :attr:`constant_answer` (not shown above it)."""
+        return self.accuracy_ci.low <= self.constant_answer[1]
+
+    def failed_note(self) -> str:
+        """Why :attr:`failed` holds, in words (for a footnote)."""
+        label, acc = self.constant_answer
+        iv = self.accuracy_ci
+        return (
+            f"{self.label} did not train: its accuracy {self.accuracy_mean:.4f} "
+            f"[{iv.low:.4f}, {iv.high:.4f}] is not shown above always answering {label!r} "
+            f"({acc:.4f}); a failed configuration, reported as one, not a measure of the "
+            "architecture"
+        )
 
 
 @dataclass(frozen=True)
