@@ -83,7 +83,7 @@ def columns(st: Study) -> list[Column]:
     lo = min(s.macro_f1_ci.low for s in ranked)
     hi = max(s.macro_f1_ci.high for s in ranked)
     probe = probe_machine(st)
-    own = own_machines([*st.summaries, *st.stale])
+    own = own_machines(ranked)  # the machines of the rows this table shows
 
     def tier(s: ModelSummary) -> Cell:
         stale = s in st.stale
