@@ -34,10 +34,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "bench_json",
-        nargs="?",
+        nargs="*",
         type=Path,
         metavar="BENCH_JSON",
-        help=f"pytest-benchmark JSON; {BENCH_HINT}; default: none (give --results)",
+        help=f"pytest-benchmark JSON; {BENCH_HINT}; several (a study run in parts) are each "
+        "rendered in their own table; default: none (give --results)",
     )
     p.add_argument(
         "--results",
@@ -158,7 +159,6 @@ def check_outputs(ns: argparse.Namespace) -> None:
     inputs += [
         (option, path)
         for option, path in (
-            ("BENCH_JSON", ns.bench_json),
             ("--anchors", ns.anchors),
             ("--latency", ns.latency),
             ("--notes", ns.notes),
@@ -169,6 +169,7 @@ def check_outputs(ns: argparse.Namespace) -> None:
         if path is not None
     ]
     inputs += [("--perf", p) for p in ns.perf] + [("--deploy", p) for p in ns.deploy]
+    inputs += [("BENCH_JSON", p) for p in ns.bench_json]
     guard = Guard.of("report", overwrite=ns.overwrite, inputs=inputs)
     check_output_file(ns.output, guard, "--output", text_mark(REPORT_MARK))
     if ns.html is not None:
@@ -185,7 +186,7 @@ def is_png(path: Path) -> bool:
 
 
 def report(ns: argparse.Namespace) -> int:
-    if ns.results is None and ns.bench_json is None:
+    if ns.results is None and not ns.bench_json:
         ns.command_parser.error("give BENCH_JSON, or --results DIR with --no-bench")
     if ns.bootstrap < 1:
         raise ResultsError(f"--bootstrap ({ns.bootstrap}) must be >= 1, e.g. 1000")
@@ -202,8 +203,9 @@ def report(ns: argparse.Namespace) -> int:
     from emobench_core.schema.run import load_results
     from emobench_core.study.merge import merge_parts
 
-    bench = None if ns.no_bench or ns.bench_json is None else load_bench_json(ns.bench_json)
-    items = ns.results or [ns.bench_json.parent]
+    benches = [] if ns.no_bench else [(p, load_bench_json(p)) for p in ns.bench_json]
+    bench = benches[0][1] if benches else None
+    items = ns.results or [ns.bench_json[0].parent]
     # one part per folder or file given: shards of one run merge; mixed runs only when asked
     parts = [(str(item), load_results(item)) for item in items]
     results = merge_parts(parts, allow_mixed=ns.allow_mixed)
@@ -213,7 +215,8 @@ def report(ns: argparse.Namespace) -> int:
         out_path=ns.output,
         figures_dir=ns.figures_dir or first,
         bench_json=bench,
-        bench_path=None if bench is None else ns.bench_json,
+        bench_path=benches[0][0] if benches else None,
+        more_bench=benches[1:],
         anchors=load_anchors(ns.anchors or DEFAULT_ANCHORS),
         sources=result_files(items, results),
         n_resamples=ns.bootstrap,

@@ -60,6 +60,8 @@ class ReportData:
     """Figure key -> its PNG, relative to RESULTS.md."""
     bench: Mapping[str, Any] | None = None
     """The pytest-benchmark document, or ``None`` (``--no-bench``)."""
+    benches: Sequence[tuple[str, Mapping[str, Any]]] = ()
+    """With several pytest-benchmark files: (label, document) of each, ``bench`` the first."""
     anchors: Sequence[Mapping[str, str]] | None = None
     distillation: Sequence[DistillationGain] = ()
     notes: tuple[str, str] | None = None
@@ -106,11 +108,20 @@ def header(d: ReportData) -> list[str]:
 
 
 def bench_records(d: ReportData) -> list[str]:
-    """The pytest-benchmark records: one row per benchmark, with the machine and commit."""
-    bench = d.bench
+    """The pytest-benchmark records: one row per benchmark, with the machine and commit; with
+    several files, one table per file, under its name."""
     out = ["## pytest-benchmark records", ""]
-    if bench is None:
+    if d.bench is None:
         return [*out, "No pytest-benchmark file was given (rendered with `--no-bench`)."]
+    if not d.benches:
+        return [*out, *_bench_table(d.bench)]
+    out += [f"{len(d.benches)} files, each from its own run:", ""]
+    for label, bench in d.benches:
+        out += [f"### `{label}`", "", *_bench_table(bench), ""]
+    return out[:-1]
+
+
+def _bench_table(bench: Mapping[str, Any]) -> list[str]:
     rows = []
     for e in sorted(bench["benchmarks"], key=lambda e: str(e["name"])):
         x, s = e.get("extra_info") or {}, e["stats"]
@@ -131,7 +142,6 @@ def bench_records(d: ReportData) -> list[str]:
     cpu = (bench.get("machine_info") or {}).get("cpu", {}).get("brand_raw", "unknown")
     commit = bench.get("commit_info") or {}
     return [
-        *out,
         f"CPU: {cpu}; commit: {commit.get('id', 'unknown')} (branch {commit.get('branch', '?')},"
         f" dirty {commit.get('dirty', '?')}); recorded {bench.get('datetime', 'unknown')}.",
         "",

@@ -140,6 +140,9 @@ class ReportInputs:
         bench_json: The pytest-benchmark document (:func:`load_bench_json`), or ``None`` to
             leave its records out (``--no-bench``).
         bench_path: Its file, for the header and the command.
+        more_bench: Further pytest-benchmark files with their documents, after the first (a
+            study run in parts, e.g. one model group at a time, has one per part); each is
+            listed, named in the command and rendered in its own table.
         anchors: Published reference rows (:func:`load_anchors`), or ``None``.
         title: First heading; default: :func:`title_for` the study.
         sources: The results files, listed in the header and used in the regenerate command.
@@ -166,6 +169,7 @@ class ReportInputs:
     figures_dir: Path
     bench_json: Mapping[str, Any] | None = None
     bench_path: Path | None = None
+    more_bench: Sequence[tuple[Path, Mapping[str, Any]]] = ()
     anchors: Sequence[Mapping[str, str]] | None = None
     title: str | None = None
     sources: Sequence[Path] = ()
@@ -185,7 +189,10 @@ class ReportInputs:
     def __post_init__(self) -> None:
         if self.n_resamples < 1:
             raise ValueError(f"`n_resamples` ({self.n_resamples}) must be >= 1, e.g. 1000")
-        for name in ("results", "sources", "perf_paths", "deploy_paths"):  # frozen all through
+        if self.more_bench and self.bench_json is None:
+            raise ValueError("`more_bench` needs a first pytest-benchmark file (`bench_json`)")
+        names = ("results", "sources", "perf_paths", "deploy_paths", "more_bench")
+        for name in names:  # frozen all through
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.anchors is not None:
             object.__setattr__(self, "anchors", tuple(self.anchors))
@@ -215,6 +222,7 @@ def render_report(inputs: ReportInputs) -> str:
     )
     folders = sorted({_rel(Path(p).parent, base) for p in i.sources}) or ["RESULTS_DIR"]
     command = ["emobench report"] + ([_rel(i.bench_path, base)] if i.bench_path else [])
+    command += [_rel(path, base) for path, _ in i.more_bench]
     command += ["--no-bench"] if i.bench_json is None else []
     command += ["--results", *folders, "--output", out_path.name]
     command += ["--figures-dir", _rel(figures_dir, base)]
@@ -225,6 +233,9 @@ def render_report(inputs: ReportInputs) -> str:
         command += ["--latency", _rel(i.latency_path, base) if i.latency_path else "LATENCY_JSON"]
     if i.bench_json is not None and i.bench_path:
         files.append(_rel(i.bench_path, base))
+    files += [_rel(path, base) for path, _ in i.more_bench]
+    benches = [(_rel(i.bench_path, base) if i.bench_path else "BENCH_JSON", i.bench_json)]
+    benches += [(_rel(path, base), doc) for path, doc in i.more_bench]
     if i.latency is not None and i.latency_path:
         files.append(_rel(i.latency_path, base))
     notes = None
@@ -272,6 +283,7 @@ def render_report(inputs: ReportInputs) -> str:
             command=" ".join(command),
             figures=figs,
             bench=i.bench_json,
+            benches=tuple(benches) if i.more_bench else (),
             anchors=anchors,
             distillation=distillation_gains(ranked, n_resamples=i.n_resamples),
             notes=notes,

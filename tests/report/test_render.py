@@ -257,6 +257,28 @@ def test_main_defaults(tmp_path, runs_dir, monkeypatch, capsys):
     assert "wrote RESULTS.md" in capsys.readouterr().out
 
 
+def test_main_renders_several_benchmark_files_each_in_its_own_table(tmp_path, runs_dir):
+    """A study run in parts (one model group at a time) has one pytest-benchmark file per part:
+    each is listed, named in the command and rendered under its own name."""
+    other = runs_dir / "group-2.json"
+    doc = bench_json()
+    doc["benchmarks"][0]["name"] = "test_latency[bert-mini-b1]"
+    doc["machine_info"]["cpu"]["brand_raw"] = "Other CPU"
+    other.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "R.md"
+    argv = [str(runs_dir / "bench.json"), str(other), "--results", str(runs_dir)]
+    assert main(["report", *argv, "--output", str(out), "--bootstrap", str(RESAMPLES)]) == 0
+    text = out.read_text(encoding="utf-8")
+    records = text[text.index("## pytest-benchmark records") : text.index("## Environment")]
+    first, second = records.index("### `runs/bench.json`"), records.index("### `runs/group-2.json`")
+    assert first < records.index("Test CPU") < second < records.index("Other CPU")
+    assert "test_latency[bert-mini-b1]" in records[second:]
+    assert "- `runs/bench.json`" in text and "- `runs/group-2.json`" in text
+    assert "`emobench report runs/bench.json runs/group-2.json --results runs" in text
+    with pytest.raises(ValueError, match="needs a first pytest-benchmark file"):
+        ReportInputs(results=[], out_path=out, figures_dir=tmp_path, more_bench=[(other, doc)])
+
+
 def test_main_schema_mismatch_exits_2(tmp_path, runs_dir, capsys):
     path = next(runs_dir.glob("bert-mini-*.json"))
     data = json.loads(path.read_text(encoding="utf-8"))
