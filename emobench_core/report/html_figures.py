@@ -67,10 +67,16 @@ def confusion_svgs(st: Study) -> str:
     :func:`~.figures.grid_rows` (4 models: 2 + 2), the figures centred in it: no empty place at
     any width that holds that row (a narrower screen holds fewer a row, down to one)."""
     side = round(CONFUSION_INCHES * 96)  # CSS px: the SVG's width is in points, 72 an inch
-    cols = max(grid_rows(len(st.summaries)), default=1)
-    body = "".join(
+    rows = grid_rows(len(st.summaries))
+    cols = max(rows, default=1)
+    figures = [
         _figure(svg(confusion_figure(st, s), f"cm{i}", f"confusion matrix of {s.label}"))
         for i, s in enumerate(st.summaries)
+    ]
+    starts = [sum(rows[:k]) for k in range(len(rows))]
+    body = "".join(  # one box a row of the grid, so 7 sit 3 + 2 + 2, not 3 + 3 + 1
+        f'<div class="cmrow">{"".join(figures[a : a + n])}</div>'
+        for a, n in zip(starts, rows, strict=True)
     )
     width = cols * side + (cols - 1) * GAP_PX
     return f'<div class="figs cm" style="max-width:{width}px">{body}</div>'
