@@ -239,6 +239,6 @@ def test_schema_4_round_trips_and_a_schema_3_report_loads_with_no_step_rows(
     back = load_perf(report.save(tmp_path / "perf.json"))
     assert back == report
     assert back.steps[0].gflops == pytest.approx(1e9 / 4 / ((0.1 + 0.2 + 0.05) / 4) / 1e9)
-    old = load_perf(Path(__file__).resolve().parents[2] / "results/perf/perf-cpu.json")
+    old = load_perf(Path(__file__).resolve().parents[2] / "results/perf/perf-cpu-pipeline.json")
     assert old.rows and not (old.steps or old.matmuls or old.padding or old.machine)
     assert not step_blocks(old)  # an old report renders as before
