@@ -119,7 +119,8 @@ def leaderboard(st: Study) -> list[str]:
         heads += ["CPU p50 b1 (ms)", "CPU inference (MiB)"]
     out = ["## Leaderboard", "", table([*heads, "device"], rows), ""]
     if any(s.n_seeds < most for s in st.summaries):
-        out += [f"† Fewer seeds than the {most} of other rows: less certain mean, no std.", ""]
+        one = " (with one seed, no std)" if any(s.n_seeds == 1 for s in st.summaries) else ""
+        out += [f"† Fewer seeds than the {most} of other rows: a less certain mean{one}.", ""]
     out += [f"‡ {s.failed_note()}.\n" for s in st.summaries if s.failed]
     best = st.summaries[0]
     methods = sorted({s.macro_f1_ci.method for s in st.summaries})
