@@ -18,7 +18,6 @@ import contextlib
 import math
 import shutil
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.transformer import predict_logits
 from emobench_core.models.loading import build_model
 from emobench_core.models.spec import ModelSpec
+from emobench_core.scenarios.perf_optim import lean_optimizer
 from emobench_core.schema.perf import PerfRow
 from emobench_core.training.batches import PaddedSplit, fast_trainer_class, whole_batch
 from emobench_core.training.trainer import (
@@ -303,35 +303,6 @@ def prepared(model: Any, recipe: Recipe, device: str = "cpu") -> Any:
 
         return torch.compile(model)
     return model
-
-
-def lean_optimizer(
-    model: Any,
-    recipe: Recipe,
-    lr: float,
-    *,
-    skip: Sequence[Any] = (),
-    masters: Mapping[Any, Any] | None = None,
-) -> Any:
-    """AdamW as the Trainer builds it: weight decay on every weight but biases and LayerNorm.
-    ``skip``: parameters another optimizer updates; ``masters``: the tensor to update in each
-    parameter's place (fp32 master copies of bf16 weights)."""
-    import torch
-
-    decay: list[Any] = []
-    no_decay: list[Any] = []
-    skipped = {id(p) for p in skip}
-    for name, p in model.named_parameters():
-        if not p.requires_grad or id(p) in skipped:
-            continue
-        target = p if masters is None else masters[p]
-        (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(target)
-    groups = [
-        {"params": decay, "weight_decay": recipe.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    fused = recipe.optimizer == "adamw_torch_fused"
-    return torch.optim.AdamW(groups, lr=lr, fused=fused)
 
 
 def run_lean(

@@ -35,7 +35,8 @@ from emobench_core.data.fingerprint import label_names
 from emobench_core.measure.flops import EncoderShape
 from emobench_core.measure.profiling import EMBEDDING_BACKWARD, kernel_shares
 from emobench_core.models.spec import ModelSpec
-from emobench_core.scenarios.perf_runs import build_for_perf, lean_optimizer, prepared, sync_device
+from emobench_core.scenarios.perf_optim import updater
+from emobench_core.scenarios.perf_runs import build_for_perf, prepared, sync_device
 from emobench_core.schema.perf_steps import FROZEN, RECIPE, PaddingRow, StepRow
 from emobench_core.training.batches import PaddedSplit
 from emobench_core.training.trainer import BF16, cached_tokenize, precision
@@ -233,7 +234,13 @@ def time_variant(
         if variant.frozen_embeddings:
             embeddings.weight.requires_grad_(False)
         forward = prepared(model, recipe, device)
-        update = _updater(model, variant, recipe.lr_for(init))
+        update = updater(
+            model,
+            recipe,
+            recipe.lr_for(init),
+            sparse_embeddings=variant.sparse_embeddings,
+            bf16_weights=variant.bf16_weights,
+        )
         bf16 = precision(recipe, device) == BF16 and not variant.bf16_weights
         autocast = torch.autocast(device_type=device, dtype=torch.bfloat16) if bf16 else None
         shape = EncoderShape.from_config(model.config.to_dict())
@@ -303,78 +310,6 @@ def time_variant(
         top_ops=top,
         embedding_backward_s=embedding_s,
     )
-
-
-def clip_grad_norm(params: Sequence[Any], max_norm: float) -> Any:
-    """``torch.nn.utils.clip_grad_norm_`` for gradients some of which are sparse (which it
-    refuses): one global norm over every gradient's values, every gradient scaled by it."""
-    import torch
-
-    grads = []
-    for p in params:
-        if p.grad is None:
-            continue
-        if p.grad.is_sparse:
-            p.grad = p.grad.coalesce()
-            grads.append(p.grad._values())
-        else:
-            grads.append(p.grad)
-    if not grads:
-        return torch.tensor(0.0)
-    total = torch.linalg.vector_norm(
-        torch.stack([torch.linalg.vector_norm(g.float()) for g in grads])
-    )
-    scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)
-    for g in grads:
-        g.mul_(scale.to(g.dtype))
-    return total
-
-
-def _updater(model: Any, variant: Variant, lr: float) -> Any:
-    """The optimizer part of one training step, the ``variant``'s way: clip the gradients to
-    norm 1, update, zero. The recipe's: fused AdamW over every weight."""
-    import torch
-
-    recipe = variant.recipe
-    params = [p for p in model.parameters() if p.requires_grad]
-    if variant.sparse_embeddings:
-        embeddings = model.get_input_embeddings()
-        embeddings.sparse = True
-        dense = lean_optimizer(model, recipe, lr, skip=[embeddings.weight])
-        lazy = torch.optim.SparseAdam([embeddings.weight], lr=lr)
-
-        def sparse_update() -> None:
-            clip_grad_norm(params, 1.0)
-            dense.step()
-            lazy.step()
-            dense.zero_grad(set_to_none=True)
-            lazy.zero_grad(set_to_none=True)
-
-        return sparse_update
-    if variant.bf16_weights:
-        masters = {p: p.detach().float().clone().requires_grad_(True) for p in params}
-        model.to(torch.bfloat16)  # in place: the parameters keep their identity
-        opt = lean_optimizer(model, recipe, lr, masters=masters)
-        pairs = list(masters.items())
-
-        def master_update() -> None:
-            for p, m in pairs:
-                m.grad = None if p.grad is None else p.grad.float()
-                p.grad = None
-            torch.nn.utils.clip_grad_norm_([m for _, m in pairs], 1.0)
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            torch._foreach_copy_([p.data for p, _ in pairs], [m.detach() for _, m in pairs])
-
-        return master_update
-    opt = lean_optimizer(model, recipe, lr)
-
-    def recipe_update() -> None:
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-
-    return recipe_update
 
 
 def train_split(

@@ -168,7 +168,7 @@ def test_step_rows_count_tokens_and_flops_of_the_batches_they_time(
 def test_clip_grad_norm_counts_sparse_gradients_as_their_dense_twins() -> None:
     import torch
 
-    from emobench_core.scenarios.perf_step import clip_grad_norm
+    from emobench_core.scenarios.perf_optim import clip_grad_norm
 
     torch.manual_seed(0)
     dense, twin_e, lin, twin_l = (torch.nn.Parameter(torch.randn(6, 3)) for _ in range(4))
@@ -188,8 +188,8 @@ def test_clip_grad_norm_counts_sparse_gradients_as_their_dense_twins() -> None:
 def test_the_steps_only_updates_change_what_they_say(vocab_dir: Path) -> None:
     import torch
 
+    from emobench_core.scenarios.perf_optim import updater
     from emobench_core.scenarios.perf_runs import build_for_perf
-    from emobench_core.scenarios.perf_step import _updater
 
     spec, recipe = get_spec("bert-tiny"), Recipe(cpu_bf16=False)
     ids = torch.tensor([[101, 1045, 2514, 102]])
@@ -199,7 +199,7 @@ def test_the_steps_only_updates_change_what_they_say(vocab_dir: Path) -> None:
     model, _ = build_for_perf(spec, "random", 42, vocab_dir, "cpu", list(LABELS))
     table = model.get_input_embeddings().weight
     before = table.detach().clone()
-    update = _updater(model, parse_ab("embeddings=sparse", recipe), 1e-3)
+    update = updater(model, recipe, 1e-3, sparse_embeddings=True)
     model(**batch).loss.backward()
     assert table.grad is not None and table.grad.is_sparse
     update()
@@ -210,7 +210,7 @@ def test_the_steps_only_updates_change_what_they_say(vocab_dir: Path) -> None:
     # bf16 weights: the model's weights stay bf16 and move (updated through fp32 masters)
     model, _ = build_for_perf(spec, "random", 42, vocab_dir, "cpu", list(LABELS))
     weight = model.classifier.weight
-    update = _updater(model, parse_ab("weights=bf16", recipe), 1e-3)
+    update = updater(model, recipe, 1e-3, bf16_weights=True)
     assert weight.dtype == torch.bfloat16
     start = weight.detach().clone()
     model(**batch).loss.backward()
