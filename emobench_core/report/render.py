@@ -234,7 +234,9 @@ def render_report(inputs: ReportInputs) -> str:
     if i.bench_json is not None and i.bench_path:
         files.append(_rel(i.bench_path, base))
     files += [_rel(path, base) for path, _ in i.more_bench]
-    benches = [(_rel(i.bench_path, base) if i.bench_path else "BENCH_JSON", i.bench_json)]
+    benches: list[tuple[str, Mapping[str, Any]]] = []
+    if i.bench_json is not None:
+        benches.append((_rel(i.bench_path, base) if i.bench_path else "BENCH_JSON", i.bench_json))
     benches += [(_rel(path, base), doc) for path, doc in i.more_bench]
     if i.latency is not None and i.latency_path:
         files.append(_rel(i.latency_path, base))
