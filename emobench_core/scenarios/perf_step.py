@@ -12,19 +12,17 @@ the thread count (``threads=1``), the word embeddings' gradient made sparse and 
 copies in the optimizer instead of autocast (``weights=bf16``), or the word embeddings frozen
 (what their dense gradient and update cost). The last three are timed here only: they change
 how training updates the weights, so they are not recipe fields until a quality check over
-seeds adopts one. The FLOP count is :mod:`emobench_core.measure.flops`'s; the peak is
-:mod:`emobench_core.measure.matmul`'s.
+seeds adopts one. All variants are built and warmed up first, then their timed steps
+interleave (:mod:`emobench_core.scenarios.perf_timing`). The FLOP count is
+:mod:`emobench_core.measure.flops`'s; the peak is :mod:`emobench_core.measure.matmul`'s.
 
     emobench perf --models bert-tiny,bert-small --steps 20 --ab compile=true --output perf.json
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,59 +31,19 @@ from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import label_names
 from emobench_core.measure.flops import EncoderShape
-from emobench_core.measure.profiling import EMBEDDING_BACKWARD, kernel_shares
 from emobench_core.models.spec import ModelSpec
-from emobench_core.scenarios.perf_optim import updater
-from emobench_core.scenarios.perf_runs import build_for_perf, prepared, sync_device
+from emobench_core.scenarios.perf_runs import build_for_perf
+from emobench_core.scenarios.perf_timing import Variant, epoch_batches, time_variants
 from emobench_core.schema.perf_steps import FROZEN, RECIPE, PaddingRow, StepRow
 from emobench_core.training.batches import PaddedSplit
-from emobench_core.training.trainer import BF16, cached_tokenize, precision
+from emobench_core.training.trainer import cached_tokenize
 
 THREADS = "threads"
 EMBEDDINGS = "embeddings"
 WEIGHTS = "weights"
 SPARSE_EMBEDDINGS = "embeddings=sparse"
 BF16_WEIGHTS = "weights=bf16"
-BF16_MASTER = "bf16 weights, fp32 master weights"
 STEP_ONLY = {EMBEDDINGS: ("sparse", SPARSE_EMBEDDINGS), WEIGHTS: ("bf16", BF16_WEIGHTS)}
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One way to run the step: the recipe, or the recipe with one thing changed."""
-
-    name: str
-    recipe: Recipe
-    threads: int | None = None
-    frozen_embeddings: bool = False
-    sparse_embeddings: bool = False
-    bf16_weights: bool = False
-
-    @property
-    def steps_only(self) -> bool:
-        """Timed by the step benchmark only: no recipe field says it, so no fine-tuning runs it."""
-        return bool(
-            self.threads or self.frozen_embeddings or self.sparse_embeddings or self.bf16_weights
-        )
-
-    @property
-    def change(self) -> str:
-        if " + " in self.name:
-            return f"the recipe with {self.name}"
-        if self.frozen_embeddings:
-            return "word embeddings frozen: no dense gradient, no optimizer update for them"
-        if self.sparse_embeddings:
-            return (
-                "word embeddings with a sparse gradient (the rows of the batch's tokens), "
-                "updated by torch.optim.SparseAdam (lazy moments, no weight decay); the rest by "
-                "the recipe's AdamW"
-            )
-        if self.bf16_weights:
-            return (
-                "weights held in bf16 (no autocast), with fp32 master copies that AdamW updates "
-                "and copies back after each step"
-            )
-        return "the recipe" if self.name == RECIPE else f"the recipe with {self.name}"
 
 
 def _value(text: str) -> Any:
@@ -166,18 +124,6 @@ def variants(recipe: Recipe, specs: Sequence[str], *, embedding_cost: bool) -> l
     return out
 
 
-def epoch_batches(lengths: np.ndarray, batch_size: int, seed: int) -> list[np.ndarray]:
-    """One epoch's batches (row indices) as the recipe draws them: transformers'
-    ``LengthGroupedSampler`` on the stored lengths, seeded."""
-    import torch
-    from transformers.trainer_pt_utils import LengthGroupedSampler
-
-    generator = torch.Generator().manual_seed(seed)
-    sampler = LengthGroupedSampler(batch_size, lengths=lengths.tolist(), generator=generator)
-    order = np.fromiter(iter(sampler), dtype=np.int64, count=len(lengths))
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-
-
 def padding_row(model: str, lengths: np.ndarray, batches: Sequence[np.ndarray]) -> PaddingRow:
     """The token slots of ``batches`` (each padded to its longest row) against the real
     tokens, and against batches of the same size cut from the rows sorted by length."""
@@ -191,124 +137,6 @@ def padding_row(model: str, lengths: np.ndarray, batches: Sequence[np.ndarray]) 
         real_tokens=int(lengths.sum()),
         padded_tokens=sum(len(b) * int(lengths[b].max()) for b in batches),
         sorted_padded_tokens=sum(len(c) * int(c.max()) for c in cuts),
-    )
-
-
-def spread(batches: Sequence[np.ndarray], count: int) -> list[np.ndarray]:
-    """``count`` batches spread evenly over the epoch (cycling when it has fewer)."""
-    if count <= len(batches):
-        picks = np.linspace(0, len(batches), count, endpoint=False).astype(int)
-    else:
-        picks = np.arange(count) % len(batches)
-    return [batches[int(i)] for i in picks]
-
-
-def _batch(split: PaddedSplit, idx: np.ndarray, device: str) -> dict[str, Any]:
-    return {k: v.to(device) for k, v in split.__getitems__(idx.tolist()).items()}
-
-
-def time_variant(
-    spec: ModelSpec,
-    init: str,
-    variant: Variant,
-    split: PaddedSplit,
-    labels: Sequence[str],
-    *,
-    steps: int,
-    warmup: int,
-    profile_steps: int,
-    device: str = "cpu",
-    vocab_dir: Any = None,
-) -> StepRow:
-    """Train ``spec`` for ``warmup + steps + profile_steps`` steps the ``variant`` way."""
-    import torch
-
-    recipe = variant.recipe
-    threads = torch.get_num_threads()
-    if variant.threads:
-        torch.set_num_threads(variant.threads)
-    try:
-        model, _ = build_for_perf(spec, init, recipe.seed, vocab_dir, device, labels)
-        model.train()
-        embeddings = model.get_input_embeddings()
-        if variant.frozen_embeddings:
-            embeddings.weight.requires_grad_(False)
-        forward = prepared(model, recipe, device)
-        update = updater(
-            model,
-            recipe,
-            recipe.lr_for(init),
-            sparse_embeddings=variant.sparse_embeddings,
-            bf16_weights=variant.bf16_weights,
-        )
-        bf16 = precision(recipe, device) == BF16 and not variant.bf16_weights
-        autocast = torch.autocast(device_type=device, dtype=torch.bfloat16) if bf16 else None
-        shape = EncoderShape.from_config(model.config.to_dict())
-        batches = spread(epoch_batches(split.lengths, recipe.batch_size, recipe.seed), steps)
-
-        def step(idx: np.ndarray) -> tuple[float, float, float]:
-            batch = _batch(split, idx, device)
-            sync_device(device)
-            t0 = time.perf_counter()
-            with autocast or contextlib.nullcontext():
-                loss = forward(**batch).loss
-            sync_device(device)
-            t1 = time.perf_counter()
-            loss.backward()
-            sync_device(device)
-            t2 = time.perf_counter()
-            update()
-            sync_device(device)
-            return t1 - t0, t2 - t1, time.perf_counter() - t2
-
-        start = time.perf_counter()
-        for idx in batches[:warmup] or batches[:1]:
-            step(idx)
-        warmup_s = time.perf_counter() - start
-        phases = np.array([step(idx) for idx in batches]).sum(axis=0)
-        shares: dict[str, float] = {}
-        top: list[Any] = []
-        embedding_s: float | None = None
-        if profile_steps:
-            from torch.profiler import ProfilerActivity, profile
-
-            with profile(activities=[ProfilerActivity.CPU]) as prof:
-                for idx in batches[:profile_steps]:
-                    step(idx)
-            events = prof.key_averages()
-            profiled = min(profile_steps, len(batches))
-            shares, top = kernel_shares(
-                [(e.key, e.self_cpu_time_total / 1e6) for e in events], profiled
-            )
-            embedding_s = next(
-                (e.cpu_time_total / 1e6 / profiled for e in events if e.key == EMBEDDING_BACKWARD),
-                None,
-            )
-        used_threads = torch.get_num_threads()
-    finally:
-        torch.set_num_threads(threads)
-    lengths = [split.lengths[idx] for idx in batches]
-    return StepRow(
-        model=spec.name,
-        init=init,
-        variant=variant.name,
-        change=variant.change,
-        precision=BF16_MASTER if variant.bf16_weights else precision(recipe, device),
-        threads=used_threads,
-        batch_size=recipe.batch_size,
-        steps=len(batches),
-        non_embedding_params=shape.non_embedding_params,
-        real_tokens=int(sum(int(x.sum()) for x in lengths)),
-        padded_tokens=sum(len(x) * int(x.max()) for x in lengths),
-        flops=sum(len(x) * int(x.max()) * shape.flops_per_token(int(x.max())) for x in lengths),
-        useful_flops=sum(shape.sequence_flops(x.tolist()) for x in lengths),
-        forward_s=float(phases[0]),
-        backward_s=float(phases[1]),
-        optimizer_s=float(phases[2]),
-        warmup_s=warmup_s,
-        kernel_shares=shares,
-        top_ops=top,
-        embedding_backward_s=embedding_s,
     )
 
 
@@ -346,19 +174,16 @@ def step_rows(
         padding_row(spec.name, split.lengths, epoch_batches(split.lengths, size, recipe.seed))
         for size in sizes
     ]
-    rows = [
-        time_variant(
-            spec,
-            init,
-            v,
-            split,
-            label_names(dsd),
-            steps=steps,
-            warmup=warmup,
-            profile_steps=profile_steps,
-            device=device,
-            vocab_dir=vocab_dir,
-        )
-        for v in chosen
-    ]
+    rows = time_variants(
+        spec,
+        init,
+        chosen,
+        split,
+        label_names(dsd),
+        steps=steps,
+        warmup=warmup,
+        profile_steps=profile_steps,
+        device=device,
+        vocab_dir=vocab_dir,
+    )
     return padding, shape, rows

@@ -16,14 +16,13 @@ from emobench_core.measure.flops import EncoderShape
 from emobench_core.models.registry import get_spec
 from emobench_core.report.perf_steps import embedding_table, step_blocks
 from emobench_core.scenarios.perf_step import (
-    epoch_batches,
     padding_row,
     parse_ab,
-    spread,
     step_rows,
     train_split,
     variants,
 )
+from emobench_core.scenarios.perf_timing import epoch_batches, schedule, spread
 from emobench_core.schema.perf import PerfReport
 from emobench_core.schema.perf_steps import FROZEN, RECIPE
 
@@ -107,6 +106,18 @@ def _dsd(rows: int = 40) -> datasets.DatasetDict:
     labels = [i % len(LABELS) for i in range(rows)]
     ds = datasets.Dataset.from_dict({"text": texts, "label": labels}, features=features)
     return datasets.DatasetDict({"train": ds, "validation": ds, "test": ds})
+
+
+def test_the_timed_steps_interleave_the_variants_each_first_in_one_round() -> None:
+    order = schedule(3, [6, 6, 3])
+    # every step of every variant timed once, each variant's steps in their order
+    for v, count in enumerate([6, 6, 3]):
+        assert [i for w, i in order if w == v] == list(range(count))
+    # three rounds, each started by another variant (not all of one variant, then the next)
+    firsts = [order[0][0], order[2 + 2 + 1][0], order[2 * (2 + 2 + 1)][0]]
+    assert firsts == [0, 1, 2]
+    assert [w for w, _ in order[:5]] == [0, 0, 1, 1, 2]
+    assert schedule(1, [4]) == [(0, 0), (0, 1), (0, 2), (0, 3)]
 
 
 def test_step_rows_count_tokens_and_flops_of_the_batches_they_time(
