@@ -72,16 +72,18 @@ def parse_ab(spec: str, recipe: Recipe, option: str = "--ab") -> Variant:
     parts = [p for p in spec.split(",") if p.strip()]
     if len(parts) < 2:
         return _parse_one(spec, recipe, option)
-    names, joined = [], Variant(RECIPE, recipe)
+    singles: list[Variant] = []
+    joined = Variant(RECIPE, recipe)
     for part in parts:
         one = _parse_one(part, joined.recipe, option)
-        names.append(one.name)
+        singles.append(one)
         joined = Variant(
-            " + ".join(names),
+            " + ".join(v.name for v in singles),
             one.recipe,
             threads=one.threads or joined.threads,
             sparse_embeddings=one.sparse_embeddings or joined.sparse_embeddings,
             bf16_weights=one.bf16_weights or joined.bf16_weights,
+            parts=tuple(singles),
         )
     return joined
 

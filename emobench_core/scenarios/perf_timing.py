@@ -43,6 +43,8 @@ class Variant:
     frozen_embeddings: bool = False
     sparse_embeddings: bool = False
     bf16_weights: bool = False
+    parts: tuple[Variant, ...] = ()
+    """The single changes a combined variant (``--ab a=x,b=y``) applies, in order."""
 
     @property
     def steps_only(self) -> bool:
@@ -53,8 +55,8 @@ class Variant:
 
     @property
     def change(self) -> str:
-        if " + " in self.name:
-            return f"the recipe with {self.name}"
+        if self.parts:
+            return "; and ".join(part.change for part in self.parts)
         if self.frozen_embeddings:
             return "word embeddings frozen: no dense gradient, no optimizer update for them"
         if self.sparse_embeddings:

@@ -45,7 +45,10 @@ def test_parse_ab_reads_recipe_fields_and_threads() -> None:
     both = parse_ab("attn_implementation=eager, embeddings=sparse", base)
     assert both.name == "attn_implementation='eager' + embeddings=sparse"
     assert both.recipe == base.replace(attn_implementation="eager") and both.sparse_embeddings
-    assert both.steps_only and not both.bf16_weights and both.change.endswith(both.name)
+    assert both.steps_only and not both.bf16_weights
+    # the combined change says what each part does, not just the joined name
+    assert both.change.startswith("the recipe with attn_implementation='eager'; and ")
+    assert both.change.endswith(sparse.change)
 
 
 @pytest.mark.parametrize(
