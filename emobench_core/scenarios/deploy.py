@@ -39,6 +39,7 @@ from emobench_core.errors import (
     RegistryError,
 )
 from emobench_core.measure.environment import environment, git_commit
+from emobench_core.measure.hardware import int8_reduce_range
 from emobench_core.measure.latency import LatencySettings, measure_latency
 from emobench_core.metrics.evaluation import compute_metrics
 from emobench_core.models.backends.capabilities import EXPORT, RANDOM_INIT, supports
@@ -213,7 +214,7 @@ def _export_info() -> dict[str, Any]:
         "onnx": onnx.__version__,
         "onnxruntime": onnxruntime.__version__,
         "onnx_int8": "onnxruntime.quantization.quantize_dynamic(weight_type=QInt8, "
-        "per_channel=False)",
+        f"per_channel=False, reduce_range={int8_reduce_range()})",
         "torch_int8": "torch.ao.quantization.quantize_dynamic({nn.Linear}, dtype=qint8)",
         "ort_session": "CPUExecutionProvider, intra_op=threads, inter_op=1, ORT_ENABLE_ALL",
     }

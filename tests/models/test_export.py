@@ -130,6 +130,22 @@ def test_onnx_int8_is_smaller_and_mostly_agrees(tokenizer, exported):
     assert np.mean(ref == got) >= 0.8
 
 
+@pytest.mark.parametrize(
+    ("flags", "machine", "reduce"),
+    [
+        ({"avx2", "fma"}, "x86_64", True),  # no VNNI: 8-bit weights saturate, so 7-bit
+        ({"avx2", "avx512f", "avx512_vnni"}, "x86_64", False),
+        ({"avx2", "avx_vnni"}, "x86_64", False),
+        ({"avx512f", "amx_int8", "amx_tile"}, "x86_64", False),
+        (set(), "aarch64", False),
+    ],
+)
+def test_int8_weights_are_7_bit_on_an_x86_cpu_without_vnni(flags, machine, reduce):
+    from emobench_core.measure.hardware import int8_reduce_range
+
+    assert int8_reduce_range(frozenset(flags), machine) is reduce
+
+
 def test_torch_int8_replaces_every_linear(model, tokenizer):
     quantized = torch_int8(model)
     kinds = {type(m) for m in quantized.modules()}
