@@ -30,6 +30,7 @@ ADDED_LATER: dict[str, Any] = {
     "compile": False,
     "attn_implementation": None,
     "cpu_attn_implementation": None,
+    "sparse_embeddings": False,
 }
 """Recipe fields added after results files began to record the recipe, each with the value
 those older files implied (what the code of their time did). :meth:`Recipe.to_dict` leaves such
@@ -109,6 +110,11 @@ class Recipe:
     """The attention kernel when training on a CPU and ``attn_implementation`` is ``None``;
     ``None``: transformers' own choice. The registry sets it per architecture where it was
     measured faster (:attr:`~emobench_core.models.spec.ModelSpec.cpu_attn_implementation`)."""
+    sparse_embeddings: bool = False
+    """Train the word embeddings with a sparse gradient (the rows of the batch's tokens),
+    updated by ``torch.optim.SparseAdam`` (lazy moments, no weight decay on them), every other
+    weight by the recipe's AdamW, one norm clipping both (:mod:`emobench_core.training.sparse`).
+    Off: the dense gradient and AdamW over the whole table."""
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, Any, bool, str]] = [

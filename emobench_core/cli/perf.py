@@ -90,10 +90,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=[],
         metavar="FIELD=VALUE",
         help="a variant of the recipe timed beside it: a recipe field (compile=true, "
-        "attn_implementation=sdpa, cpu_bf16=false, batch_size=64), threads=N, or, timed only "
-        "(no recipe field yet), embeddings=sparse (SparseAdam on a sparse word-embedding "
-        "gradient) or weights=bf16 (bf16 weights, fp32 master copies); several joined by "
-        "commas are applied together (repeatable)",
+        "attn_implementation=sdpa, cpu_bf16=false, batch_size=64, sparse_embeddings=true, "
+        "also written embeddings=sparse), threads=N, or, timed only (no recipe field), "
+        "weights=bf16 (bf16 weights, fp32 master copies); several joined by commas are "
+        "applied together (repeatable)",
     )
     p.add_argument(
         "--ab-runs",

@@ -1,7 +1,8 @@
 """The optimizer part of a training step as ``emobench perf`` times it: AdamW as the Trainer
 builds it (:func:`lean_optimizer`), and the step's update (clip to norm 1, update, zero) the
-recipe's way or a timed-only variant's (:func:`updater`): sparse word-embedding gradients
-updated by ``torch.optim.SparseAdam``, or bf16 weights with fp32 master copies.
+recipe's way (sparse word-embedding gradients updated by ``torch.optim.SparseAdam`` where
+``Recipe.sparse_embeddings`` says so) or a timed-only variant's (:func:`updater`): bf16 weights
+with fp32 master copies.
 
     emobench perf --models bert-tiny --steps-only --ab embeddings=sparse --output perf.json
 """
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from emobench_core.config import Recipe
+from emobench_core.training.sparse import clip_grad_norm
 
 
 def lean_optimizer(
@@ -43,47 +45,22 @@ def lean_optimizer(
     return torch.optim.AdamW(groups, lr=lr, fused=fused)
 
 
-def clip_grad_norm(params: Sequence[Any], max_norm: float) -> Any:
-    """``torch.nn.utils.clip_grad_norm_`` for gradients some of which are sparse (which it
-    refuses): one global norm over every gradient's values, every gradient scaled by it."""
-    import torch
-
-    grads = []
-    for p in params:
-        if p.grad is None:
-            continue
-        if p.grad.is_sparse:
-            p.grad = p.grad.coalesce()
-            grads.append(p.grad._values())
-        else:
-            grads.append(p.grad)
-    if not grads:
-        return torch.tensor(0.0)
-    total = torch.linalg.vector_norm(
-        torch.stack([torch.linalg.vector_norm(g.float()) for g in grads])
-    )
-    scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)
-    for g in grads:
-        g.mul_(scale.to(g.dtype))
-    return total
-
-
 def updater(
     model: Any,
     recipe: Recipe,
     lr: float,
     *,
-    sparse_embeddings: bool = False,
     bf16_weights: bool = False,
 ) -> Any:
     """The optimizer part of one training step: clip the gradients to norm 1, update, zero.
-    The recipe's: AdamW over every weight (:func:`lean_optimizer`); ``sparse_embeddings``: the
-    word embeddings' gradient made sparse and updated by ``SparseAdam``; ``bf16_weights``: the
+    The recipe's: AdamW over every weight (:func:`lean_optimizer`); with
+    ``recipe.sparse_embeddings``, the word embeddings' gradient made sparse and updated by
+    ``SparseAdam`` (as :mod:`emobench_core.training.sparse` trains); ``bf16_weights``: the
     model's weights cast to bf16, AdamW updating fp32 master copies copied back each step."""
     import torch
 
     params = [p for p in model.parameters() if p.requires_grad]
-    if sparse_embeddings:
+    if recipe.sparse_embeddings:
         embeddings = model.get_input_embeddings()
         embeddings.sparse = True
         dense = lean_optimizer(model, recipe, lr, skip=[embeddings.weight])

@@ -8,12 +8,12 @@ and the optimizer step (clipping, fused AdamW, zeroing) each timed, after ``warm
 split the time by kind of kernel. Each *variant* repeats this with one thing changed: a recipe
 field (``compile=true``, ``attn_implementation=sdpa``, ``cpu_bf16=false``, ``batch_size=64``),
 the thread count (``threads=1``), the word embeddings' gradient made sparse and updated by
-``torch.optim.SparseAdam`` (``embeddings=sparse``), the weights held in bf16 with fp32 master
-copies in the optimizer instead of autocast (``weights=bf16``), or the word embeddings frozen
-(what their dense gradient and update cost). The last three are timed here only: they change
-how training updates the weights, so they are not recipe fields until a quality check over
-seeds adopts one. All variants are built and warmed up first, then their timed steps
-interleave (:mod:`emobench_core.scenarios.perf_timing`). The FLOP count is
+``torch.optim.SparseAdam`` (``embeddings=sparse``, the recipe field ``sparse_embeddings``), the
+weights held in bf16 with fp32 master copies in the optimizer instead of autocast
+(``weights=bf16``), or the word embeddings frozen (what their dense gradient and update cost).
+The last two and ``threads`` are timed here only: no recipe field says them. All variants are
+built and warmed up first, then their timed steps interleave
+(:mod:`emobench_core.scenarios.perf_timing`). The FLOP count is
 :mod:`emobench_core.measure.flops`'s; the peak is :mod:`emobench_core.measure.matmul`'s.
 
     emobench perf --models bert-tiny,bert-small --steps 20 --ab compile=true --output perf.json
@@ -33,7 +33,14 @@ from emobench_core.data.fingerprint import label_names
 from emobench_core.measure.flops import EncoderShape
 from emobench_core.models.spec import ModelSpec
 from emobench_core.scenarios.perf_runs import build_for_perf
-from emobench_core.scenarios.perf_timing import Variant, epoch_batches, time_variants
+from emobench_core.scenarios.perf_timing import (
+    BF16_NOTE,
+    FROZEN_NOTE,
+    SPARSE_NOTE,
+    Variant,
+    epoch_batches,
+    time_variants,
+)
 from emobench_core.schema.perf_steps import FROZEN, RECIPE, PaddingRow, StepRow
 from emobench_core.training.batches import PaddedSplit
 from emobench_core.training.trainer import cached_tokenize
@@ -81,7 +88,6 @@ def parse_ab(spec: str, recipe: Recipe, option: str = "--ab") -> Variant:
             " + ".join(v.name for v in singles),
             one.recipe,
             threads=one.threads or joined.threads,
-            sparse_embeddings=one.sparse_embeddings or joined.sparse_embeddings,
             bf16_weights=one.bf16_weights or joined.bf16_weights,
             parts=tuple(singles),
         )
@@ -102,9 +108,9 @@ def _parse_one(spec: str, recipe: Recipe, option: str) -> Variant:
         allowed, variant_name = STEP_ONLY[name]
         if value != allowed:
             raise ValueError(f"{option} {spec!r}: {name} takes one value, {allowed}")
-        if name == EMBEDDINGS:
-            return Variant(variant_name, recipe, sparse_embeddings=True)
-        return Variant(variant_name, recipe, bf16_weights=True)
+        if name == EMBEDDINGS:  # the recipe field, by the name of the first runs that timed it
+            return Variant(variant_name, recipe.replace(sparse_embeddings=True), note=SPARSE_NOTE)
+        return Variant(variant_name, recipe, bf16_weights=True, note=BF16_NOTE)
     known = [f.name for f in dataclasses.fields(Recipe)]
     if name not in known:
         raise ValueError(
@@ -122,7 +128,7 @@ def variants(recipe: Recipe, specs: Sequence[str], *, embedding_cost: bool) -> l
     """The recipe, each of ``specs`` (:func:`parse_ab`), then the word embeddings frozen."""
     out = [Variant(RECIPE, recipe), *(parse_ab(s, recipe) for s in specs)]
     if embedding_cost:
-        out.append(Variant(FROZEN, recipe, frozen_embeddings=True))
+        out.append(Variant(FROZEN, recipe, frozen_embeddings=True, note=FROZEN_NOTE))
     return out
 
 

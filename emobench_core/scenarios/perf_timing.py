@@ -33,6 +33,17 @@ from emobench_core.training.trainer import BF16, precision
 BF16_MASTER = "bf16 weights, fp32 master weights"
 
 
+SPARSE_NOTE = (
+    "word embeddings with a sparse gradient (the rows of the batch's tokens), updated by "
+    "torch.optim.SparseAdam (lazy moments, no weight decay); the rest by the recipe's AdamW"
+)
+FROZEN_NOTE = "word embeddings frozen: no dense gradient, no optimizer update for them"
+BF16_NOTE = (
+    "weights held in bf16 (no autocast), with fp32 master copies that AdamW updates and copies "
+    "back after each step"
+)
+
+
 @dataclass(frozen=True)
 class Variant:
     """One way to run the step: the recipe, or the recipe with one thing changed."""
@@ -41,35 +52,23 @@ class Variant:
     recipe: Recipe
     threads: int | None = None
     frozen_embeddings: bool = False
-    sparse_embeddings: bool = False
     bf16_weights: bool = False
     parts: tuple[Variant, ...] = ()
     """The single changes a combined variant (``--ab a=x,b=y``) applies, in order."""
+    note: str = ""
+    """What the change does, where its name does not say it."""
 
     @property
     def steps_only(self) -> bool:
         """Timed by the step benchmark only: no recipe field says it, so no fine-tuning runs it."""
-        return bool(
-            self.threads or self.frozen_embeddings or self.sparse_embeddings or self.bf16_weights
-        )
+        return bool(self.threads or self.frozen_embeddings or self.bf16_weights)
 
     @property
     def change(self) -> str:
         if self.parts:
             return "; and ".join(part.change for part in self.parts)
-        if self.frozen_embeddings:
-            return "word embeddings frozen: no dense gradient, no optimizer update for them"
-        if self.sparse_embeddings:
-            return (
-                "word embeddings with a sparse gradient (the rows of the batch's tokens), "
-                "updated by torch.optim.SparseAdam (lazy moments, no weight decay); the rest by "
-                "the recipe's AdamW"
-            )
-        if self.bf16_weights:
-            return (
-                "weights held in bf16 (no autocast), with fp32 master copies that AdamW updates "
-                "and copies back after each step"
-            )
+        if self.note:
+            return self.note
         return "the recipe" if self.name == RECIPE else f"the recipe with {self.name}"
 
 
@@ -149,7 +148,6 @@ def _prepare(
         model,
         recipe,
         recipe.lr_for(init),
-        sparse_embeddings=variant.sparse_embeddings,
         bf16_weights=variant.bf16_weights,
     )
     bf16 = precision(recipe, device) == BF16 and not variant.bf16_weights

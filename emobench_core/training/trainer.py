@@ -28,6 +28,7 @@ from emobench_core.measure.memory import CUDA_PEAK, OwnPeak
 from emobench_core.schema.records import EpochRecord, TrainingInfo
 from emobench_core.training.batches import PaddedSplit, fast_trainer_class, whole_batch
 from emobench_core.training.distill import distillation_trainer_class
+from emobench_core.training.sparse import sparse_embedding_trainer_class
 
 BF16 = "bf16 autocast"
 FP32 = "fp32"
@@ -210,6 +211,8 @@ def fine_tune(
     if recipe.padded_batches:
         args.remove_unused_columns = False  # the batches hold the model's inputs only
         trainer_cls = fast_trainer_class(trainer_cls)
+    if recipe.sparse_embeddings:
+        trainer_cls = sparse_embedding_trainer_class(trainer_cls)
     callbacks = []
     if recipe.early_stopping_patience is not None:
         callbacks.append(EarlyStoppingCallback(recipe.early_stopping_patience))

@@ -68,7 +68,7 @@ def test_a_model_is_tuned_with_its_registry_attention_kernel(tmp_path: Path, see
         ("cpu_attn_implementation=flash", "cpu_attn_implementation"),
         ("no_such_field=1", "not a recipe field"),
         ("threads=1", "threads is not a recipe field"),
-        ("embeddings=sparse", "embeddings is not a recipe field"),
+        ("weights=bf16", "weights is not a recipe field"),
         ("compile", "must be FIELD=VALUE"),
     ],
 )

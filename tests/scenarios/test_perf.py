@@ -260,7 +260,7 @@ def test_perf_runs_end_to_end_on_tiny_data(
     argv = ["--quiet", "perf", "--models", "bert-tiny", "--epochs", "1", "--data-dir", str(data)]
     steps = ["--steps", "2", "--warmup-steps", "1", "--profile-steps", "1", "--squares", "64"]
     ab = ["--ab", "attn_implementation=eager", "--ab", "threads=1", "--ab", "embeddings=sparse"]
-    ab += ["--ab-runs", "bert-tiny"]  # no fine-tuning for the steps-only variants
+    ab += ["--ab-runs", "bert-tiny"]  # no fine-tuning for the steps-only variant (threads)
     assert cli_main([*argv, *steps, *ab, "--scaling", "bert-tiny", "--output", str(out)]) == 0
     report = load_perf(out)
     assert report.complete and report.data["rows"]["train"] == 64
@@ -270,6 +270,7 @@ def test_perf_runs_end_to_end_on_tiny_data(
         "lean",
         "naive",
         "recipe + attn_implementation='eager'",
+        "recipe + embeddings=sparse",  # a recipe field: fine-tuned too
         "recipe 25% rows",
         "recipe 50% rows",
     }

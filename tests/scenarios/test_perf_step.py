@@ -38,14 +38,16 @@ def test_parse_ab_reads_recipe_fields_and_threads() -> None:
     assert threads.threads == 1 and threads.recipe == base
     assert threads.steps_only and not compiled.steps_only
     sparse = parse_ab("embeddings=sparse", base)
-    assert sparse.sparse_embeddings and sparse.recipe == base and sparse.steps_only
+    # the recipe field, by the name the first step runs gave it: fine-tuning can run it too
+    assert sparse.recipe == base.replace(sparse_embeddings=True) and not sparse.steps_only
+    assert parse_ab("sparse_embeddings=true", base).recipe == sparse.recipe
     weights = parse_ab("weights=bf16", base)
     assert weights.bf16_weights and weights.recipe == base and weights.steps_only
     assert "SparseAdam" in sparse.change and "master" in weights.change
     both = parse_ab("attn_implementation=eager, embeddings=sparse", base)
     assert both.name == "attn_implementation='eager' + embeddings=sparse"
-    assert both.recipe == base.replace(attn_implementation="eager") and both.sparse_embeddings
-    assert both.steps_only and not both.bf16_weights
+    assert both.recipe == base.replace(attn_implementation="eager", sparse_embeddings=True)
+    assert not both.steps_only and not both.bf16_weights
     # the combined change says what each part does, not just the joined name
     assert both.change.startswith("the recipe with attn_implementation='eager'; and ")
     assert both.change.endswith(sparse.change)
@@ -182,7 +184,7 @@ def test_step_rows_count_tokens_and_flops_of_the_batches_they_time(
 def test_clip_grad_norm_counts_sparse_gradients_as_their_dense_twins() -> None:
     import torch
 
-    from emobench_core.scenarios.perf_optim import clip_grad_norm
+    from emobench_core.training.sparse import clip_grad_norm
 
     torch.manual_seed(0)
     dense, twin_e, lin, twin_l = (torch.nn.Parameter(torch.randn(6, 3)) for _ in range(4))
@@ -213,7 +215,7 @@ def test_the_steps_only_updates_change_what_they_say(vocab_dir: Path) -> None:
     model, _ = build_for_perf(spec, "random", 42, vocab_dir, "cpu", list(LABELS))
     table = model.get_input_embeddings().weight
     before = table.detach().clone()
-    update = updater(model, recipe, 1e-3, sparse_embeddings=True)
+    update = updater(model, recipe.replace(sparse_embeddings=True), 1e-3)
     model(**batch).loss.backward()
     assert table.grad is not None and table.grad.is_sparse
     update()
