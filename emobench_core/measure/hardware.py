@@ -41,16 +41,22 @@ def kernel_family(flags: set[str], machine: str = "") -> str:
     return machine.lower() or "unknown"
 
 
+def cpuinfo_flags(cpuinfo: str) -> frozenset[str]:
+    """The flags of the first processor of a ``/proc/cpuinfo`` text (empty where none)."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return frozenset(value.split())
+    return frozenset()
+
+
 @functools.cache
 def cpu_flags() -> frozenset[str]:
     """This CPU's flags (``/proc/cpuinfo``; empty where there is none)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return frozenset(line.split(":", 1)[1].split())
+        return cpuinfo_flags(Path("/proc/cpuinfo").read_text())
     except OSError:
-        pass
-    return frozenset()
+        return frozenset()
 
 
 @functools.cache
