@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from emobench_core.measure.devices import WORKER_ENV, device_in_use
+from emobench_core.measure.hardware import cpu_kernel_family
 
 
 def environment(device: str) -> dict[str, Any]:
@@ -29,6 +31,9 @@ def environment(device: str) -> dict[str, Any]:
         "datasets": datasets.__version__,
         "scikit_learn": sklearn.__version__,
         "cpu_model": _cpu_model(),
+        # which kernels its matmuls dispatch to (avx2, avx512, avx512-bf16, amx-bf16): two CPUs of
+        # one model name ("AMD EPYC") may train a seed to different weights, at 5x the time
+        "cpu_kernel_family": cpu_kernel_family(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "device": device,
@@ -41,6 +46,15 @@ def environment(device: str) -> dict[str, Any]:
         "load_average": _load_average(),
     }
     return env
+
+
+def cpu_name(env: Mapping[str, Any]) -> str:
+    """The CPU of a recorded ``environment``, its kernel family beside its model name where
+    recorded (``"AMD EPYC (avx2)"``): a model name alone does not tell an AVX2-only AMD EPYC
+    from one with AVX512-BF16."""
+    name = str(env.get("cpu_model") or "CPU not recorded")
+    family = env.get("cpu_kernel_family")
+    return f"{name} ({family})" if family else name
 
 
 def _load_average() -> list[float] | None:

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 
+from emobench_core.measure.environment import cpu_name
 from emobench_core.report.deploy import markdown_rows
 from emobench_core.report.html_figures import confusion_svgs, pareto_svgs
 from emobench_core.report.html_leaderboard import h, heatmap, leaderboard
@@ -134,7 +135,7 @@ def _deploy(deploy: Sequence[tuple[str, DeployReport, Mapping[str, str]]]) -> st
         )
         head = "".join(f"<th{LEFT if i in left else ''}>{h(x)}</th>" for i, x in enumerate(heads))
         out.append(
-            f'<h3>{h(label)}</h3><p class="note">CPU: {h(report.environment.get("cpu_model"))}'
+            f'<h3>{h(label)}</h3><p class="note">CPU: {h(cpu_name(report.environment))}'
             f', {report.threads} threads.</p><div class="wrap"><table><thead><tr>{head}</tr>'
             f"</thead><tbody>{body}</tbody></table></div>"
         )

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from emobench_core.measure.environment import cpu_name
 from emobench_core.study.records import ModelSummary, Study
 
 
 def _cpu(env: Mapping[str, Any], threads: object = None) -> str:
-    name = str(env.get("cpu_model") or "CPU not recorded")
+    name = cpu_name(env)
     threads = threads if threads is not None else env.get("torch_threads")
     return f"{name}, {threads} threads" if threads else name
 

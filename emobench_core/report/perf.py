@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from emobench_core.measure.environment import cpu_name
 from emobench_core.report.perf_steps import step_blocks
 from emobench_core.report.perf_tables import (
     ROW_HEADERS,
@@ -47,7 +48,7 @@ def summary_lines(report: PerfReport) -> list[str]:
 def _where(report: PerfReport) -> str:
     env = report.environment
     stack = f"torch {env.get('torch')}, transformers {env.get('transformers')}"
-    machine = env.get("gpu_name") or env.get("cpu_model") or report.device
+    machine = env.get("gpu_name") or (cpu_name(env) if env.get("cpu_model") else report.device)
     commit = str(env.get("git_commit") or "unknown")[:7]
     return (
         f"{report.device.upper()}: {machine}, {report.threads} threads; {stack}; commit {commit}; "
@@ -59,7 +60,7 @@ def _where(report: PerfReport) -> str:
 
 def _machine(report: PerfReport) -> str:
     env = report.environment
-    return f"{report.device.upper()}: {env.get('gpu_name') or env.get('cpu_model')}"
+    return f"{report.device.upper()}: {env.get('gpu_name') or cpu_name(env)}"
 
 
 def _across_runs(reports: Sequence[tuple[str, PerfReport]]) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from emobench_core.measure.environment import cpu_name
 from emobench_core.metrics.seeds import WELCH, SeedEstimate
 from emobench_core.report.blocks import Block, Table
 from emobench_core.report.tables import env_value, optional, p_value
@@ -252,7 +253,7 @@ def ladder_blocks(
             for m in r.machines
         }
     )
-    if probe is not None and trained and trained != [probe.environment.get("cpu_model")]:
+    if probe is not None and trained and trained != [cpu_name(probe.environment)]:
         cpu += (
             f" (not the CPU the rows were trained on, {', '.join(trained)}: the latency and the "
             "training-time factors come from different machines)"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emobench_core.measure.environment import cpu_name
 from emobench_core.metrics.ranking import holm
 from emobench_core.metrics.seeds import SeedEstimate
 from emobench_core.schema.run import RunResult
@@ -118,8 +119,9 @@ class SizeLadder:
 
 
 def _machines(runs: Sequence[RunResult], device: str) -> tuple[str, ...]:
-    key = "cpu_model" if device == "cpu" else "gpu_name"
-    return tuple(sorted({str(r.environment.get(key) or "not recorded") for r in runs}))
+    if device == "cpu":
+        return tuple(sorted({cpu_name(r.environment) for r in runs}))
+    return tuple(sorted({str(r.environment.get("gpu_name") or "not recorded") for r in runs}))
 
 
 def _rung(

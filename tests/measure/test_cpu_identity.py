@@ -1,0 +1,42 @@
+"""A CPU is named by its model and its kernel family: "AMD EPYC" alone was an AVX512-BF16 machine
+in one session and an AVX2-only one (no native bf16, 5x the time per epoch) in another."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from emobench_core.measure import environment as env_mod
+from emobench_core.measure.environment import cpu_name
+from emobench_core.measure.hardware import cpu_kernel_family
+from emobench_core.study.gate import same_precision
+from report_fixtures import make_result
+
+
+def test_every_environment_records_the_cpus_kernel_family() -> None:
+    assert env_mod.environment("cpu")["cpu_kernel_family"] == cpu_kernel_family()
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"cpu_model": "AMD EPYC", "cpu_kernel_family": "avx2"}, "AMD EPYC (avx2)"),
+        ({"cpu_model": "AMD EPYC", "cpu_kernel_family": "avx512-bf16"}, "AMD EPYC (avx512-bf16)"),
+        ({"cpu_model": "AMD EPYC"}, "AMD EPYC"),  # files from before the family was recorded
+        ({}, "CPU not recorded"),
+    ],
+)
+def test_a_cpu_is_named_with_its_kernel_family_where_recorded(env: dict, name: str) -> None:
+    assert cpu_name(env) == name
+
+
+def test_the_gate_prefers_the_baseline_of_the_same_cpu_kind_not_only_the_same_name() -> None:
+    def on(family: str, seed: int = 42):
+        run = make_result("bert-tiny", "random", "transformer", "cpu", seed, 0.1, 4, 1.0, 10, 100)
+        env = {**run.environment, "cpu_model": "AMD EPYC", "cpu_kernel_family": family}
+        return dataclasses.replace(run, environment=env)
+
+    avx512, avx2 = on("avx512-bf16"), on("avx2")
+    assert same_precision([avx512, avx2], on("avx2")) == [avx2, avx512]
+    assert same_precision([avx2, avx512], on("avx512-bf16")) == [avx512, avx2]
