@@ -57,6 +57,18 @@ def cpu_name(env: Mapping[str, Any]) -> str:
     return f"{name} ({family})" if family else name
 
 
+def cpu_distance(a: Mapping[str, Any], b: Mapping[str, Any]) -> int:
+    """How far apart the CPUs of two recorded environments are: 0, one model name and one
+    kernel family; 1, one model name, a family not recorded on one side (files from before it
+    was); 2, different CPUs."""
+    if a.get("cpu_model") != b.get("cpu_model"):
+        return 2
+    families = (a.get("cpu_kernel_family"), b.get("cpu_kernel_family"))
+    if None in families:
+        return 1
+    return 0 if families[0] == families[1] else 2
+
+
 def _load_average() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]

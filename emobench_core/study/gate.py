@@ -52,7 +52,7 @@ import numpy as np
 from scipy import stats as sps
 
 from emobench_core.errors import ResultsError
-from emobench_core.measure.environment import cpu_name
+from emobench_core.measure.environment import cpu_distance
 from emobench_core.metrics.ranking import holm
 from emobench_core.metrics.significance import (
     DEFAULT_RESAMPLES,
@@ -185,7 +185,8 @@ def _why_not(base: Sequence[RunResult], cand: Sequence[RunResult]) -> str:
     jobs = {r.environment.get("job_id") for r in [*base, *cand]}
     if None in jobs or len(jobs) != 1:
         return "timed in different jobs (latency is gated only in an A/B run)"
-    if len({cpu_name(r.environment) for r in [*base, *cand]}) != 1:
+    runs = [*base, *cand]
+    if any(cpu_distance(runs[0].environment, r.environment) == 2 for r in runs):
         return "timed on different machines"
     if any(not r.efficiency.latency_b1.samples_ms for r in [*base, *cand]):
         return "no raw per-call samples recorded"
@@ -306,14 +307,13 @@ def same_precision(baseline: Sequence[RunResult], candidate: RunResult) -> list[
     kind of CPU first: the same seed, precision and thread count train the same network there
     (p = 1), and a different one on another kind (AMX and AVX512-BF16 kernels differ)."""
     want = precision(candidate)
-    cpu = cpu_name(candidate.environment)
     found = [
         r
         for r in baseline
         if (_key(r), r.seed) == (_key(candidate), candidate.seed)
         and (precision(r) == want or None in (precision(r), want))
     ]
-    return sorted(found, key=lambda r: cpu_name(r.environment) != cpu)
+    return sorted(found, key=lambda r: cpu_distance(r.environment, candidate.environment))
 
 
 def _check_precision(row: str, base: Sequence[RunResult], cand: Sequence[RunResult]) -> None:
