@@ -8,6 +8,7 @@ the :class:`Study` that gathers everything the report shows. Data only, no compu
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ class ModelSummary:
         """The class names, in label-id order (the keys of ``per_class_f1``)."""
         return tuple(self.per_class_f1)
 
-    @property
+    @functools.cached_property  # counted once per row (the page and tables ask per cell)
     def constant_answer(self) -> tuple[str, float]:
         """The best answer a model that learned nothing can give: the test set's most frequent
         class, and the accuracy of always answering it."""
