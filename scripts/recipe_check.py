@@ -6,9 +6,9 @@ The seed is the unit: per seed, the candidate's kept-epoch validation macro-F1 m
 Reported: the mean difference with its 95% paired-t interval and two-sided p, and whether the
 two are equal *within the seed spread*, the margin the recipe issue sets: a two one-sided test
 (TOST, alpha 0.05, the 90% interval inside +-margin), the margin being the base's standard
-deviation over seeds. A non-significant difference alone is never called equal. Also: each
-side's median training seconds and their ratio (the two reports ran one after the other, so
-the ratio is indicative; `emobench perf` times steps interleaved).
+deviation over seeds. A non-significant difference alone is never called equal. Speed is not
+judged here (the tune runs' seconds depend on what else ran beside them): ``emobench perf``
+times both ways interleaved.
 
     python scripts/recipe_check.py results/recipe/sparse-embeddings/bert-tiny-dense.json \\
         results/recipe/sparse-embeddings/bert-tiny-sparse.json \\
@@ -65,8 +65,6 @@ def compare(base: TuneReport, candidate: TuneReport) -> dict[str, Any]:
     p = float(stats.ttest_rel(c, b).pvalue) if se > 0 else 1.0
     margin = float(b.std(ddof=1))
     low90, high90 = mean - t90 * se, mean + t90 * se
-    base_s = [cells["base"][s].train_s for s in seeds]
-    cand_s = [cells["candidate"][s].train_s for s in seeds]
     model, init, epochs, lr = setting["base"]
     return {
         "setting": {"model": model, "init": init, "epochs": epochs, "learning_rate": lr},
@@ -91,9 +89,6 @@ def compare(base: TuneReport, candidate: TuneReport) -> dict[str, Any]:
         "margin_basis": "the base's standard deviation of validation macro-F1 over seeds",
         "ci90": [low90, high90],
         "equal_within_margin": bool(-margin < low90 and high90 < margin),
-        "base_train_s_median": float(np.median(base_s)),
-        "candidate_train_s_median": float(np.median(cand_s)),
-        "speedup": float(np.median(base_s) / np.median(cand_s)),
     }
 
 
@@ -135,9 +130,7 @@ def markdown(summary: dict[str, Any], base: str, candidate: str) -> str:
             f"{100 * s['margin']:.2f} points; 90% interval [{pts(s['ci90'][0])}, "
             f"{pts(s['ci90'][1])}]: {verdict}.",
             "",
-            f"Training seconds, median over seeds: base {s['base_train_s_median']:.0f}, "
-            f"candidate {s['candidate_train_s_median']:.0f} ({s['speedup']:.2f}x; the two ran "
-            "one after the other, so this ratio is indicative only).",
+            "Speed is not judged from these runs: `emobench perf` times both ways interleaved.",
             "",
         ]
     )
