@@ -234,6 +234,21 @@ def test_the_steps_only_updates_change_what_they_say(vocab_dir: Path) -> None:
     assert weight.dtype == torch.bfloat16 and weight.grad is None
     assert not torch.equal(weight.detach(), start)
 
+    # the fp32 masters keep updates smaller than bf16 can hold: at lr 1e-5 one AdamW step moves
+    # a weight of about 0.02 by about 1e-5, under half a bf16 step there (about 4e-5), so bf16
+    # weights updated in place would never move; through the masters they move once enough
+    # steps have added up
+    model, _ = build_for_perf(spec, "random", 42, vocab_dir, "cpu", list(LABELS))
+    weight = model.classifier.weight
+    update = updater(model, recipe, 1e-5, bf16_weights=True)
+    start = weight.detach().clone()
+    moved = []
+    for _ in range(20):
+        model(**batch).loss.backward()
+        update()
+        moved.append(float((weight.detach() != start).float().mean()))
+    assert moved[0] < 0.5 < moved[-1]
+
 
 def test_schema_4_round_trips_and_a_schema_3_report_loads_with_no_step_rows(
     tmp_path: Path,
