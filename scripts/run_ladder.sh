@@ -32,7 +32,7 @@ export EMOBENCH_CACHE_DIR=${EMOBENCH_CACHE_DIR:-$out/cache}
 # the committed study (results/cpu) trained in bf16 autocast; a CPU without native bf16 trains
 # in fp32 instead, several times slower and to other networks: say so before hours of training
 if ! "${PYTHON:-python3}" -c 'import sys; from emobench_core.measure.hardware import cpu_has_bf16; sys.exit(0 if cpu_has_bf16() else 1)'; then
-  echo "run_ladder.sh: warning: this CPU has no native bf16 (AVX512-BF16 or AMX): its rows train in fp32, unlike results/cpu/ (bf16 autocast), and about 5x slower" >&2
+  echo "run_ladder.sh: warning: this CPU has no native bf16 (AVX512-BF16 or AMX): its rows train in fp32, unlike results/cpu/ (bf16 autocast), and slower" >&2
 fi
 for group in "${order[@]}"; do
   if [ -e "$out/$group/done" ]; then

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from emobench_core.config import Recipe
-from emobench_core.training.sparse import clip_grad_norm
+from emobench_core.training.sparse import clip_grad_norm, split_optimizer
 
 
 def lean_optimizer(
@@ -63,15 +63,15 @@ def updater(
     if recipe.sparse_embeddings:
         embeddings = model.get_input_embeddings()
         embeddings.sparse = True
-        dense = lean_optimizer(model, recipe, lr, skip=[embeddings.weight])
-        lazy = torch.optim.SparseAdam([embeddings.weight], lr=lr)
+        both = split_optimizer(
+            lean_optimizer(model, recipe, lr, skip=[embeddings.weight]),
+            torch.optim.SparseAdam([embeddings.weight], lr=lr),
+        )
 
         def sparse_update() -> None:
             clip_grad_norm(params, 1.0)
-            dense.step()
-            lazy.step()
-            dense.zero_grad(set_to_none=True)
-            lazy.zero_grad(set_to_none=True)
+            both.step()
+            both.zero_grad(set_to_none=True)
 
         return sparse_update
     if bf16_weights:

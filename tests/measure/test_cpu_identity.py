@@ -1,5 +1,5 @@
 """A CPU is named by its model and its kernel family: "AMD EPYC" alone was an AVX512-BF16 machine
-in one session and an AVX2-only one (no native bf16, 5x the time per epoch) in another."""
+in one session and an AVX2-only one (no native bf16: it trains in fp32) in another."""
 
 from __future__ import annotations
 
