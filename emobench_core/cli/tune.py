@@ -117,6 +117,26 @@ def _recipe(changes: list[str], specs: list[Any]) -> Any:
     return recipe
 
 
+def _check_same_machine(output: Path, recorded: dict[str, Any], device: str) -> None:
+    """A resumed tune's new cells must train where its earlier ones did: one seed trains to
+    other weights on another CPU kind (and in fp32 where the CPU has no native bf16), so
+    cells from two machines would not compare on the grid alone."""
+    from emobench_core.measure.environment import cpu_distance, cpu_name, this_cpu
+
+    was = recorded.get("device")
+    if was is not None and was != device:
+        raise UsageError(
+            f"{output} was tuned on device {was!r}, not {device!r}: pass --device {was} to "
+            "resume it, or another --output to tune here"
+        )
+    here = this_cpu()
+    if device == "cpu" and recorded.get("cpu_model") and cpu_distance(recorded, here) == 2:
+        raise UsageError(
+            f"{output} was tuned on a {cpu_name(recorded)}, this machine is a {cpu_name(here)}: "
+            "resume it on that kind of CPU, or pass another --output to tune here"
+        )
+
+
 def run_tune(ns: argparse.Namespace) -> int:
     from emobench_core.models.registry import parse_models
     from emobench_core.schema.tune import TuneReport
@@ -151,6 +171,7 @@ def run_tune(ns: argparse.Namespace) -> int:
                 f"{ns.output} holds a tune under another recipe (it differs in "
                 f"{', '.join(changed)}); pass another --output or the same --recipe to resume"
             )
+        _check_same_machine(ns.output, report.environment, ns.device)
     preflight.check_device(ns.device)
     preflight.check_data(request)
     preflight.check_weights(preflight.resolved_inits([(s, ns.init) for s in specs]), ns.vocab_dir)

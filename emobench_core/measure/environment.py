@@ -69,6 +69,12 @@ def cpu_distance(a: Mapping[str, Any], b: Mapping[str, Any]) -> int:
     return 0 if families[0] == families[1] else 2
 
 
+def this_cpu() -> dict[str, str]:
+    """This machine's CPU as :func:`environment` records it (model name and kernel family), for
+    :func:`cpu_distance` and :func:`cpu_name` without importing the heavy libraries."""
+    return {"cpu_model": _cpu_model(), "cpu_kernel_family": cpu_kernel_family()}
+
+
 def _load_average() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]

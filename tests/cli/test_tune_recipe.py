@@ -88,3 +88,46 @@ def test_resuming_a_report_of_another_recipe_is_refused(tmp_path: Path, capsys) 
     err = capsys.readouterr().err.strip()
     assert "another recipe" in err and "cpu_attn_implementation" in err, err
     assert_kept(before, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "words"),
+    [
+        ({"device": "cpu", "cpu_model": "AMD EPYC", "cpu_kernel_family": "no-such-family"},
+         "AMD EPYC (no-such-family)"),
+        ({"device": "cpu", "cpu_model": "No Such CPU"}, "No Such CPU"),
+        ({"device": "cuda", "cpu_model": "No Such CPU"}, "device 'cuda'"),
+    ],
+)  # fmt: skip
+def test_resuming_a_tune_of_another_machine_is_refused(
+    tmp_path: Path, capsys, seen, recorded, words
+) -> None:
+    """The same seed trains to other weights on another CPU kind (and in fp32 without native
+    bf16): cells of two machines would mix in one grid, so a resume elsewhere is refused."""
+    grid = {"epochs": [3], "learning_rates": [1e-3], "seeds": [42]}
+    earlier = TuneReport(
+        grid=grid, recipe=Recipe().to_dict(), data={}, environment=recorded, command=""
+    )
+    earlier.save(tmp_path / "tune.json")
+    before = hashes(tmp_path)
+    assert main(_argv(tmp_path)) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "another --output" in err and len(err.splitlines()) == 1, err
+    assert_kept(before, tmp_path)
+    assert seen == []
+
+
+def test_a_tune_resumes_on_the_machine_it_was_tuned_on(tmp_path: Path, seen) -> None:
+    from emobench_core.measure.environment import this_cpu
+
+    grid = {"epochs": [3], "learning_rates": [1e-3], "seeds": [42]}
+    for env in (
+        {"device": "cpu", **this_cpu()},
+        {"device": "cpu", "cpu_model": this_cpu()["cpu_model"]},
+    ):
+        earlier = TuneReport(
+            grid=grid, recipe=Recipe().to_dict(), data={}, environment=env, command=""
+        )
+        earlier.save(tmp_path / "tune.json")
+        assert main(_argv(tmp_path)) == 0
+    assert len(seen) == 2
