@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from emobench_core.measure.devices import WORKER_ENV, device_in_use
-from emobench_core.measure.hardware import cpu_kernel_family
+from emobench_core.measure.hardware import cpu_kernel_family, cpuinfo_model
 
 
 def environment(device: str) -> dict[str, Any]:
@@ -84,12 +84,10 @@ def _load_average() -> list[float] | None:
 
 def _cpu_model() -> str:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        name = cpuinfo_model(Path("/proc/cpuinfo").read_text())
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        name = None
+    return name or platform.processor() or "unknown"
 
 
 def git_commit(cwd: str | Path | None = None) -> str | None:

@@ -50,6 +50,15 @@ def cpuinfo_flags(cpuinfo: str) -> frozenset[str]:
     return frozenset()
 
 
+def cpuinfo_model(cpuinfo: str) -> str | None:
+    """The model name of the first processor of a ``/proc/cpuinfo`` text (``None`` where none)."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name":
+            return value.strip()
+    return None
+
+
 @functools.cache
 def cpu_flags() -> frozenset[str]:
     """This CPU's flags (``/proc/cpuinfo``; empty where there is none)."""

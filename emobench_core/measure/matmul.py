@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from emobench_core.measure.hardware import cpu_has_bf16, cpuinfo_flags
+from emobench_core.measure.hardware import cpu_has_bf16, cpuinfo_flags, cpuinfo_model
 from emobench_core.schema.perf_steps import MatmulRow
 
 CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16", "amx_int8")
@@ -23,14 +23,6 @@ def cpu_flags(cpuinfo: str) -> dict[str, bool]:
     return {f: f in have for f in CPU_FLAGS}
 
 
-def cpu_model(cpuinfo: str) -> str | None:
-    for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "model name":
-            return value.strip()
-    return None
-
-
 def machine_record(cpuinfo_path: str | Path = "/proc/cpuinfo") -> dict[str, Any]:
     """The CPU model, its bf16/AMX flags, torch's CPU capability (the widest vector ISA its
     kernels dispatch to) and threads, and whether the recipe trains in bf16 here."""
@@ -39,7 +31,7 @@ def machine_record(cpuinfo_path: str | Path = "/proc/cpuinfo") -> dict[str, Any]
     path = Path(cpuinfo_path)
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     return {
-        "cpu_model": cpu_model(text),
+        "cpu_model": cpuinfo_model(text),
         "flags": cpu_flags(text),
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "native_bf16": cpu_has_bf16(),

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from emobench_core.measure.hardware import cpuinfo_model
 from emobench_core.measure.matmul import (
     CPU_FLAGS,
     DTYPES,
     cpu_flags,
-    cpu_model,
     machine_record,
     matmul_rows,
     peak,
@@ -33,8 +33,8 @@ def test_cpu_flags_and_model_come_from_the_first_processor() -> None:
     assert set(flags) == set(CPU_FLAGS)
     assert flags["avx512_bf16"] and flags["avx2"]
     assert not flags["amx_tile"] and not flags["amx_bf16"]
-    assert cpu_model(CPUINFO) == "AMD EPYC 9B14"
-    assert not any(cpu_flags("").values()) and cpu_model("") is None
+    assert cpuinfo_model(CPUINFO) == "AMD EPYC 9B14"
+    assert not any(cpu_flags("").values()) and cpuinfo_model("") is None
 
 
 def test_machine_record_reads_the_given_cpuinfo(tmp_path: Path) -> None:
