@@ -129,8 +129,10 @@ def _check_same_machine(output: Path, recorded: dict[str, Any], device: str) -> 
             f"{output} was tuned on device {was!r}, not {device!r}: pass --device {was} to "
             "resume it, or another --output to tune here"
         )
+    if device != "cpu" or not recorded.get("cpu_model"):
+        return
     here = this_cpu()
-    if device == "cpu" and recorded.get("cpu_model") and cpu_distance(recorded, here) == 2:
+    if cpu_distance(recorded, here) == 2:
         raise UsageError(
             f"{output} was tuned on a {cpu_name(recorded)}, this machine is a {cpu_name(here)}: "
             "resume it on that kind of CPU, or pass another --output to tune here"

@@ -30,10 +30,10 @@ def environment(device: str) -> dict[str, Any]:
         "transformers": transformers.__version__,
         "datasets": datasets.__version__,
         "scikit_learn": sklearn.__version__,
-        "cpu_model": _cpu_model(),
-        # which kernels its matmuls dispatch to (avx2, avx512, avx512-bf16, amx-bf16): two CPUs of
-        # one model name ("AMD EPYC") may train a seed to different weights, and at another pace
-        "cpu_kernel_family": cpu_kernel_family(),
+        # the model name, and which kernels its matmuls dispatch to (avx2, avx512, avx512-bf16,
+        # amx-bf16): two CPUs of one model name ("AMD EPYC") may train a seed to different
+        # weights, and at another pace
+        **this_cpu(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "device": device,
