@@ -24,6 +24,7 @@ CPU_BENCH = [
         "bert-small",
         "kd-bert-small",
         "minilm-l6-random",
+        "bert-mini",
     )
 ]
 """The pytest-benchmark file of each size-ladder group (results/cpu/RUN.md), in the order run."""

@@ -95,13 +95,14 @@ def _rungs(ladder: SizeLadder, probe: bool) -> list[Block]:
             *([optional(r.row.cpu_latency_p50_ms, 3)] if probe else []),
             optional(r.train_s_median, 1),
             f"{r.row.device}: {'; '.join(r.machines) or 'not recorded'}",
+            ", ".join(r.precisions) or "not recorded",
         )
         for r in ladder.rungs
         if r.row is not None
     ]
     heads: tuple[str, ...] = ("architecture", "params (M)", "seeds", "accuracy", "macro-F1")
     heads += ("CPU p50 b1 (ms)",) if probe else ()
-    heads += ("train s (median over seeds)", "trained on")
+    heads += ("train s (median over seeds)", "trained on", "precision")
     out: list[Block] = [Table(heads, tuple(rows))] if rows else []
     out += [
         ("p", f"‡ {r.row.failed_note()}: a step from or to it measures that failure, not size.")
@@ -117,6 +118,16 @@ def _rungs(ladder: SizeLadder, probe: bool) -> list[Block]:
                 "factor between two of them compares the machines as well as the models.",
             )
         )
+    if any(s.mixed_precision for s in ladder.steps if s.measured):
+        out.append(
+            (
+                "p",
+                "These rows were trained in different precisions (`precision`: bf16 autocast "
+                "where the CPU has native bf16, else fp32): the same seed trains other weights "
+                'in each, so a step between two of them (marked "different precisions") '
+                "measures the precision and the CPU's kernels as well as the models.",
+            )
+        )
     return out
 
 
@@ -127,7 +138,7 @@ def _steps(ladder: SizeLadder, st: Study) -> list[Block]:
     if measured:
         rows = [
             (
-                _arrow(s),
+                _arrow(s) + (" (different precisions)" if s.mixed_precision else ""),
                 _seeds(s),
                 *_test(s.accuracy, s.accuracy_holm),
                 *_test(s.macro_f1, s.macro_f1_holm),

@@ -48,6 +48,8 @@ class Rung:
         row: Its current summary (``None``: not yet measured here).
         train_s_median: Median over seeds of the training wall time (``training.wall_s``).
         machines: The CPU model (CPU rows) or GPU name (CUDA rows) its runs recorded, sorted.
+        precisions: The precisions its runs trained in (``training.precision``: ``"bf16
+            autocast"``, ``"fp32"``; ``"not recorded"`` for files from before), sorted.
         elsewhere: Without a row: what exists instead (current rows on another device, stale
             rows), for the not-measured line.
     """
@@ -57,6 +59,7 @@ class Rung:
     row: ModelSummary | None
     train_s_median: float | None = None
     machines: tuple[str, ...] = ()
+    precisions: tuple[str, ...] = ()
     elsewhere: tuple[str, ...] = ()
 
 
@@ -92,6 +95,14 @@ class Step:
         falls = [(e.estimate, c) for c, e in self.per_class.items() if e.estimate < 0]
         return min(falls)[1] if falls else None
 
+    @property
+    def mixed_precision(self) -> bool:
+        """Whether the two rows trained in different precisions (a change then measures the
+        precision, and the CPU kernels behind it, as well as the models); a row whose files did
+        not record it is not said to differ."""
+        known = [set(r.precisions) - {NOT_RECORDED} for r in (self.frm, self.to)]
+        return all(known) and known[0] != known[1]
+
     def factor(self, attr: str) -> float | None:
         """``frm``'s cost over ``to``'s (``params_total``, ``cpu_latency_p50_ms`` or
         ``train_s_median``); ``None`` where either is unknown or zero."""
@@ -124,6 +135,13 @@ def _machines(runs: Sequence[RunResult], device: str) -> tuple[str, ...]:
     return tuple(sorted({str(r.environment.get("gpu_name") or "not recorded") for r in runs}))
 
 
+NOT_RECORDED = "not recorded"
+
+
+def _precisions(runs: Sequence[RunResult]) -> tuple[str, ...]:
+    return tuple(sorted({(r.training and r.training.precision) or NOT_RECORDED for r in runs}))
+
+
 def _rung(
     name: str,
     init: str,
@@ -144,7 +162,7 @@ def _rung(
         return Rung(name, init, None, elsewhere=tuple(elsewhere))
     got = [runs[i] for i in row.run_ids if i in runs]
     median = float(np.median([r.training.wall_s for r in got])) if got else None
-    return Rung(name, init, row, median, _machines(got, device))
+    return Rung(name, init, row, median, _machines(got, device), _precisions(got))
 
 
 def _tested(step: Step, labels: Sequence[str]) -> Step:

@@ -252,3 +252,40 @@ def test_the_latency_factor_comes_from_the_probe_and_names_its_machine(full):
     other = text_of(results, latency=_probe("Other CPU"))
     assert "probe on Other CPU" in other
     assert "not the CPU the rows were trained on, Test CPU @ 2.0GHz" in other
+
+
+def _in_precision(runs, name, precision):
+    return [
+        dataclasses.replace(r, training=dataclasses.replace(r.training, precision=precision))
+        if r.model.name == name
+        else r
+        for r in runs
+    ]
+
+
+def test_a_step_between_precisions_is_marked_and_explained():
+    bf16 = ladder_results()
+    for name in ("distilbert", "bert-small", "bert-mini", "bert-tiny", "minilm-l6", "tfidf-svm"):
+        bf16 = _in_precision(bf16, name, "bf16 autocast")
+    text = text_of(bf16)
+    assert "different precisions" not in text
+    mini_row = next(line for line in text.splitlines() if line.startswith("| bert-mini "))
+    assert mini_row.rstrip(" |").endswith("bf16 autocast")
+
+    mixed = text_of(_in_precision(bf16, "bert-mini", "fp32"))
+    marked = {
+        line.split("|")[1].strip()
+        for line in mixed.splitlines()
+        if "(different precisions)" in line
+    }
+    assert marked == {
+        "bert-small → bert-mini (different precisions)",
+        "bert-mini → bert-tiny (different precisions)",
+    }
+    assert "These rows were trained in different precisions" in mixed
+    mini_row = next(line for line in mixed.splitlines() if line.startswith("| bert-mini "))
+    assert mini_row.rstrip(" |").endswith("fp32")
+    # a row from before the precision was recorded is not said to differ
+    assert "different precisions" not in text_of(ladder_results())
+    unknown = text_of(_in_precision(bf16, "bert-mini", None))
+    assert "different precisions" not in unknown
