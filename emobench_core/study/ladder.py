@@ -24,6 +24,7 @@ from emobench_core.metrics.ranking import holm
 from emobench_core.metrics.seeds import SeedEstimate
 from emobench_core.schema.run import RunResult
 from emobench_core.study.comparisons import architecture_test
+from emobench_core.study.gate import precision
 from emobench_core.study.records import ModelSummary, Study
 
 LADDER: tuple[str, ...] = ("distilbert", "bert-small", "bert-mini", "bert-tiny")
@@ -139,7 +140,7 @@ NOT_RECORDED = "not recorded"
 
 
 def _precisions(runs: Sequence[RunResult]) -> tuple[str, ...]:
-    return tuple(sorted({(r.training and r.training.precision) or NOT_RECORDED for r in runs}))
+    return tuple(sorted({precision(r) or NOT_RECORDED for r in runs}))
 
 
 def _rung(
