@@ -25,6 +25,7 @@ CPU_BENCH = [
         "kd-bert-small",
         "minilm-l6-random",
         "bert-mini",
+        "kd-bert-mini",
     )
 ]
 """The pytest-benchmark file of each size-ladder group (results/cpu/RUN.md), in the order run."""
