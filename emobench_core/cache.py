@@ -3,8 +3,11 @@
 An entry is built in a private staging folder and published with one atomic rename, after a
 ``manifest.json`` with the sha256 of every file is written into it. A reader trusts an entry
 only when its manifest is present and every checksum matches; a corrupted entry is reported and
-rebuilt. A build that was killed leaves only its staging folder, which is never trusted: the next
-run says so, removes it and starts the build over (it does not resume). A file lock per key makes
+rebuilt. A build that was killed leaves only its staging folder, which is never published: if
+it holds a resumable training (:data:`RESUME_FILE`, written after each epoch's checkpoint), the
+next run says so and resumes it from that epoch; otherwise it says so, removes the folder and
+starts the build over. The key holds everything the training depends on (model, recipe, data,
+precision, CPU kernels, threads), so a resume continues the same training. A file lock per key makes
 concurrent processes build an entry once: the others wait (and log that they do) and reuse it.
 An intact entry is read without the lock, so a read-only cache (a shared one) serves its hits.
 
@@ -28,6 +31,10 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR_ENV = "EMOBENCH_CACHE_DIR"
 MANIFEST = "manifest.json"
+RESUME_FILE = "resume.json"
+"""What a resumable training writes into its folder after each epoch's checkpoint (the
+checkpoint's name, the time and memory spent so far): a staging folder holding one can be
+resumed. See :func:`emobench_core.training.trainer.fine_tune`."""
 CACHE_FORMAT = 1
 
 
@@ -171,20 +178,30 @@ class CheckpointCache:
                 )
                 shutil.rmtree(folder)
             # Under the lock no other process is building this key: a staging folder is what a
-            # killed build left behind. Training is not resumed from it; the build starts over.
-            stale = sorted(self.root.glob(f".{key}.staging-*"))
+            # killed build left behind. A resumable training in it is resumed; else it starts over.
+            staging = self.root / f".{key}.staging"
+            stale = sorted(self.root.glob(f".{key}.staging-*"))  # per-process, from older code
+            if staging.is_dir() and not (staging / RESUME_FILE).is_file():
+                stale.insert(0, staging)
             if stale:
                 log.warning(
                     "found an interrupted build of %s (cache entry %s: %s left by a process that "
-                    "stopped mid-build); starting over, not resuming",
+                    "stopped mid-build, before its first epoch checkpoint); starting over",
                     model,
                     key,
                     ", ".join(p.name for p in stale),
                 )
             for leftover in stale:
                 shutil.rmtree(leftover, ignore_errors=True)
-            staging = self.root / f".{key}.staging-{os.getpid()}"
-            staging.mkdir(parents=True)
+            if staging.is_dir():
+                log.warning(
+                    "found an interrupted build of %s (cache entry %s: %s holds its last epoch "
+                    "checkpoint); resuming it",
+                    model,
+                    key,
+                    staging.name,
+                )
+            staging.mkdir(parents=True, exist_ok=True)
             try:
                 build(staging)
                 (staging / "key.json").write_text(
@@ -194,6 +211,27 @@ class CheckpointCache:
                 (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
                 os.replace(staging, folder)
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                if not (staging / RESUME_FILE).is_file():  # kept: a re-run resumes from it
+                    shutil.rmtree(staging, ignore_errors=True)
                 raise
         return folder, False
+
+    @contextlib.contextmanager
+    def workspace(self, parts: dict[str, Any], what: str) -> Iterator[Path]:
+        """A private folder for a training whose result is not cached (a tune cell), keyed by
+        ``parts`` and locked while in use: it is kept when the block raises, so the same
+        ``parts`` after a stop get it back and a resumable training in it resumes; it is
+        removed when the block ends normally."""
+        key = cache_key(parts)
+        folder = self.root / f".{key}.work"
+        with self._lock(key, what):
+            if folder.is_dir() and not (folder / RESUME_FILE).is_file():
+                shutil.rmtree(folder)  # stopped before its first checkpoint: nothing to resume
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                yield folder
+            except BaseException:
+                if not (folder / RESUME_FILE).is_file():
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
+            shutil.rmtree(folder, ignore_errors=True)

@@ -2,8 +2,9 @@
 
 A run killed at any moment (while building the model, in the middle of training, right after a
 Trainer checkpoint, or while writing a results file) leaves nothing a later run would trust; the
-next run says it found an interrupted build and starts over. A corrupted cache entry is reported
-and rebuilt. The same seed on the same CPU gives the same weights and predictions.
+next run says it found an interrupted build and resumes it from its last recorded epoch
+checkpoint, or starts over if there is none. A corrupted cache entry is reported and rebuilt.
+The same seed on the same CPU gives the same weights and predictions.
 
     python -m pytest tests/test_reliability.py -q
 """
@@ -27,7 +28,7 @@ import pytest
 from report_fixtures import make_results
 
 import emobench_core
-from emobench_core.cache import MANIFEST, CheckpointCache, cache_key
+from emobench_core.cache import MANIFEST, RESUME_FILE, CheckpointCache, cache_key
 from emobench_core.config import RecipeRequest
 from emobench_core.data.loading import load_data
 from emobench_core.errors import ResultsError
@@ -110,16 +111,20 @@ def wait_for(proc: subprocess.Popen[bytes], find: Callable[[], Path | None]) -> 
 
 KILL_POINTS: dict[str, str] = {
     # the staging folder appears when the build starts: the model is being built or trained
-    "build-started": ".*.staging-*",
+    "build-started": ".*.staging",
     # the Trainer has saved (or is saving) a checkpoint after epoch 1 of 3
-    "trainer-checkpoint": ".*.staging-*/trainer/checkpoint-*",
+    "trainer-checkpoint": ".*.staging/trainer/checkpoint-*",
+    # epoch 1's checkpoint is saved whole and recorded as the point to resume from
+    "resume-record": f".*.staging/{RESUME_FILE}",
 }
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_killed_build_is_not_trusted_and_next_run_starts_over(
+def test_killed_build_is_never_published_and_next_run_resumes_or_starts_over(
     tmp_path: Path, tiny_data: Path, vocab_dir: Path, point: str
 ) -> None:
+    """Killed before epoch 1's checkpoint is recorded, the next run starts over; after, it
+    resumes from it, to the weights of a run that was never killed."""
     cache = tmp_path / "cache"
     args = train_args(tmp_path, tiny_data, vocab_dir, epochs=3)
     with (tmp_path / "killed.log").open("wb") as log:
@@ -130,22 +135,37 @@ def test_killed_build_is_not_trusted_and_next_run_starts_over(
         finally:
             proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
-    (staging,) = cache.glob(".*.staging-*")
-    key = staging.name[1:].split(".staging-")[0]
+    (staging,) = cache.glob(".*.staging")
+    key = staging.name[1:].split(".staging")[0]
+    resumable = (staging / RESUME_FILE).is_file()  # a checkpoint may complete before the kill
+    assert resumable or point != "resume-record"
     assert published(cache) == []  # nothing published, so nothing a later run would trust
     assert not (tmp_path / "ckpt").exists()
 
     again = run(args, tmp_path)
     assert again.returncode == 0, again.stderr
-    assert f"found an interrupted build of bert-tiny (cache entry {key}: {staging.name}" in (
-        again.stderr
-    )
-    assert "starting over, not resuming" in again.stderr
+    found = f"found an interrupted build of bert-tiny (cache entry {key}: {staging.name}"
+    assert found in again.stderr
+    if resumable:
+        assert "holds its last epoch checkpoint); resuming it" in again.stderr
+        assert "resuming the training stopped after epoch 1" in again.stderr
+    else:
+        assert "starting over" in again.stderr and "resuming" not in again.stderr
     assert again.stdout.startswith("trained bert-tiny (random)")
     assert published(cache) == [key]
     assert CheckpointCache(cache).verify(key) is None
-    assert list(cache.glob(".*.staging-*")) == []
+    assert list(cache.glob(".*.staging*")) == []
     assert (tmp_path / "ckpt" / "model.safetensors").is_file()
+    training = json.loads((cache / key / "training.json").read_text())
+    assert training["resumed_at_epochs"] == ([1] if resumable else [])
+    if resumable:  # the same weights as a training that ran through
+        whole = tmp_path / "whole"
+        whole.mkdir()
+        through = run(train_args(whole, tiny_data, vocab_dir, epochs=3), whole)
+        assert through.returncode == 0, through.stderr
+        assert (whole / "ckpt" / "model.safetensors").read_bytes() == (
+            tmp_path / "ckpt" / "model.safetensors"
+        ).read_bytes()
 
 
 def test_corrupted_entry_is_reported_and_rebuilt(

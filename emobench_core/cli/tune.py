@@ -43,7 +43,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Fine-tune each model on every (epoch budget, learning rate, seed) of the "
         "grid, the schedule fitted to the budget; keep each cell's best epoch and choose the "
         "budget and rate with the best mean validation macro-F1 over seeds. The report is "
-        "saved after every cell; re-running with the same --output resumes.",
+        "saved after every cell; re-running with the same --output resumes, a stopped cell from "
+        "its last epoch checkpoint (kept in the checkpoint cache).",
     )
     p.add_argument("--models", required=True, help="comma-separated registry names")
     p.add_argument("--epochs", default="3,4,6", help="epoch budgets; default: 3,4,6")
@@ -194,7 +195,7 @@ def run_tune(ns: argparse.Namespace) -> int:
         dsd,
         report,
         ns.output,
-        token_cache=checkpoint_cache(ns).tokens(),
+        cache=checkpoint_cache(ns),
         device=ns.device,
         vocab_dir=ns.vocab_dir,
         quiet=ns.quiet,

@@ -72,7 +72,11 @@ class OwnPeak:
         self._before, self._reset = memory_baseline(fresh=True)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def so_far(self) -> float:
+        """The peak the block has added up to now, in MiB (what ``mb`` would be if it ended)."""
         after = (proc_status_mb("VmHWM") if self._reset else None) or peak_rss_mb()
-        self.mb = max(0.0, after - self._before)
+        return max(0.0, after - self._before)
+
+    def __exit__(self, *exc: object) -> None:
+        self.mb = self.so_far()
         self.basis = self.RESET if self._reset else self.FALLBACK

@@ -3,7 +3,9 @@
 Each cell fine-tunes with the recipe's schedule fitted to its budget (it anneals to zero at the
 last step), keeps its best epoch, and records that epoch's validation macro-F1; the choice is
 the budget and rate with the best mean over seeds. The test split is never looked at. The
-report is saved after every cell, so an interrupted run keeps what it measured.
+report is saved after every cell, so an interrupted run keeps what it measured, and a cell
+trains in a checkpoint-cache workspace of its own (keyed like a cached checkpoint), so a cell
+that was stopped resumes from its last epoch.
 
     emobench tune --models bert-tiny --init random --epochs 3,4,6 \\
         --learning-rates 5e-4,1e-3,2e-3 --seeds 42,43 --output results/tune/bert-tiny-random.json
@@ -11,7 +13,6 @@ report is saved after every cell, so an interrupted run keeps what it measured.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from emobench_core.cache import CheckpointCache
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import label_names
 from emobench_core.models.loading import build_model
+from emobench_core.models.registry import backend_for
 from emobench_core.models.spec import ModelSpec
 from emobench_core.scenarios.provenance import data_record, now, run_environment
+from emobench_core.scenarios.run import cache_parts
 from emobench_core.schema.tune import TuneCell, TuneReport
 from emobench_core.training.trainer import fine_tune
 
@@ -51,13 +54,14 @@ def tune(
     report: TuneReport,
     output: Path,
     *,
-    token_cache: CheckpointCache,
+    cache: CheckpointCache,
     device: str = "cpu",
     vocab_dir: Any = None,
     quiet: bool = True,
 ) -> TuneReport:
     """Fine-tune every ``(model, init)`` on every cell of ``report.grid`` not yet in the report
-    (a re-run resumes), saving the report after each; ``complete`` at the end."""
+    (a re-run resumes), saving the report after each; ``complete`` at the end. ``cache`` holds
+    the tokenized splits and each cell's workspace while it trains."""
     from transformers import set_seed
 
     done = {(c.model, c.init, c.epochs, c.learning_rate, c.seed) for c in report.cells}
@@ -75,18 +79,24 @@ def tune(
                     model, tokenizer, _ = build_model(
                         spec, init, label_names(dsd), vocab_dir=vocab_dir, seed=seed
                     )
-                    with tempfile.TemporaryDirectory(prefix="emobench-tune-") as tmp:
+                    data_fp = report.data["fingerprint"]
+                    machine = backend_for(spec).machine_parts(cell, device)
+                    parts = cache_parts(
+                        spec, init, cell, data_fp, device, {"tune_cell": True, "machine": machine}
+                    )
+                    with cache.workspace(parts, f"tune cell of {spec.name}") as work:
                         info = fine_tune(
                             model,
                             tokenizer,
                             dsd,
                             cell,
                             init=init,
-                            output_dir=Path(tmp),
+                            output_dir=work,
                             device=device,
                             quiet=quiet,
-                            token_cache=token_cache,
-                            data_fp=report.data["fingerprint"],
+                            token_cache=cache.tokens(),
+                            data_fp=data_fp,
+                            resumable=True,
                         )
                     report.cells.append(
                         TuneCell(
@@ -100,6 +110,7 @@ def tune(
                             best_epoch=info.best_epoch,
                             train_s=info.wall_s,
                             precision=info.precision,
+                            resumed_at_epochs=tuple(info.resumed_at_epochs or ()),
                         )
                     )
                     report.save(output)

@@ -130,6 +130,11 @@ class TrainingInfo:
     threads: int | None = None
     """CPU threads torch trained with: CPU predictions depend on it (``None``: written before
     it was recorded, or a model torch does not train)."""
+    resumed_at_epochs: list[int] | None = None
+    """The epochs after which the training stopped and a new process resumed it from that
+    epoch's checkpoint (empty: it ran in one process; ``None``: written before it was recorded,
+    or a model torch does not train). ``wall_s`` is then the sum over the processes and
+    ``peak_memory_mb`` the largest of their own peaks."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

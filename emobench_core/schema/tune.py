@@ -31,7 +31,11 @@ class TuneCell:
     """Of the last epoch, where the schedule ends."""
     best_epoch: int
     train_s: float
+    """Training time; for a cell resumed after a stop, summed over its processes."""
     precision: str | None
+    resumed_at_epochs: tuple[int, ...] | None = None
+    """Epochs after which the cell stopped and was resumed from that epoch's checkpoint
+    (empty: one process; ``None``: written before it was recorded)."""
 
 
 @dataclass
@@ -56,7 +60,7 @@ class TuneReport(ResultFile):
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any]) -> TuneReport:
-        return cls(**{**data, "cells": [TuneCell(**c) for c in data["cells"]]})
+        return cls(**{**data, "cells": [_cell(c) for c in data["cells"]]})
 
     def choice(self, model: str, init: str) -> tuple[int, float, float] | None:
         """``(epochs, learning_rate, mean val macro-F1)`` with the best mean over seeds; ties go
@@ -76,3 +80,8 @@ class TuneReport(ResultFile):
                 by[(c.epochs, c.learning_rate)].append(c.val_macro_f1)
         seeds = len(self.grid.get("seeds", [])) or 1
         return {k: float(np.mean(v)) for k, v in by.items() if len(v) == seeds}
+
+
+def _cell(data: dict[str, Any]) -> TuneCell:
+    resumed = data.get("resumed_at_epochs")
+    return TuneCell(**{**data, "resumed_at_epochs": None if resumed is None else tuple(resumed)})

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from emobench_core.cache import CheckpointCache
+from emobench_core.cache import RESUME_FILE, CheckpointCache
 from emobench_core.config import Recipe
 from emobench_core.data.fingerprint import fingerprint
 from emobench_core.measure.hardware import cpu_has_bf16
@@ -175,6 +175,7 @@ def fine_tune(
     teacher_logits: np.ndarray | None = None,
     token_cache: CheckpointCache | None = None,
     data_fp: str | None = None,
+    resumable: bool = False,
 ) -> TrainingInfo:
     """Fine-tune ``model`` on ``dsd['train']``, select on ``dsd['validation']``.
 
@@ -186,6 +187,11 @@ def fine_tune(
 
     The best model and its tokenizer are saved to ``output_dir / "model"``; Trainer
     checkpoints go to ``output_dir / "trainer"`` and are removed at the end.
+
+    With ``resumable`` each epoch's checkpoint holds the optimizer, schedule and random states
+    too, and ``output_dir / RESUME_FILE`` records it with the time and memory spent so far: a
+    call on the same ``output_dir`` after a stop resumes from that epoch (the caller makes sure
+    the folder belongs to the same training: same model, recipe, data and machine kind).
     """
     import shutil
 
@@ -201,6 +207,9 @@ def fine_tune(
     if (kernel := recipe.attention(device)) is not None:
         model.set_attn_implementation(kernel)
     args = training_arguments(recipe, init, output_dir / "trainer", device, quiet)
+    earlier = _resume_point(output_dir) if resumable else None
+    if resumable:
+        args.save_only_model = False  # the optimizer, schedule and RNG states a resume needs
     train, val, collator = _datasets(tokenized, tokenizer, recipe, teacher_logits)
     trainer_cls: Any = Trainer
     extra: dict[str, Any] = {}
@@ -213,7 +222,10 @@ def fine_tune(
         trainer_cls = fast_trainer_class(trainer_cls)
     if recipe.sparse_embeddings:
         trainer_cls = sparse_embedding_trainer_class(trainer_cls)
-    callbacks = []
+    callbacks: list[Any] = []
+    recorder = _resume_recorder(output_dir, earlier) if resumable else None
+    if recorder is not None:
+        callbacks.append(recorder)
     if recipe.early_stopping_patience is not None:
         callbacks.append(EarlyStoppingCallback(recipe.early_stopping_patience))
     trainer = trainer_cls(
@@ -234,15 +246,22 @@ def fine_tune(
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
+    checkpoint = None if earlier is None else output_dir / "trainer" / earlier["checkpoint"]
     with OwnPeak() as own_peak:
-        trainer.train()
-    wall = time.perf_counter() - start
+        if recorder is not None:
+            recorder.start, recorder.own_peak = start, own_peak
+        trainer.train(resume_from_checkpoint=None if checkpoint is None else str(checkpoint))
+    wall = time.perf_counter() - start + (earlier["wall_s"] if earlier else 0.0)
+    resumed_at = [*earlier["resumed_at_epochs"], earlier["epoch"]] if earlier else []
     history = _history(trainer.state.log_history)
     best = max(history, key=lambda h: h.val_macro_f1)
     cuda = device == "cuda"
     peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else own_peak.mb
+    if earlier:
+        peak = max(peak, earlier["peak_memory_mb"])
     model_dir = output_dir / "model"
     trainer.save_model(str(model_dir))
+    (output_dir / RESUME_FILE).unlink(missing_ok=True)
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
     rows = len(tokenized["train"])
     return TrainingInfo(
@@ -263,7 +282,62 @@ def fine_tune(
         steps=trainer.state.global_step,
         final_learning_rate=float(trainer.lr_scheduler.get_last_lr()[0]),
         threads=torch.get_num_threads(),
+        resumed_at_epochs=resumed_at,
     )
+
+
+def _resume_point(output_dir: Path) -> dict[str, Any] | None:
+    """What ``output_dir / RESUME_FILE`` records of an earlier, stopped call, if its checkpoint
+    is there (else ``None``: the training starts over)."""
+    import logging
+
+    record = output_dir / RESUME_FILE
+    if not record.is_file():
+        return None
+    try:
+        earlier = json.loads(record.read_text())
+        folder = output_dir / "trainer" / earlier["checkpoint"]
+    except (ValueError, KeyError, TypeError):
+        earlier, folder = None, None
+    if earlier is None or folder is None or not (folder / "trainer_state.json").is_file():
+        logging.getLogger(__name__).warning(
+            "%s names no intact checkpoint; training starts over", record
+        )
+        return None
+    logging.getLogger(__name__).warning(
+        "resuming the training stopped after epoch %s from %s", earlier["epoch"], folder
+    )
+    return dict(earlier)
+
+
+def _resume_recorder(output_dir: Path, earlier: dict[str, Any] | None) -> Any:
+    """A callback that, after each checkpoint is saved, records it in ``RESUME_FILE`` (written
+    whole, then renamed) with the training time and peak memory spent up to it."""
+    import os
+
+    from transformers import TrainerCallback
+
+    before_s = earlier["wall_s"] if earlier else 0.0
+    before_mb = earlier["peak_memory_mb"] if earlier else 0.0
+    resumed = [*earlier["resumed_at_epochs"], earlier["epoch"]] if earlier else []
+
+    class ResumeRecorder(TrainerCallback):
+        start: float = 0.0
+        own_peak: OwnPeak | None = None
+
+        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            record = {
+                "epoch": round(state.epoch),
+                "checkpoint": f"checkpoint-{state.global_step}",
+                "wall_s": before_s + time.perf_counter() - self.start,
+                "peak_memory_mb": max(before_mb, self.own_peak.so_far() if self.own_peak else 0.0),
+                "resumed_at_epochs": resumed,
+            }
+            tmp = output_dir / f".{RESUME_FILE}.tmp"
+            tmp.write_text(json.dumps(record, indent=1))
+            os.replace(tmp, output_dir / RESUME_FILE)
+
+    return ResumeRecorder()
 
 
 def _datasets(

@@ -61,7 +61,12 @@ def test_tune_runs_every_cell_once_and_resumes(tmp_path: Path, monkeypatch) -> N
         f1 = VAL[(recipe.epochs, recipe.learning_rate_random)][GRID["seeds"].index(recipe.seed)]
         history = [SimpleNamespace(val_macro_f1=f1)]
         return SimpleNamespace(
-            best_val_macro_f1=f1, history=history, best_epoch=1, wall_s=0.1, precision="fp32"
+            best_val_macro_f1=f1,
+            history=history,
+            best_epoch=1,
+            wall_s=0.1,
+            precision="fp32",
+            resumed_at_epochs=[],
         )
 
     monkeypatch.setattr(tune_module, "fine_tune", fake_fine_tune)
@@ -69,7 +74,7 @@ def test_tune_runs_every_cell_once_and_resumes(tmp_path: Path, monkeypatch) -> N
     monkeypatch.setattr(tune_module, "label_names", lambda dsd: ("a", "b"))
     report = _report([_cell(3, 5e-4, 42, 0.80)])  # one cell already measured
     out = tmp_path / "tune.json"
-    args = {"token_cache": CheckpointCache(tmp_path / "tokens")}
+    args = {"cache": CheckpointCache(tmp_path / "cache")}
     tune_module.tune([(get_spec("bert-tiny"), "random")], Recipe(), {}, report, out, **args)
     assert len(calls) == 7 and (3, 5e-4, 42) not in calls
     back = TuneReport.load(out)

@@ -203,6 +203,7 @@ class TransformerBackend(Backend):
             teacher_logits=job.teacher_logits,
             token_cache=job.token_cache,
             data_fp=job.data_fp,
+            resumable=True,  # the cache keeps a stopped build's staging folder: it resumes
         )
         tokenizer.save_pretrained(str(staging / "model"))
         # the Trainer's pickle of its arguments: nothing reads it, and no pickle is shared
