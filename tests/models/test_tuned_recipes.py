@@ -62,6 +62,18 @@ def test_the_cpu_attention_choices_are_the_faster_kernels_of_their_benchmarks() 
     assert all(s.cpu_attn_implementation == "eager" for s in EAGER)
 
 
+def test_the_interleaved_step_benchmark_finds_eager_faster_where_the_registry_sets_it() -> None:
+    """The idle re-run whose variants' timed steps interleave (results/perf/perf-cpu.json, where
+    the recipe's row is eager for these architectures and sdpa is the variant) agrees with the
+    registry's choices; a change of kernel in the registry must be measured again."""
+    import json
+
+    run = json.loads((ROOT / "results/perf/perf-cpu.json").read_text(encoding="utf-8"))
+    step_s = {(r["model"], r["variant"]): r["step_s"] for r in run["steps"]}
+    for spec in EAGER:
+        assert step_s[(spec.name, "recipe")] < step_s[(spec.name, "cpu_attn_implementation='sdpa'")]
+
+
 @pytest.mark.parametrize("spec", EAGER, ids=lambda s: s.name)
 def test_the_cpu_attention_choice_is_resolved_cited_and_a_request_wins(spec) -> None:
     resolved = resolve_recipe(spec, RecipeRequest())
