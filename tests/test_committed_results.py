@@ -58,6 +58,8 @@ RENDERS = [
             "--perf",
             "results/perf/perf-cpu-avx2.json",
             "--perf",
+            "results/perf/perf-cpu-threads.json",
+            "--perf",
             "results/perf/perf-gpu-1.json",
             "--perf",
             "results/perf/perf-gpu-2.json",
