@@ -42,16 +42,21 @@ def test_the_choice_applies_to_random_init_and_an_explicit_value_wins(spec) -> N
 EAGER = [s for s in REGISTRY.values() if s.cpu_attn_implementation is not None]
 
 
+def _step_seconds(run: str) -> dict[tuple[str, str], float]:
+    """A committed step benchmark's seconds per step, by (model, variant)."""
+    import json
+
+    steps = json.loads((ROOT / run).read_text(encoding="utf-8"))["steps"]
+    return {(r["model"], r["variant"]): r["step_s"] for r in steps}
+
+
 def test_the_cpu_attention_choices_are_the_faster_kernels_of_their_benchmarks() -> None:
     """The registry trains an architecture with eager attention on a CPU exactly where its step
     was faster with it than with transformers' own kernel in both committed step benchmarks
     (two idle runs), BERT-Tiny apart (its ci baselines keep sdpa)."""
-    import json
-
     faster = set()
     for run in ("results/perf/perf-cpu-steps.json", CPU_ATTENTION_SOURCE):
-        steps = json.loads((ROOT / run).read_text(encoding="utf-8"))["steps"]
-        step_s = {(r["model"], r["variant"]): r["step_s"] for r in steps}
+        step_s = _step_seconds(run)
         models = {m for m, _ in step_s}
         won = {
             m for m in models if step_s[(m, "attn_implementation='eager'")] < step_s[(m, "recipe")]
@@ -66,10 +71,7 @@ def test_the_interleaved_step_benchmark_finds_eager_faster_where_the_registry_se
     """The idle re-run whose variants' timed steps interleave (results/perf/perf-cpu.json, where
     the recipe's row is eager for these architectures and sdpa is the variant) agrees with the
     registry's choices; a change of kernel in the registry must be measured again."""
-    import json
-
-    run = json.loads((ROOT / "results/perf/perf-cpu.json").read_text(encoding="utf-8"))
-    step_s = {(r["model"], r["variant"]): r["step_s"] for r in run["steps"]}
+    step_s = _step_seconds("results/perf/perf-cpu.json")
     for spec in EAGER:
         assert step_s[(spec.name, "recipe")] < step_s[(spec.name, "cpu_attn_implementation='sdpa'")]
 
