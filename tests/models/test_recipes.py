@@ -81,13 +81,16 @@ def test_a_profile_request_and_an_option_on_top() -> None:
 
 def test_distilbert_keeps_its_own_rate_unless_one_is_asked() -> None:
     distilbert = get_spec("distilbert")
-    assert recipe_for(distilbert).lr_for("random") == 1e-4
+    assert recipe_for(distilbert).lr_for("random") == distilbert.learning_rate_random == 5e-5
+    assert recipe_for(distilbert).epochs_for("random") == distilbert.epochs_random == 4
     assert recipe_for(distilbert).lr_for("pretrained") == Recipe().learning_rate
     equal = resolve_recipe(distilbert, RecipeRequest(learning_rate_random=5e-4))
     assert (
         equal.recipe.lr_for("random") == 5e-4 and equal.sources["learning_rate_random"] == "option"
     )
-    assert resolve_recipe(distilbert).sources["learning_rate_random"] == "registry"
+    assert resolve_recipe(distilbert).sources["learning_rate_random"] == (
+        "registry (results/tune/distilbert-random-bf16.json)"
+    )
     minilm = resolve_recipe(get_spec("minilm-l6"))
     assert minilm.recipe.lr_for("random") == 1e-4 and minilm.recipe.epochs_for("random") == 4
     assert minilm.recipe.lr_for("pretrained") == Recipe().learning_rate  # tuned for random only

@@ -252,5 +252,6 @@ def test_a_students_own_learning_rate_does_not_reach_its_teacher(
     from emobench_core.models.recipes import recipe_for
 
     teachers_own = recipe_for(get_spec("bert-tiny")).learning_rate_random
-    assert teachers_own != 1e-4  # so the check below can tell the two rates apart
-    assert built == [("bert-tiny", teachers_own), ("distilbert", 1e-4)]
+    students_own = recipe_for(get_spec("distilbert")).learning_rate_random
+    assert teachers_own != students_own  # so the check below can tell the two rates apart
+    assert built == [("bert-tiny", teachers_own), ("distilbert", students_own)]
