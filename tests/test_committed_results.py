@@ -26,6 +26,7 @@ CPU_BENCH = [
         "minilm-l6-random",
         "bert-mini",
         "kd-bert-mini",
+        "distilbert",
     )
 ]
 """The pytest-benchmark file of each size-ladder group (results/cpu/RUN.md), in the order run."""
