@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -204,7 +204,13 @@ def seed_mean_estimate(per_seed: Any, draws: Any) -> SeedEstimate:
     return combine([(1.0, per_seed, draws)])
 
 
-def seed_mean_interval(per_seed: Any, draws: Any, *, level: float = 0.95) -> Interval:
+def seed_mean_interval(
+    per_seed: Any,
+    draws: Any,
+    *,
+    level: float = 0.95,
+    bounds: tuple[float, float] | None = (0.0, 1.0),
+) -> Interval:
     """The interval of a row's seed mean that the leaderboard, the per-emotion table and the
     distillation gains show: :func:`combine`'s Welch–Satterthwaite interval with two seeds or
     more; with one seed the percentile bootstrap of the test examples, which says in its
@@ -214,14 +220,29 @@ def seed_mean_interval(per_seed: Any, draws: Any, *, level: float = 0.95) -> Int
         per_seed: The score of each seed on the whole test set, ``(S,)``.
         draws: Its bootstrap draws per seed, ``(R, S)`` (the same indices for every seed).
         level: Confidence level.
+        bounds: The range the score cannot leave (accuracy and F1 are proportions: 0 to 1). The
+            t interval is cut to it: the true mean lies inside, so whenever the interval covers
+            it the cut one does too, and the coverage is unchanged. ``None``: no cut.
     """
     check_level(level)
     _, x, d = _check((1.0, per_seed, draws), None)
+    if bounds is not None and not all(bounds[0] <= v <= bounds[1] for v in x):
+        raise ValueError(
+            f"a per-seed score is outside its bounds {bounds} (got {x.tolist()}); "
+            "pass the scores as proportions, or bounds=None"
+        )
     if x.size == 1:
         mean = float(x[0])
         low, high = (float(v) for v in percentiles(d[:, 0], level))
         return Interval(mean, min(low, mean), max(high, mean), level, EXAMPLES_ONLY)
-    return seed_mean_estimate(x, d).interval(level)
+    interval = seed_mean_estimate(x, d).interval(level)
+    if bounds is None:
+        return interval
+    return replace(
+        interval,
+        low=min(max(interval.low, bounds[0]), interval.estimate),
+        high=max(min(interval.high, bounds[1]), interval.estimate),
+    )
 
 
 def difference(per_seed_a: Any, draws_a: Any, per_seed_b: Any, draws_b: Any) -> SeedEstimate:

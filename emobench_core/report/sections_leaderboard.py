@@ -126,7 +126,8 @@ def leaderboard(st: Study) -> list[str]:
     methods = sorted({s.macro_f1_ci.method for s in st.summaries})
     return out + [
         f"Sorted by mean macro-F1. Scores are mean ± std over seeds (ddof 1) [95% interval of "
-        f"the seed mean: {'; '.join(methods)}; {st.n_resamples:,} resamples of the "
+        f"the seed mean: {'; '.join(methods)}; cut to 0-1, a score's range, where it reaches "
+        f"past it; {st.n_resamples:,} resamples of the "
         f"{best.n_test:,} test examples, the same for every seed]. Tiers: models not "
         f"significantly below their tier's leader on seed-mean macro-F1 (the architecture "
         f"test, seeds as the unit, Holm-adjusted, α {ALPHA}); a model in a lower tier may "

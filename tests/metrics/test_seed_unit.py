@@ -64,12 +64,29 @@ def test_the_seed_mean_interval_covers_95_percent_neither_more_nor_less(regime, 
     per_seed, draws = _studies(seeds, REGIMES[regime], seed=seeds)
     hits = []
     for x, d in zip(per_seed[:, 0], draws[:, 0], strict=True):
-        iv = seed_mean_interval(x, d)
+        iv = seed_mean_interval(x, d, bounds=None)  # the simulated scores are deviations
         hits.append(iv.low <= 0.0 <= iv.high)
     coverage = float(np.mean(hits))
     # the old interval (t on seeds - 1 df over both variances summed) covered ~99.9% in the
     # test-dominated regime: too wide is as wrong as too narrow
     assert 0.93 <= coverage <= 0.97, (regime, seeds, coverage)
+
+
+def test_a_score_interval_stays_inside_0_and_1() -> None:
+    """Three seeds of a model that barely learns (macro-F1 near 0, one seed far off): the t
+    interval of their mean reaches below 0, a macro-F1 no model can have; the reported interval
+    is cut at 0 and keeps its estimate and its upper end."""
+    rng = np.random.default_rng(0)
+    per_seed = np.array([0.09, 0.10, 0.30])
+    draws = per_seed + rng.normal(0.0, 0.01, (500, 3))
+    uncut = seed_mean_interval(per_seed, draws, bounds=None)
+    assert uncut.low < 0.0  # what the report showed before
+    cut = seed_mean_interval(per_seed, draws)
+    assert cut.low == 0.0 and (cut.estimate, cut.high) == (uncut.estimate, uncut.high)
+    near_one = seed_mean_interval(1.0 - per_seed, 1.0 - draws)
+    assert near_one.high == 1.0
+    with pytest.raises(ValueError, match="outside its bounds"):
+        seed_mean_interval([90.0, 91.0, 92.0], draws + 90.0)
 
 
 def test_the_interval_says_its_method() -> None:
