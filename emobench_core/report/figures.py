@@ -103,13 +103,16 @@ def per_class_heatmap(study: Study, path: Path) -> None:
     _save(fig, path)
 
 
-def grid_rows(n: int) -> list[int]:
-    """Panels per row of a grid of ``n``: about square, at most 4 a row, the rows as even as can
-    be (longer first; :func:`confusion_grid` centres a shorter one, so no place stays empty):
-    4 panels are 2 + 2, 5 are 3 + 2, 7 are 3 + 2 + 2."""
-    if n <= 3:
+def grid_rows(n: int, most: int = 4) -> list[int]:
+    """Panels per row of a grid of ``n``: about square, at most ``most`` a row, the rows as even
+    as can be (longer first; :func:`confusion_grid` centres a shorter one, so no place stays
+    empty): 4 panels are 2 + 2, 5 are 3 + 2, 7 are 3 + 2 + 2, 10 are 4 + 3 + 3 (``most=3``:
+    3 + 3 + 2 + 2)."""
+    if most < 1:
+        raise ValueError(f"`most` must be at least 1 (got {most})")
+    if n <= min(3, most):
         return [n] if n else []
-    rows = max(round(math.sqrt(n)), -(-n // 4))
+    rows = max(round(math.sqrt(n)), -(-n // most))
     base, extra = divmod(n, rows)
     return [base + 1] * extra + [base] * (rows - extra)
 

@@ -62,12 +62,19 @@ GAP_PX = 12
 """The gap between the page's figures (``.figs`` in ``page.css``)."""
 
 
+PAGE_CM_MOST = 3
+"""Confusion matrices a row on the page: 4 of them and their gaps (1,380 CSS px) are wider than
+the page's text column at a 1,280 px screen (1,232 px) and at its widest (1,352 px); 3 (1,032)
+fit."""
+
+
 def confusion_svgs(st: Study) -> str:
     """One confusion matrix per current row, in a box as wide as the longest row of
-    :func:`~.figures.grid_rows` (4 models: 2 + 2), the figures centred in it: no empty place at
-    any width that holds that row (a narrower screen holds fewer a row, down to one)."""
+    :func:`~.figures.grid_rows` (4 models: 2 + 2; at most :data:`PAGE_CM_MOST` a row), the
+    figures centred in it: no empty place at any width that holds that row (a narrower screen
+    holds fewer a row, down to one)."""
     side = round(CONFUSION_INCHES * 96)  # CSS px: the SVG's width is in points, 72 an inch
-    rows = grid_rows(len(st.summaries))
+    rows = grid_rows(len(st.summaries), most=PAGE_CM_MOST)
     cols = max(rows, default=1)
     figures = [
         _figure(svg(confusion_figure(st, s), f"cm{i}", f"confusion matrix of {s.label}"))

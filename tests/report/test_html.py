@@ -273,6 +273,7 @@ def test_the_confusion_matrices_fill_their_rows(committed_page):
     """The matrices sit in rows of ``grid_rows`` (4 sit 2 + 2: 3 + 1 left a third of the image
     blank), in a box as wide as its longest row."""
     from emobench_core.report.figures import grid_rows
+    from emobench_core.report.html_figures import PAGE_CM_MOST
 
     block = re.search(r'<div class="figs cm" style="max-width:(\d+)px">', committed_page)
     assert block is not None
@@ -283,5 +284,7 @@ def test_the_confusion_matrices_fill_their_rows(committed_page):
     assert n >= 2 and side is not None  # one per current row of the committed results
     px = float(side.group(1)) * 4 / 3
     cols = (int(block.group(1)) + 12) / (px + 12)
-    assert cols == pytest.approx(max(grid_rows(n)), abs=0.01)
+    assert cols == pytest.approx(max(grid_rows(n, most=PAGE_CM_MOST)), abs=0.01)
     assert grid_rows(4) == [2, 2] and grid_rows(3) == [3]
+    # 10 rows: 4 a row in the PNG, at most 3 on the page (4 do not fit its text column)
+    assert grid_rows(10) == [4, 3, 3] and grid_rows(10, most=3) == [3, 3, 2, 2]

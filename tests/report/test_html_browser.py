@@ -298,10 +298,13 @@ def test_the_confusion_matrices_leave_no_empty_place(browser, committed, width):
     """At 1,280 px the 4 matrices sit 2 + 2 (the PNG's 3 + 1 left a third of it blank), on a
     phone one a row."""
     from emobench_core.report.figures import grid_rows
+    from emobench_core.report.html_figures import PAGE_CM_MOST
 
     page = Page(browser, committed[0], width=width)
     tops = page.page.eval_on_selector_all(
         ".figs.cm figure.fig", "fs => fs.map(f => Math.round(f.getBoundingClientRect().top))"
     )
     rows = [tops.count(t) for t in sorted(set(tops))]
-    assert rows == (grid_rows(len(tops)) if width >= 1280 else [1] * len(tops)), rows
+    assert rows == (
+        grid_rows(len(tops), most=PAGE_CM_MOST) if width >= 1280 else [1] * len(tops)
+    ), rows
