@@ -226,7 +226,7 @@ def seed_mean_interval(
     """
     check_level(level)
     _, x, d = _check((1.0, per_seed, draws), None)
-    if bounds is not None and not all(bounds[0] <= v <= bounds[1] for v in x):
+    if bounds is not None and not np.all((x >= bounds[0]) & (x <= bounds[1])):
         raise ValueError(
             f"a per-seed score is outside its bounds {bounds} (got {x.tolist()}); "
             "pass the scores as proportions, or bounds=None"
@@ -238,11 +238,8 @@ def seed_mean_interval(
     interval = seed_mean_estimate(x, d).interval(level)
     if bounds is None:
         return interval
-    return replace(
-        interval,
-        low=min(max(interval.low, bounds[0]), interval.estimate),
-        high=max(min(interval.high, bounds[1]), interval.estimate),
-    )
+    # the estimate, a mean of scores inside the bounds, stays inside the cut interval
+    return replace(interval, low=max(interval.low, bounds[0]), high=min(interval.high, bounds[1]))
 
 
 def difference(per_seed_a: Any, draws_a: Any, per_seed_b: Any, draws_b: Any) -> SeedEstimate:
